@@ -1,0 +1,1 @@
+"""Kindred's rules: pure Python, no discord and no sqlalchemy imports."""

@@ -1,0 +1,64 @@
+"""Every sentence a member reads lives in a template here; `render` fills one in.
+
+Templates are Jinja2 files named `<feature>/<name>.j2`. Undefined variables fail loudly
+(StrictUndefined) so a typo never ships a blank sentence. Text a member typed must pass
+through the `md` filter wherever it is embedded, so their markdown cannot break ours.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+PROMPTS_DIR = Path(__file__).resolve().parent
+
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+_LINE_START = re.compile(r"^(\s*)([>#-])", re.MULTILINE)
+
+
+def escape_markdown(text: str) -> str:
+    """Show member text literally: markdown characters escaped, mass mentions defused.
+
+    Mentions cannot ping (every send uses AllowedMentions.none()); the zero-width space keeps
+    `@everyone` from even *looking* like a ping.
+    """
+    text = _MARKDOWN.sub(r"\\\1", str(text))
+    text = _LINE_START.sub(r"\1\\\2", text)
+    return text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
+
+
+def discord_timestamp(epoch_seconds: float | int, style: str = "F") -> str:
+    """A Discord timestamp tag, shown in each reader's own time zone."""
+    return f"<t:{int(epoch_seconds)}:{style}>"
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(PROMPTS_DIR)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["md"] = escape_markdown
+    env.filters["ts"] = discord_timestamp
+    return env
+
+
+def render(name: str, **context: Any) -> str:
+    """Render `prompts/<name>.j2`, e.g. `render("setup/saved", ...)`."""
+    template = environment().get_template(f"{name}.j2")
+    return template.render(**context).strip()
+
+
+def template_names() -> list[str]:
+    """Every template, as the name `render` takes."""
+    return sorted(
+        str(path.relative_to(PROMPTS_DIR).with_suffix("")) for path in PROMPTS_DIR.rglob("*.j2")
+    )

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 models and async query functions. No discord imports."""

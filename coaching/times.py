@@ -1,0 +1,38 @@
+"""Times of day as members type them: "09:00", "9", "8am", "8:30 pm", "20h15"."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+
+
+class InvalidTime(ValueError):
+    """The text is not a time of day."""
+
+
+_TIME = re.compile(
+    r"^\s*(?P<hour>\d{1,2})(?:\s*[:.h]\s*(?P<minute>\d{2}))?\s*(?P<ampm>[ap]\.?\s*m\.?)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_time_of_day(text: str) -> time:
+    match = _TIME.match(text or "")
+    if not match:
+        raise InvalidTime(text)
+    hour = int(match.group("hour"))
+    minute = int(match.group("minute") or 0)
+    ampm = (match.group("ampm") or "").lower().replace(".", "").replace(" ", "")
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise InvalidTime(text)
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    elif match.group("minute") is None and len(match.group("hour")) > 2:
+        raise InvalidTime(text)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise InvalidTime(text)
+    return time(hour, minute)
+
+
+def format_time_of_day(value: time) -> str:
+    return value.strftime("%H:%M")

@@ -1,0 +1,408 @@
+"""Validate request bodies against Discord's official OpenAPI 3.1 description.
+
+fakediscord must refuse what real Discord refuses, otherwise tests pass against the fake and the
+bot fails in production. The schema is the one Discord publishes
+(https://github.com/discord/discord-api-spec); we apply a few narrowly scoped adjustments where
+that document disagrees with what Discord actually accepts from discord.py (see
+``_apply_adjustments``), and never skip a route wholesale.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import re
+import reprlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["SpecValidator", "discord_error_body", "find_spec_path"]
+
+SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
+
+# The document gets one absolute URI so per-operation validators can point into it with an
+# absolute $ref; the spec's own relative refs ("#/components/...") then resolve against it.
+_SPEC_URI = "urn:fakediscord:discord-openapi"
+
+# Only these carry a JSON body we can check; GET/DELETE bodies are not a thing discord.py sends.
+_BODY_METHODS = ("post", "put", "patch", "delete")
+
+# Preference order when an operation offers several encodings. multipart/form-data wraps the JSON
+# schema in allOf with extra "files[n]" properties, which the parsed payload_json never contains.
+_CONTENT_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+ROOT_PATH_LABEL = "(body)"
+
+# Bots may never send more than 2000 characters of content (the spec's 4000 is the Nitro
+# user limit), and the brief for fakediscord is "reject what Discord rejects for a bot".
+BOT_CONTENT_MAX_LENGTH = 2000
+
+_API_PREFIX = re.compile(r"^/api(?:/v\d+)?(?=/)")
+
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = 60
+_short_repr.maxother = 60
+_short_repr.maxlist = 10
+_short_repr.maxdict = 6
+
+
+def find_spec_path() -> pathlib.Path | None:
+    """$DISCORD_OPENAPI_SPEC if set and exists, else <project root>/../shared/discord-api-spec/openapi.json
+    (project root = parent of the fakediscord package dir), else None."""
+    env = os.environ.get(SPEC_ENV_VAR)
+    if env:
+        candidate = pathlib.Path(env)
+        if candidate.is_file():
+            return candidate
+    project_root = pathlib.Path(__file__).resolve().parent.parent
+    candidate = project_root.parent / "shared" / "discord-api-spec" / "openapi.json"
+    if candidate.is_file():
+        return candidate
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Schema adjustments
+# --------------------------------------------------------------------------------------------
+
+
+def _schemas(spec: dict[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    return schemas
+
+
+def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
+    """Rewrite the loaded document in place; return a description of each change applied.
+
+    Every change is keyed to a named schema so that a spec update which renames or removes it
+    shows up (the change is skipped and left out of the returned list) instead of silently
+    widening something else.
+    """
+    schemas = _schemas(spec)
+    applied: list[str] = []
+
+    # Snowflakes: the spec only allows decimal strings, but discord.py sends plain ints in
+    # several places (recipient_id, allowed_mentions.users/roles, attachment ids, command
+    # option/permission ids) and Discord accepts them. Widening the one shared definition
+    # covers every snowflake field without touching request bodies. The upper bound keeps
+    # obviously-not-a-snowflake numbers (and negatives) rejected.
+    snowflake = schemas.get("SnowflakeType")
+    if isinstance(snowflake, dict) and snowflake.get("type") == "string":
+        schemas["SnowflakeType"] = {
+            "anyOf": [
+                {"type": "string", "pattern": snowflake["pattern"]},
+                {"type": "integer", "minimum": 0, "maximum": 2**64 - 1},
+            ]
+        }
+        applied.append("SnowflakeType: integers >= 0 accepted alongside decimal strings")
+
+    # Tightening, not relaxing: see BOT_CONTENT_MAX_LENGTH.
+    for name in ("MessageCreateRequest", "MessageEditRequestPartial"):
+        content = schemas.get(name, {}).get("properties", {}).get("content")
+        if isinstance(content, dict) and content.get("maxLength", 0) > BOT_CONTENT_MAX_LENGTH:
+            content["maxLength"] = BOT_CONTENT_MAX_LENGTH
+            applied.append(f"{name}.content: maxLength {BOT_CONTENT_MAX_LENGTH} (bot limit)")
+
+    return applied
+
+
+# --------------------------------------------------------------------------------------------
+# Route matching
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Route:
+    template: str
+    # None marks a {param} segment; anything else must match the request segment exactly.
+    segments: tuple[str | None, ...]
+    # method (lowercase) -> JSON pointer of the request body schema, or None if no JSON body.
+    body_pointers: dict[str, str | None] = field(hash=False)
+
+    def matches(self, parts: list[str]) -> bool:
+        return all(
+            seg is None or seg == part for seg, part in zip(self.segments, parts, strict=True)
+        )
+
+
+def _escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _body_pointer(template: str, method: str, operation: dict[str, Any]) -> str | None:
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    for content_type in _CONTENT_TYPES:
+        if "schema" in content.get(content_type, {}):
+            tokens = ("paths", template, method, "requestBody", "content", content_type, "schema")
+            return "/" + "/".join(_escape_pointer_token(t) for t in tokens)
+    return None
+
+
+def _compile_routes(spec: dict[str, Any]) -> dict[int, list[_Route]]:
+    by_length: dict[int, list[_Route]] = {}
+    for template, item in spec.get("paths", {}).items():
+        segments = tuple(
+            None if seg.startswith("{") and seg.endswith("}") else seg
+            for seg in template.strip("/").split("/")
+        )
+        pointers = {
+            method: _body_pointer(template, method, op)
+            for method, op in item.items()
+            if method in (*_BODY_METHODS, "get", "head", "options") and isinstance(op, dict)
+        }
+        route = _Route(template=template, segments=segments, body_pointers=pointers)
+        by_length.setdefault(len(segments), []).append(route)
+    # Literal segments beat {param} segments at the first position where candidates differ, so
+    # /webhooks/{id}/{token}/messages/@original wins over .../messages/{message_id}.
+    for routes in by_length.values():
+        routes.sort(key=lambda r: tuple(seg is None for seg in r.segments))
+    return by_length
+
+
+# --------------------------------------------------------------------------------------------
+# Error reporting
+# --------------------------------------------------------------------------------------------
+
+
+def _format_path(path: Iterable[str | int]) -> str:
+    parts = [str(p) for p in path]
+    return ".".join(parts) if parts else ROOT_PATH_LABEL
+
+
+def _describe(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
+    """Turn one leaf error into (path, message) pairs with bounded, Discord-ish wording."""
+    path = tuple(error.absolute_path)
+    keyword = error.validator
+    value = error.validator_value
+    instance = error.instance
+    if keyword == "required" and isinstance(instance, dict):
+        # Report at the missing field's own path, the way Discord does.
+        return [((*path, name), "this field is required") for name in value if name not in instance]
+    if keyword in ("maxLength", "maxItems", "maxProperties") and hasattr(instance, "__len__"):
+        return [(path, f"must be {value} or fewer in length (got {len(instance)}); too long")]
+    if keyword in ("minLength", "minItems", "minProperties") and hasattr(instance, "__len__"):
+        return [(path, f"must be {value} or more in length (got {len(instance)}); too short")]
+    if keyword == "type":
+        expected = value if isinstance(value, list) else [value]
+        return [(path, f"{_short_repr.repr(instance)} is not of type {', '.join(expected)}")]
+    if keyword == "enum":
+        return [(path, f"{_short_repr.repr(instance)} is not one of {value!r}")]
+    if keyword == "const":
+        return [(path, f"{_short_repr.repr(instance)} is not {value!r}")]
+    if keyword == "pattern":
+        return [(path, f"{_short_repr.repr(instance)} does not match {value!r}")]
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return [(path, f"{_short_repr.repr(instance)} violates {keyword} {value!r}")]
+    message = error.message
+    if len(message) > 300:
+        message = message[:297] + "..."
+    return [(path, message)]
+
+
+def _branch_of(error: ValidationError) -> int:
+    index = error.relative_schema_path[0] if error.relative_schema_path else 0
+    return index if isinstance(index, int) else 0
+
+
+def _misses_discriminator(branch_errors: list[ValidationError]) -> bool:
+    """True when a union branch was clearly not the one meant for this instance.
+
+    Discord's unions are discriminated by a ``type`` property (components, interaction
+    callbacks, command options) or are ``oneOf: [null, X]``. Reporting the errors of branches
+    the sender never aimed at would bury the real problem.
+    """
+    for err in branch_errors:
+        relative = tuple(err.path)
+        if relative == () and err.validator == "type":
+            return True
+        if relative == ("type",):
+            return True
+    return False
+
+
+def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        yield error
+        return
+    branches: dict[int, list[ValidationError]] = {}
+    for sub in error.context:
+        branches.setdefault(_branch_of(sub), []).append(sub)
+    viable = {i: errs for i, errs in branches.items() if not _misses_discriminator(errs)}
+    if not viable:
+        yield _no_branch_matched(error, branches)
+        return
+    # Several plausible branches (e.g. the integer/number/string autocomplete variants): follow
+    # the one jsonschema's relevance heuristic likes best and report all of its errors.
+    best = best_match(err for errs in viable.values() for err in errs)
+    assert best is not None
+    chosen = viable[_branch_of(_top_context(best, error))]
+    for sub in chosen:
+        yield from _leaf_errors(sub)
+
+
+def _top_context(leaf: ValidationError, union: ValidationError) -> ValidationError:
+    node = leaf
+    while node.parent is not None and node.parent is not union:
+        node = node.parent
+    return node
+
+
+def _no_branch_matched(
+    error: ValidationError, branches: dict[int, list[ValidationError]]
+) -> ValidationError:
+    """Summarise a union where every branch rejected the instance on its discriminator."""
+    allowed: list[Any] = []
+    types: list[str] = []
+    discriminator_path: tuple[str | int, ...] | None = None
+    discriminator_value: Any = None
+    for errs in branches.values():
+        for err in errs:
+            relative = tuple(err.path)
+            if relative == ("type",) and err.validator in ("enum", "const"):
+                values = err.validator_value if err.validator == "enum" else [err.validator_value]
+                allowed.extend(v for v in values if v not in allowed)
+                discriminator_path = tuple(err.absolute_path)
+                discriminator_value = err.instance
+            elif relative == () and err.validator == "type":
+                expected = err.validator_value
+                for t in expected if isinstance(expected, list) else [expected]:
+                    if t not in types:
+                        types.append(t)
+    if discriminator_path is not None and allowed:
+        summary = ValidationError(
+            f"{_short_repr.repr(discriminator_value)} is not one of {sorted(allowed, key=str)!r}",
+            validator="enum",
+            validator_value=sorted(allowed, key=str),
+            instance=discriminator_value,
+        )
+        summary.path.extend(discriminator_path)
+        summary._fakediscord_verbatim = True  # type: ignore[attr-defined]
+        return summary
+    if types:
+        summary = ValidationError(
+            "type mismatch",
+            validator="type",
+            validator_value=types,
+            instance=error.instance,
+        )
+        summary.path.extend(error.absolute_path)
+        return summary
+    return error
+
+
+def _messages(errors: Iterable[ValidationError]) -> list[str]:
+    out: list[str] = []
+    for top in errors:
+        for leaf in _leaf_errors(top):
+            if getattr(leaf, "_fakediscord_verbatim", False):
+                pairs = [(tuple(leaf.path), leaf.message)]
+            else:
+                pairs = _describe(leaf)
+            for path, message in pairs:
+                line = f"{_format_path(path)}: {message}"
+                if line not in out:
+                    out.append(line)
+    return out
+
+
+def discord_error_body(errors: list[str]) -> dict[str, Any]:
+    """Discord's 50035 "Invalid Form Body" payload for errors produced by SpecValidator."""
+    tree: dict[str, Any] = {}
+    for line in errors:
+        path, sep, message = line.partition(": ")
+        if not sep:
+            path, message = ROOT_PATH_LABEL, line
+        node = tree
+        if path != ROOT_PATH_LABEL:
+            for part in path.split("."):
+                node = node.setdefault(part, {})
+        node.setdefault("_errors", []).append({"code": _error_code(message), "message": message})
+    return {"code": 50035, "message": "Invalid Form Body", "errors": tree}
+
+
+def _error_code(message: str) -> str:
+    if message == "this field is required":
+        return "BASE_TYPE_REQUIRED"
+    if message.endswith("too long") or message.endswith("too short"):
+        return "BASE_TYPE_BAD_LENGTH"
+    return "BASE_TYPE_INVALID"
+
+
+# --------------------------------------------------------------------------------------------
+# Public validator
+# --------------------------------------------------------------------------------------------
+
+
+class SpecValidator:
+    """Request-body validation for every operation in Discord's OpenAPI description."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.adjustments: list[str] = _apply_adjustments(spec)
+        resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+        self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+        self._routes = _compile_routes(spec)
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> SpecValidator:
+        with open(path, encoding="utf-8") as fh:
+            return cls(json.load(fh))
+
+    def _match(self, path: str) -> _Route | None:
+        path = _API_PREFIX.sub("", path.split("?", 1)[0])
+        parts = path.strip("/").split("/")
+        for route in self._routes.get(len(parts), ()):
+            if route.matches(parts):
+                return route
+        return None
+
+    def known_operation(self, method: str, path: str) -> bool:
+        route = self._match(path)
+        return route is not None and method.lower() in route.body_pointers
+
+    def template_for(self, method: str, path: str) -> str | None:
+        """The spec's path template for a concrete request path, if the operation exists."""
+        route = self._match(path)
+        if route is None or method.lower() not in route.body_pointers:
+            return None
+        return route.template
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        validator = self._validators.get(pointer)
+        if validator is None:
+            ref = f"{_SPEC_URI}#{quote(pointer, safe='/~@')}"
+            validator = Draft202012Validator({"$ref": ref}, registry=self._registry)
+            self._validators[pointer] = validator
+        return validator
+
+    def validate(self, method: str, path: str, body: object | None) -> list[str]:
+        """method like 'POST'; path is the URL path AFTER '/api/v10' (e.g. '/channels/123/messages',
+        '/interactions/456/tok-en/callback', '/webhooks/1/tok/messages/@original',
+        '/applications/1/guilds/2/commands'); query string already stripped. body is the decoded JSON
+        (for multipart requests the caller passes the parsed payload_json). Returns a list of
+        human-readable error strings, each naming the JSON path of the offending field
+        (e.g. 'embeds.0.title: ... is too long'); [] when valid, when the operation has no JSON
+        request body schema, or when the path/method is not in the spec (unknown routes are the
+        server's business, not yours).
+
+        A missing body (None) is not an error here: the spec marks every request body as
+        required, including DELETE /guilds/{guild_id}/bans/{user_id} which discord.py sends
+        bare, and "empty message" style checks are semantic ones for the server.
+        """
+        if body is None:
+            return []
+        route = self._match(path)
+        if route is None:
+            return []
+        pointer = route.body_pointers.get(method.lower())
+        if pointer is None:
+            return []
+        return _messages(self._validator(pointer).iter_errors(body))

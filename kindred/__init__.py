@@ -1,0 +1,1 @@
+"""Shared infrastructure for Kindred: settings, clock, errors, logging."""

@@ -1,0 +1,63 @@
+"""Every "now" in Kindred comes from a Clock, so tests and the sandbox can move time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+    async def sleep_until(self, when: datetime) -> None:
+        """Return at `when` (or soon after); callers re-check their work when it returns."""
+        ...
+
+
+class SystemClock:
+    """Wall-clock time."""
+
+    # Long sleeps are cut into slices so a suspended laptop or a clock jump is noticed.
+    max_slice = 60.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep_until(self, when: datetime) -> None:
+        delay = (when - self.now()).total_seconds()
+        if delay > 0:
+            await asyncio.sleep(min(delay, self.max_slice))
+
+
+class FakeClock:
+    """A clock that only moves when told to; sleepers wake when it passes their time."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+        if start.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = start.astimezone(UTC)
+        self._moved = asyncio.Condition()
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def sleep_until(self, when: datetime) -> None:
+        async with self._moved:
+            await self._moved.wait_for(lambda: self._now >= when)
+
+    async def set(self, when: datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        async with self._moved:
+            self._now = max(self._now, when.astimezone(UTC))
+            self._moved.notify_all()
+        # Let woken tasks run before the caller looks at the outcome.
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    async def advance(self, delta: timedelta) -> None:
+        await self.set(self._now + delta)

@@ -1,0 +1,17 @@
+"""Errors a member may see. No discord import: rules in coaching/ raise these too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserFacingError(Exception):
+    """Bad input or a refused action: shown privately to the member, changes nothing.
+
+    `template` names a file under prompts/ (without `.j2`); `context` fills it in.
+    """
+
+    def __init__(self, template: str, **context: Any) -> None:
+        super().__init__(template)
+        self.template = template
+        self.context = context

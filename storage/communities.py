@@ -1,0 +1,72 @@
+"""Queries about communities (servers) and their configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Community
+
+EDITABLE = frozenset(
+    {
+        "name",
+        "thanks_channel_id",
+        "intro_channel_id",
+        "timezone",
+        "prompt_time",
+        "reflections_enabled",
+        "pitch_enabled",
+        "thanks_enabled",
+        "rolodex_enabled",
+    }
+)
+
+
+async def get_community(session: AsyncSession, guild_id: int) -> Community | None:
+    return await session.get(Community, guild_id)
+
+
+async def ensure_community(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    now: datetime,
+    name: str = "",
+    timezone: str = "UTC",
+    prompt_time: str = "09:00",
+) -> Community:
+    """The community row, created with the given defaults the first time a server is seen."""
+    community = await session.get(Community, guild_id)
+    if community is None:
+        community = Community(
+            guild_id=guild_id,
+            name=name[:100],
+            timezone=timezone,
+            prompt_time=prompt_time,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(community)
+        await session.flush()
+    elif name and community.name != name[:100]:
+        community.name = name[:100]
+    return community
+
+
+async def update_community(
+    session: AsyncSession, community: Community, *, now: datetime, **changes: Any
+) -> None:
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for field, value in changes.items():
+        setattr(community, field, value)
+    community.updated_at = now
+    await session.flush()
+
+
+async def list_communities(session: AsyncSession) -> list[Community]:
+    return list((await session.scalars(select(Community).order_by(Community.guild_id))).all())

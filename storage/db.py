@@ -1,0 +1,99 @@
+"""Engine and sessions.
+
+The caller owns the unit of work: `async with db.session() as s:` opens one transaction that
+commits on success and rolls back on error. On SQLite those transactions start with
+`BEGIN IMMEDIATE`: a deferred transaction that reads and then writes fails with
+"database is locked" when another writer got there first, whatever the busy timeout.
+`db.read()` opens a deferred (read-only by convention) transaction, which never blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "kindred_sqlite_begin"
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the folder of a file-based SQLite database, so a fresh checkout just works."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return
+    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    ensure_sqlite_directory(url)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Hand transaction control to us (the "begin" hook below) instead of the driver,
+        # which would otherwise BEGIN DEFERRED lazily on the first write.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass(slots=True)
+class Database:
+    """The engine plus the two ways to open a unit of work."""
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that may write; commits at the end of the block."""
+        async with self.sessionmaker.begin() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads."""
+        async with self.read_sessionmaker.begin() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(url: str, **engine_kwargs: Any) -> Database:
+    engine = create_engine(url, **engine_kwargs)
+    reader = engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+    return Database(
+        engine=engine,
+        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        read_sessionmaker=async_sessionmaker(reader, expire_on_commit=False),
+    )

@@ -1,0 +1,34 @@
+"""Queries about members: one row per (server, user)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member
+
+
+async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
+    return await session.scalar(
+        select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id)
+    )
+
+
+async def ensure_member(
+    session: AsyncSession, guild_id: int, user_id: int, *, now: datetime
+) -> Member:
+    """The member row, created on first contact. The community row must exist."""
+    member = await get_member(session, guild_id, user_id)
+    if member is None:
+        member = Member(
+            guild_id=guild_id,
+            user_id=user_id,
+            reachable=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(member)
+        await session.flush()
+    return member
