@@ -1,0 +1,25 @@
+"""Shared fixtures. `kindred` is one running bot per test module; `server` a fresh guild."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Harness, Server
+
+
+@pytest.fixture(scope="module")
+async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
+    harness = Harness(Path(tmp_path_factory.mktemp("kindred")))
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()
+
+
+@pytest.fixture
+async def server(kindred: Harness) -> Server:
+    return await kindred.new_server()

@@ -1,0 +1,66 @@
+"""Every template renders, fits Discord's limits, and member text cannot break or ping."""
+
+from __future__ import annotations
+
+import jinja2
+import jinja2.meta
+import pytest
+
+from prompts import environment, escape_markdown, render, template_names
+
+# Values for variables whose type matters; anything else gets a long member-ish string,
+# so a template that would overflow Discord's limits with real text fails here.
+SAMPLES: dict[str, object] = {
+    "reference": "a1b2c3d4",
+    "channel_id": 123456789012345678,
+    "missing": False,
+    "cannot_post": False,
+    "community": "Women Who Mean Business — Lisbon Chapter of the Monthly Founders Meetup",
+}
+LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
+
+
+def limit_for(name: str) -> int:
+    leaf = name.rsplit("/", 1)[-1]
+    if leaf.endswith("_title") or leaf.startswith("label_"):
+        return 256
+    if leaf.endswith("_footer"):
+        return 2048
+    return 2000
+
+
+def sample_context(name: str) -> dict[str, object]:
+    env = environment()
+    assert env.loader is not None
+    source = env.loader.get_source(env, f"{name}.j2")[0]
+    variables = jinja2.meta.find_undeclared_variables(env.parse(source))
+    return {var: SAMPLES.get(var, LONG_TEXT) for var in variables}
+
+
+def test_there_are_templates() -> None:
+    assert len(template_names()) >= 10
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_template_renders_within_discord_limits(name: str) -> None:
+    text = render(name, **sample_context(name))
+    assert text, f"{name} rendered empty"
+    assert len(text) <= limit_for(name), f"{name}: {len(text)} > {limit_for(name)}"
+
+
+def test_missing_variable_fails_loudly() -> None:
+    with pytest.raises(jinja2.UndefinedError):
+        render("errors/bad_time")
+
+
+def test_member_text_is_shown_literally() -> None:
+    shown = escape_markdown("**bold** _it_ `code` > quote @everyone @here [x](http://a)")
+    assert "**" not in shown.replace("\\*", "")
+    assert "@everyone" not in shown and "@here" not in shown
+    assert "\\[x\\]" in shown
+
+
+def test_bad_time_error_escapes_what_the_member_typed() -> None:
+    text = render("errors/bad_time", value="**25:00** @everyone")
+    assert "\\*\\*25:00\\*\\*" in text
+    assert "@everyone" not in text

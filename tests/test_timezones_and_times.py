@@ -1,0 +1,81 @@
+"""Time zone search/validation and times of day, as members type them."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coaching.times import InvalidTime, parse_time_of_day
+from coaching.timezones import InvalidTimezone, parse_timezone, search_timezones
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("09:00", time(9, 0)),
+        ("9:05", time(9, 5)),
+        ("8am", time(8, 0)),
+        ("8 AM", time(8, 0)),
+        ("8:30 pm", time(20, 30)),
+        ("8:30p.m.", time(20, 30)),
+        ("12am", time(0, 0)),
+        ("12pm", time(12, 0)),
+        ("20h15", time(20, 15)),
+        ("23.59", time(23, 59)),
+        ("7", time(7, 0)),
+    ],
+)
+def test_times_members_type_are_understood(typed: str, expected: time) -> None:
+    assert parse_time_of_day(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["25:00", "24:00", "9:60", "13pm", "0am", "noonish", "", "0900"])
+def test_impossible_times_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidTime):
+        parse_time_of_day(typed)
+
+
+@given(st.text(max_size=40))
+def test_any_text_either_parses_to_a_valid_time_or_is_refused(text: str) -> None:
+    try:
+        parsed = parse_time_of_day(text)
+    except InvalidTime:
+        return
+    assert 0 <= parsed.hour <= 23 and 0 <= parsed.minute <= 59
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("Asia/Kathmandu", "Asia/Kathmandu"),
+        ("UTC", "UTC"),
+    ],
+)
+def test_zones_resolve_by_name_or_city(typed: str, key: str) -> None:
+    assert parse_timezone(typed).key == key
+
+
+@pytest.mark.parametrize("typed", ["Mars/Base", "", "   ", "Berlinn", "x" * 200, "../etc/passwd"])
+def test_unknown_zones_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidTimezone):
+        parse_timezone(typed)
+
+
+def test_search_puts_the_city_first_and_caps_at_discords_25_choices() -> None:
+    assert search_timezones("berl")[0].key == "Europe/Berlin"
+    assert search_timezones("kathm")[0].key == "Asia/Kathmandu"
+    assert search_timezones("syd")[0].key == "Australia/Sydney"
+    assert len(search_timezones("a")) == 25
+    assert search_timezones("")  # popular zones before anything is typed
+    assert search_timezones("zzzz-no-such-place") == []
+
+
+def test_search_labels_fit_discords_choice_name_limit() -> None:
+    assert all(1 <= len(entry.label) <= 100 for entry in search_timezones("america", limit=500))
