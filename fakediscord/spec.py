@@ -43,6 +43,21 @@ ROOT_PATH_LABEL = "(body)"
 # user limit), and the brief for fakediscord is "reject what Discord rejects for a bot".
 BOT_CONTENT_MAX_LENGTH = 2000
 
+GUILD_MEDIA = 16
+_MEDIA_CHANNEL_TYPES = "FakediscordChannelTypesWithMedia"
+_CHANNEL_FILTER_SCHEMAS = (
+    "ApplicationCommandChannelOption",
+    "ChannelSelectComponentForMessageRequest",
+    "ChannelSelectComponentForModalRequest",
+)
+_PERMISSION_BITFIELD_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("ChannelPermissionOverwriteRequest", ("allow", "deny")),
+    ("CreateRoleRequest", ("permissions",)),
+    ("UpdateRoleRequestPartial", ("permissions",)),
+)
+_DECIMAL_STRING: dict[str, Any] = {"type": "string", "pattern": "^(0|[1-9][0-9]*)$"}
+_LOCAL_SCHEMA_REF = "#/components/schemas/"
+
 _API_PREFIX = re.compile(r"^/api(?:/v\d+)?(?=/)")
 
 _short_repr = reprlib.Repr()
@@ -77,6 +92,11 @@ def _schemas(spec: dict[str, Any]) -> dict[str, Any]:
     return schemas
 
 
+def _types_of(schema: dict[str, Any]) -> list[str]:
+    declared = schema.get("type", [])
+    return declared if isinstance(declared, list) else [declared]
+
+
 def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
     """Rewrite the loaded document in place; return a description of each change applied.
 
@@ -102,6 +122,47 @@ def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
         }
         applied.append("SnowflakeType: integers >= 0 accepted alongside decimal strings")
 
+    # channel_types filters: discord.py 2.7 puts GUILD_MEDIA (16) into the channel_types of any
+    # command option annotated ForumChannel or GuildChannel (app_commands.transformers
+    # CHANNEL_TO_TYPES) and users may pass ChannelType.media to ui.ChannelSelect. Discord
+    # documents type 16 and accepts it there, but the spec's ChannelTypes stops at 15. Only these
+    # filter lists get the extra value; creating a channel or thread of type 16 stays rejected.
+    channel_types = schemas.get("ChannelTypes")
+    if isinstance(channel_types, dict) and isinstance(channel_types.get("oneOf"), list):
+        if not any(b.get("const") == GUILD_MEDIA for b in channel_types["oneOf"]):
+            widened = dict(channel_types)
+            widened["oneOf"] = [*channel_types["oneOf"], {"title": "GUILD_MEDIA", "const": GUILD_MEDIA}]
+            schemas[_MEDIA_CHANNEL_TYPES] = widened
+            for name in _CHANNEL_FILTER_SCHEMAS:
+                prop = schemas.get(name, {}).get("properties", {}).get("channel_types", {})
+                if prop.get("items") == {"$ref": f"{_LOCAL_SCHEMA_REF}ChannelTypes"}:
+                    prop["items"] = {"$ref": f"{_LOCAL_SCHEMA_REF}{_MEDIA_CHANNEL_TYPES}"}
+                    applied.append(f"{name}.channel_types: GUILD_MEDIA (16) accepted")
+
+    # Permission bitfields: Discord serialises permissions as decimal strings and accepts them in
+    # requests, but the spec types these request fields as integers only. discord.py 2.7 sends
+    # strings from Guild.create_role (CreateRoleRequest.permissions), GuildChannel.set_permissions
+    # (PUT /channels/{channel_id}/permissions/{overwrite_id}) and category permission sync
+    # (_Overwrites._asdict() -> ChannelPermissionOverwriteRequest), and ints elsewhere
+    # (Role.edit), so both must pass. Only these fields are widened.
+    bitfield_fields: list[tuple[str, dict[str, Any], str]] = [
+        (f"{name}.{prop}", schemas.get(name, {}).get("properties", {}), prop)
+        for name, props in _PERMISSION_BITFIELD_FIELDS
+        for prop in props
+    ]
+    overwrite_op = spec.get("paths", {}).get("/channels/{channel_id}/permissions/{overwrite_id}")
+    overwrite_schema = _body_schema((overwrite_op or {}).get("put") or {}) or {}
+    bitfield_fields += [
+        (f"PUT /channels/{{channel_id}}/permissions/{{overwrite_id}} {prop}", properties, prop)
+        for properties in [overwrite_schema.get("properties", {})]
+        for prop in ("allow", "deny")
+    ]
+    for label, properties, prop in bitfield_fields:
+        original = properties.get(prop)
+        if isinstance(original, dict) and "integer" in _types_of(original):
+            properties[prop] = {"anyOf": [original, dict(_DECIMAL_STRING)]}
+            applied.append(f"{label}: decimal string accepted (permission bitfield)")
+
     # Tightening, not relaxing: see BOT_CONTENT_MAX_LENGTH.
     for name in ("MessageCreateRequest", "MessageEditRequestPartial"):
         content = schemas.get(name, {}).get("properties", {}).get("content")
@@ -122,7 +183,6 @@ def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
 # accept and reject exactly the same instances; they only change how quickly (and how clearly)
 # the answer is reached.
 
-_LOCAL_SCHEMA_REF = "#/components/schemas/"
 _ANNOTATIONS = frozenset({"title", "description", "format", "x-discord-union"})
 
 
@@ -355,7 +415,8 @@ def _describe(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]
         expected = value if isinstance(value, list) else [value]
         return [(path, f"{_short_repr.repr(instance)} is not of type {', '.join(expected)}")]
     if keyword == "enum":
-        return [(path, f"{_short_repr.repr(instance)} is not one of {value!r}")]
+        allowed = sorted(value, key=_sort_key)
+        return [(path, f"{_short_repr.repr(instance)} is not one of {allowed!r}")]
     if keyword == "const":
         return [(path, f"{_short_repr.repr(instance)} is not {value!r}")]
     if keyword == "pattern":
@@ -439,9 +500,9 @@ def _no_branch_matched(
                         types.append(t)
     if discriminator_path is not None and allowed:
         summary = ValidationError(
-            f"{_short_repr.repr(discriminator_value)} is not one of {sorted(allowed, key=str)!r}",
+            f"{_short_repr.repr(discriminator_value)} is not one of {sorted(allowed, key=_sort_key)!r}",
             validator="enum",
-            validator_value=sorted(allowed, key=str),
+            validator_value=sorted(allowed, key=_sort_key),
             instance=discriminator_value,
         )
         summary.path.extend(discriminator_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -61,3 +62,34 @@ class FakeClock:
 
     async def advance(self, delta: timedelta) -> None:
         await self.set(self._now + delta)
+
+
+class ShiftableClock:
+    """Real time plus an offset the sandbox can push forward (`:time +1d`).
+
+    Sleepers wake early when the offset moves, so scheduled work shows up at once.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+        self._shifted = asyncio.Event()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    async def sleep_until(self, when: datetime) -> None:
+        delay = (when - self.now()).total_seconds()
+        if delay <= 0:
+            return
+        shifted = self._shifted
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(shifted.wait(), timeout=min(delay, SystemClock.max_slice))
+
+    async def advance(self, delta: timedelta) -> None:
+        if delta < timedelta():
+            raise ValueError("time only moves forward")
+        self._offset += delta
+        shifted, self._shifted = self._shifted, asyncio.Event()
+        shifted.set()
+        for _ in range(3):
+            await asyncio.sleep(0)
