@@ -20,6 +20,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from cogs.courier import Courier
 from kindred.clock import Clock, SystemClock
 from kindred.errors import UserFacingError
 from kindred.settings import ConfigurationError, Settings, load_settings
@@ -31,6 +32,7 @@ log = logging.getLogger("kindred")
 
 # Loaded in this order by setup_hook; one failing does not stop the others.
 EXTENSIONS: tuple[str, ...] = (
+    "cogs.courier",
     "cogs.kindred",
     "cogs.admin",
 )
@@ -136,6 +138,9 @@ class KindredBot(commands.Bot):
         self.clock = clock
         self.initial_extensions = tuple(extensions)
         self.failed_extensions: dict[str, str] = {}
+        shards = options.get("shard_ids")
+        worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
+        self.courier = Courier(self, max_per_second=settings.courier_max_per_second, worker=worker)
 
     async def setup_hook(self) -> None:
         for extension in self.initial_extensions:
@@ -151,6 +156,7 @@ class KindredBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            await self.courier.stop()
             await super().close()
         finally:
             await self.db.dispose()

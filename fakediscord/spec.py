@@ -27,8 +27,9 @@ __all__ = ["SpecValidator", "discord_error_body", "find_spec_path"]
 
 SPEC_ENV_VAR = "DISCORD_OPENAPI_SPEC"
 
-# The document gets one absolute URI so per-operation validators can point into it with an
-# absolute $ref; the spec's own relative refs ("#/components/...") then resolve against it.
+# The document is registered under one absolute URI so that the few $refs left in place by
+# _Inliner (cycles) can be resolved from anywhere; the spec's own relative refs then resolve
+# against it.
 _SPEC_URI = "urn:fakediscord:discord-openapi"
 
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -68,7 +69,8 @@ _short_repr.maxdict = 6
 
 
 def find_spec_path() -> pathlib.Path | None:
-    """$DISCORD_OPENAPI_SPEC if set and exists, else <project root>/../shared/discord-api-spec/openapi.json
+    """$DISCORD_OPENAPI_SPEC if set and exists,
+    else <project root>/../shared/discord-api-spec/openapi.json
     (project root = parent of the fakediscord package dir), else None."""
     env = os.environ.get(SPEC_ENV_VAR)
     if env:
@@ -128,16 +130,17 @@ def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
     # documents type 16 and accepts it there, but the spec's ChannelTypes stops at 15. Only these
     # filter lists get the extra value; creating a channel or thread of type 16 stays rejected.
     channel_types = schemas.get("ChannelTypes")
-    if isinstance(channel_types, dict) and isinstance(channel_types.get("oneOf"), list):
-        if not any(b.get("const") == GUILD_MEDIA for b in channel_types["oneOf"]):
-            widened = dict(channel_types)
-            widened["oneOf"] = [*channel_types["oneOf"], {"title": "GUILD_MEDIA", "const": GUILD_MEDIA}]
-            schemas[_MEDIA_CHANNEL_TYPES] = widened
-            for name in _CHANNEL_FILTER_SCHEMAS:
-                prop = schemas.get(name, {}).get("properties", {}).get("channel_types", {})
-                if prop.get("items") == {"$ref": f"{_LOCAL_SCHEMA_REF}ChannelTypes"}:
-                    prop["items"] = {"$ref": f"{_LOCAL_SCHEMA_REF}{_MEDIA_CHANNEL_TYPES}"}
-                    applied.append(f"{name}.channel_types: GUILD_MEDIA (16) accepted")
+    known = channel_types.get("oneOf") if isinstance(channel_types, dict) else None
+    # Skipped once the spec lists 16 itself.
+    if isinstance(known, list) and not any(b.get("const") == GUILD_MEDIA for b in known):
+        widened = dict(channel_types or {})
+        widened["oneOf"] = [*known, {"title": "GUILD_MEDIA", "const": GUILD_MEDIA}]
+        schemas[_MEDIA_CHANNEL_TYPES] = widened
+        for name in _CHANNEL_FILTER_SCHEMAS:
+            prop = schemas.get(name, {}).get("properties", {}).get("channel_types", {})
+            if prop.get("items") == {"$ref": f"{_LOCAL_SCHEMA_REF}ChannelTypes"}:
+                prop["items"] = {"$ref": f"{_LOCAL_SCHEMA_REF}{_MEDIA_CHANNEL_TYPES}"}
+                applied.append(f"{name}.channel_types: GUILD_MEDIA (16) accepted")
 
     # Permission bitfields: Discord serialises permissions as decimal strings and accepts them in
     # requests, but the spec types these request fields as integers only. discord.py 2.7 sends
@@ -209,7 +212,7 @@ def _consts_to_enum(node: dict[str, Any]) -> None:
         if set(branch) - _ANNOTATIONS - {"const"}:
             return
         values.append(branch["const"])
-    if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+    if not _distinct(values):
         return
     del node["oneOf"]
     node["enum"] = values
@@ -220,6 +223,9 @@ def _discriminator_values(schemas: dict[str, Any], ref: Any) -> list[Any] | None
         return None
     target = schemas.get(ref[len(_LOCAL_SCHEMA_REF) :])
     if not isinstance(target, dict) or "type" not in target.get("required", ()):
+        return None
+    # The dispatch adds "type": "object"; a branch that tolerated non-objects would differ.
+    if _types_of(target) != ["object"]:
         return None
     prop = target.get("properties", {}).get("type")
     if not isinstance(prop, dict):
@@ -249,7 +255,7 @@ def _dispatch_on_type(schemas: dict[str, Any], node: dict[str, Any]) -> None:
         if any(values is None for values in per_branch):
             continue
         flat = [v for values in per_branch for v in values or ()]
-        if len({json.dumps(v) for v in flat}) != len(flat):
+        if not _distinct(flat):
             continue
         del node[keyword]
         cases = [
@@ -273,6 +279,19 @@ def _dispatch_on_type(schemas: dict[str, Any], node: dict[str, Any]) -> None:
         return
 
 
+def _distinct(values: list[Any]) -> bool:
+    """No two values are equal by JSON Schema rules (1 == 1.0, but True != 1)."""
+
+    def canonical(value: Any) -> tuple[str, Any]:
+        if isinstance(value, bool):
+            return ("bool", value)
+        if isinstance(value, int | float):
+            return ("number", float(value))
+        return ("json", json.dumps(value, sort_keys=True))
+
+    return len({canonical(v) for v in values}) == len(values)
+
+
 def _sort_key(value: Any) -> tuple[bool, Any]:
     # Numbers first, numerically; everything else by its text. The bool keeps types apart.
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -288,12 +307,9 @@ def _optimise(spec: dict[str, Any]) -> None:
             if isinstance(operation, dict) and "requestBody" in operation:
                 roots.append(operation["requestBody"])
     for root in roots:
-        for node in _walk_dicts(root):
-            _consts_to_enum(node)
-    # Second pass so discriminators see the enums produced above (they read properties.type.enum
-    # directly, not through the MessageComponentTypes-style refs, but keep the order obvious).
-    for root in roots:
+        # Snapshot first: _dispatch_on_type adds nodes, which need no further rewriting.
         for node in list(_walk_dicts(root)):
+            _consts_to_enum(node)
             _dispatch_on_type(schemas, node)
 
 
@@ -393,36 +409,47 @@ def _compile_routes(spec: dict[str, Any]) -> dict[int, list[_Route]]:
 # --------------------------------------------------------------------------------------------
 
 
+_Path = tuple[str | int, ...]
+_Problem = tuple[_Path, str]
+
+
 def _format_path(path: Iterable[str | int]) -> str:
     parts = [str(p) for p in path]
     return ".".join(parts) if parts else ROOT_PATH_LABEL
 
 
-def _describe(error: ValidationError) -> list[tuple[tuple[str | int, ...], str]]:
-    """Turn one leaf error into (path, message) pairs with bounded, Discord-ish wording."""
-    path = tuple(error.absolute_path)
+def _type_names(expected: Any) -> str:
+    return ", ".join(expected) if isinstance(expected, list) else str(expected)
+
+
+def _describe(error: ValidationError) -> list[_Problem]:
+    """Turn one leaf error into (path, message) pairs with bounded, Discord-ish wording.
+
+    jsonschema's own messages embed the full repr of the instance, which for an oversized
+    `content` is the entire 2001-character string.
+    """
+    path: _Path = tuple(error.absolute_path)
     keyword = error.validator
     value = error.validator_value
     instance = error.instance
+    shown = _short_repr.repr(instance)
     if keyword == "required" and isinstance(instance, dict):
-        # Report at the missing field's own path, the way Discord does.
+        # Discord reports a missing field at the field's own path.
         return [((*path, name), "this field is required") for name in value if name not in instance]
     if keyword in ("maxLength", "maxItems", "maxProperties") and hasattr(instance, "__len__"):
         return [(path, f"must be {value} or fewer in length (got {len(instance)}); too long")]
     if keyword in ("minLength", "minItems", "minProperties") and hasattr(instance, "__len__"):
         return [(path, f"must be {value} or more in length (got {len(instance)}); too short")]
     if keyword == "type":
-        expected = value if isinstance(value, list) else [value]
-        return [(path, f"{_short_repr.repr(instance)} is not of type {', '.join(expected)}")]
+        return [(path, f"{shown} is not of type {_type_names(value)}")]
     if keyword == "enum":
-        allowed = sorted(value, key=_sort_key)
-        return [(path, f"{_short_repr.repr(instance)} is not one of {allowed!r}")]
+        return [(path, f"{shown} is not one of {sorted(value, key=_sort_key)!r}")]
     if keyword == "const":
-        return [(path, f"{_short_repr.repr(instance)} is not {value!r}")]
+        return [(path, f"{shown} is not {value!r}")]
     if keyword == "pattern":
-        return [(path, f"{_short_repr.repr(instance)} does not match {value!r}")]
+        return [(path, f"{shown} does not match {value!r}")]
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return [(path, f"{_short_repr.repr(instance)} violates {keyword} {value!r}")]
+        return [(path, f"{shown} violates {keyword} {value!r}")]
     message = error.message
     if len(message) > 300:
         message = message[:297] + "..."
@@ -437,9 +464,10 @@ def _branch_of(error: ValidationError) -> int:
 def _misses_discriminator(branch_errors: list[ValidationError]) -> bool:
     """True when a union branch was clearly not the one meant for this instance.
 
-    Discord's unions are discriminated by a ``type`` property (components, interaction
-    callbacks, command options) or are ``oneOf: [null, X]``. Reporting the errors of branches
-    the sender never aimed at would bury the real problem.
+    Discord's unions are discriminated by a `type` property or are `oneOf: [null, X]`.
+    Reporting the errors of branches the sender never aimed at would bury the real problem.
+    (Unions of $refs discriminated by `type` are already rewritten to if/then by _optimise;
+    this covers the inline ones and the null alternatives.)
     """
     for err in branch_errors:
         relative = tuple(err.path)
@@ -450,9 +478,9 @@ def _misses_discriminator(branch_errors: list[ValidationError]) -> bool:
     return False
 
 
-def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
+def _problems(error: ValidationError) -> Iterator[_Problem]:
     if error.validator not in ("anyOf", "oneOf") or not error.context:
-        yield error
+        yield from _describe(error)
         return
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context:
@@ -464,10 +492,9 @@ def _leaf_errors(error: ValidationError) -> Iterator[ValidationError]:
     # Several plausible branches (e.g. the integer/number/string autocomplete variants): follow
     # the one jsonschema's relevance heuristic likes best and report all of its errors.
     best = best_match(err for errs in viable.values() for err in errs)
-    assert best is not None
-    chosen = viable[_branch_of(_top_context(best, error))]
+    chosen = viable[_branch_of(_top_context(best, error))] if best else []
     for sub in chosen:
-        yield from _leaf_errors(sub)
+        yield from _problems(sub)
 
 
 def _top_context(leaf: ValidationError, union: ValidationError) -> ValidationError:
@@ -479,59 +506,41 @@ def _top_context(leaf: ValidationError, union: ValidationError) -> ValidationErr
 
 def _no_branch_matched(
     error: ValidationError, branches: dict[int, list[ValidationError]]
-) -> ValidationError:
-    """Summarise a union where every branch rejected the instance on its discriminator."""
+) -> _Problem:
+    """Summarise a union whose every branch rejected the instance outright."""
     allowed: list[Any] = []
     types: list[str] = []
-    discriminator_path: tuple[str | int, ...] | None = None
-    discriminator_value: Any = None
+    discriminator: tuple[_Path, Any] | None = None
     for errs in branches.values():
         for err in errs:
             relative = tuple(err.path)
             if relative == ("type",) and err.validator in ("enum", "const"):
                 values = err.validator_value if err.validator == "enum" else [err.validator_value]
                 allowed.extend(v for v in values if v not in allowed)
-                discriminator_path = tuple(err.absolute_path)
-                discriminator_value = err.instance
+                discriminator = (tuple(err.absolute_path), err.instance)
             elif relative == () and err.validator == "type":
                 expected = err.validator_value
-                for t in expected if isinstance(expected, list) else [expected]:
-                    if t not in types:
-                        types.append(t)
-    if discriminator_path is not None and allowed:
-        summary = ValidationError(
-            f"{_short_repr.repr(discriminator_value)} is not one of {sorted(allowed, key=_sort_key)!r}",
-            validator="enum",
-            validator_value=sorted(allowed, key=_sort_key),
-            instance=discriminator_value,
-        )
-        summary.path.extend(discriminator_path)
-        summary._fakediscord_verbatim = True  # type: ignore[attr-defined]
-        return summary
+                types.extend(t for t in _as_list(expected) if t not in types)
+    if discriminator is not None and allowed:
+        path, value = discriminator
+        return path, f"{_short_repr.repr(value)} is not one of {sorted(allowed, key=_sort_key)!r}"
+    path = tuple(error.absolute_path)
     if types:
-        summary = ValidationError(
-            "type mismatch",
-            validator="type",
-            validator_value=types,
-            instance=error.instance,
-        )
-        summary.path.extend(error.absolute_path)
-        return summary
-    return error
+        return path, f"{_short_repr.repr(error.instance)} is not of type {', '.join(types)}"
+    return path, f"{_short_repr.repr(error.instance)} matches none of the allowed shapes"
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _messages(errors: Iterable[ValidationError]) -> list[str]:
     out: list[str] = []
     for top in errors:
-        for leaf in _leaf_errors(top):
-            if getattr(leaf, "_fakediscord_verbatim", False):
-                pairs = [(tuple(leaf.path), leaf.message)]
-            else:
-                pairs = _describe(leaf)
-            for path, message in pairs:
-                line = f"{_format_path(path)}: {message}"
-                if line not in out:
-                    out.append(line)
+        for path, message in _problems(top):
+            line = f"{_format_path(path)}: {message}"
+            if line not in out:
+                out.append(line)
     return out
 
 
@@ -610,8 +619,8 @@ class SpecValidator:
     def validate(self, method: str, path: str, body: object | None) -> list[str]:
         """method like 'POST'; path is the URL path AFTER '/api/v10' (e.g. '/channels/123/messages',
         '/interactions/456/tok-en/callback', '/webhooks/1/tok/messages/@original',
-        '/applications/1/guilds/2/commands'); query string already stripped. body is the decoded JSON
-        (for multipart requests the caller passes the parsed payload_json). Returns a list of
+        '/applications/1/guilds/2/commands'); query string already stripped. body is the decoded
+        JSON (for multipart requests the caller passes the parsed payload_json). Returns a list of
         human-readable error strings, each naming the JSON path of the offending field
         (e.g. 'embeds.0.title: ... is too long'); [] when valid, when the operation has no JSON
         request body schema, or when the path/method is not in the spec (unknown routes are the

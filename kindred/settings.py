@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,10 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")
     default_prompt_time: str = Field(default="09:00", alias="DEFAULT_PROMPT_TIME")
+    courier_max_per_second: float = Field(default=25.0, gt=0, le=50, alias="COURIER_MAX_PER_SECOND")
+    instance_name: str = Field(
+        default_factory=socket.gethostname, min_length=1, max_length=60, alias="INSTANCE_NAME"
+    )
 
     @field_validator("discord_token", mode="before")
     @classmethod
@@ -47,6 +52,13 @@ class Settings(BaseSettings):
     def _blank_guild_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("instance_name", mode="before")
+    @classmethod
+    def _blank_instance_is_host(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return socket.gethostname()
         return value
 
     @field_validator("log_level")

@@ -109,3 +109,17 @@ async def test_fifty_concurrent_writers_never_see_database_is_locked(db: Databas
     async with db.read() as session:
         count = (await session.execute(text("SELECT count(*) FROM members"))).scalar()
     assert count == 50
+
+
+async def test_migrations_and_models_agree(db: Database) -> None:
+    # A model change without its migration (or the reverse) shows up here as a diff.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    def diff(connection):  # type: ignore[no-untyped-def]
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with db.engine.connect() as connection:
+        differences = await connection.run_sync(diff)
+    assert differences == []

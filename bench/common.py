@@ -1,0 +1,65 @@
+"""Helpers every benchmark uses: machine facts, statistics, the report format."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+from dataclasses import dataclass, field
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def git_revision() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary_ms(values: list[float]) -> str:
+    """Median and p99 of durations given in seconds, in milliseconds."""
+    return (
+        f"median {statistics.median(values) * 1000:.1f} ms, "
+        f"p99 {percentile(values, 0.99) * 1000:.1f} ms (n={len(values)})"
+    )
+
+
+@dataclass
+class Section:
+    title: str
+    command: str
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, line: str) -> None:
+        print(f"  {line}", flush=True)
+        self.lines.append(line)
+
+    def markdown(self) -> str:
+        body = "\n".join(f"- {line}" for line in self.lines)
+        return f"## {self.title}\n\nCommand: `{self.command}`\n\n{body}\n"

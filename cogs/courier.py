@@ -1,0 +1,258 @@
+"""The courier: the one task that sends every message Kindred starts on its own.
+
+Features enqueue rows in the outbox (storage.courier.enqueue) and call `bot.courier.wake()`
+after their transaction commits. The courier claims due rows with a lease, paces requests
+below Discord's global limit, sends each with a nonce derived from its key (a resend after a
+crash is recognised by Discord as the same message), and records the outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+from discord.ext import commands
+from discord.http import Route
+
+from coaching.courier import nonce_for, retry_delay, should_give_up
+from storage import courier as outbox
+from storage.models import Member, OutboxMessage
+
+if TYPE_CHECKING:
+    from bot import KindredBot
+
+log = logging.getLogger("kindred.courier")
+
+DMS_CLOSED = 50007
+UNKNOWN_CHANNEL = 10003
+LEASE = timedelta(seconds=120)
+BATCH = 50
+CONCURRENCY = 8
+IDLE_RECHECK_SECONDS = 60.0
+
+
+class Pacer:
+    """Spaces request starts evenly: at most `rate` per second, measured in real time."""
+
+    def __init__(self, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        delay = slot - now
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+class Courier:
+    def __init__(self, bot: KindredBot, *, max_per_second: float, worker: str) -> None:
+        self.bot = bot
+        self.worker = worker
+        self.pacer = Pacer(max_per_second)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._slots = asyncio.Semaphore(CONCURRENCY)
+        self.sent = 0
+        self.failed = 0
+        self.dropped = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kindred-courier")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """Something was enqueued: look again now instead of at the next planned time."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        async with self.bot.db.session() as session:
+            released = await outbox.release_claims(session, worker=self.worker)
+        if released:
+            log.info("resending %d message(s) interrupted by the last stop", released)
+        while True:
+            try:
+                worked = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("courier loop failed; retrying in 5 s")
+                await asyncio.sleep(5)
+                continue
+            if not worked:
+                await self._sleep()
+
+    async def run_once(self) -> bool:
+        """Claim and deliver one batch; False when nothing was due."""
+        self._wake.clear()
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            rows = await outbox.claim_due(
+                session, now=now, worker=self.worker, lease=LEASE, limit=BATCH
+            )
+            members = await outbox.recipients(
+                session, [row.member_id for row in rows if row.member_id is not None]
+            )
+        if not rows:
+            return False
+        await asyncio.gather(*(self._deliver_in_slot(row, members) for row in rows))
+        return True
+
+    async def _sleep(self) -> None:
+        async with self.bot.db.read() as session:
+            next_due = await outbox.next_due_at(session)
+        waits = [asyncio.ensure_future(self._wake.wait())]
+        if next_due is not None:
+            waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(next_due)))
+        try:
+            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def _deliver_in_slot(self, row: OutboxMessage, members: dict[int, Member]) -> None:
+        async with self._slots:
+            try:
+                await self._deliver(row, members.get(row.member_id) if row.member_id else None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug must not lose the row: it is retried later
+                log.exception("outbox row %d (%s) failed unexpectedly", row.id, row.purpose)
+                await self._retry(row, f"unexpected: {type(exc).__name__}")
+
+    async def _deliver(self, row: OutboxMessage, member: Member | None) -> None:
+        channel_id = row.channel_id
+        if member is not None:
+            if not member.reachable:
+                await self._drop(row, member, "member unreachable")
+                return
+            channel_id = member.dm_channel_id
+            if channel_id is None:
+                channel_id = await self._open_dm(row, member)
+                if channel_id is None:
+                    return
+        assert channel_id is not None
+        body = dict(row.payload)
+        body["nonce"] = nonce_for(row.dedupe_key)
+        body["enforce_nonce"] = True
+        body.setdefault("allowed_mentions", {"parse": []})
+        await self.pacer.acquire()
+        try:
+            message = await self.bot.http.request(
+                Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body
+            )
+        except discord.Forbidden as exc:
+            if exc.code == DMS_CLOSED and member is not None:
+                await self._drop(row, member, "DMs closed (50007)")
+            else:
+                await self._fail(row, f"forbidden ({exc.code})")
+            return
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_CHANNEL and member is not None:
+                # The cached DM channel is gone; open a new one on the next try.
+                async with self.bot.db.session() as session:
+                    await outbox.remember_dm_channel(
+                        session, member.id, None, now=self.bot.clock.now()
+                    )
+                member.dm_channel_id = None
+            await self._retry(row, f"not found ({exc.code})")
+            return
+        except discord.HTTPException as exc:
+            if exc.status >= 500 or exc.status == 429:
+                await self._retry(row, f"HTTP {exc.status}")
+            else:
+                await self._fail(row, f"HTTP {exc.status} ({exc.code})")
+            return
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._retry(row, f"network: {type(exc).__name__}")
+            return
+        async with self.bot.db.session() as session:
+            await outbox.mark_sent(
+                session, row.id, now=self.bot.clock.now(), message_id=int(message["id"])
+            )
+        self.sent += 1
+        log.debug("sent outbox row %d (%s)", row.id, row.purpose)
+
+    async def _open_dm(self, row: OutboxMessage, member: Member) -> int | None:
+        await self.pacer.acquire()
+        try:
+            channel = await self.bot.http.start_private_message(member.user_id)
+        except discord.HTTPException as exc:
+            await self._retry(row, f"open DM: HTTP {exc.status}")
+            return None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._retry(row, f"open DM: {type(exc).__name__}")
+            return None
+        channel_id = int(channel["id"])
+        member.dm_channel_id = channel_id
+        async with self.bot.db.session() as session:
+            await outbox.remember_dm_channel(
+                session, member.id, channel_id, now=self.bot.clock.now()
+            )
+        return channel_id
+
+    async def _retry(self, row: OutboxMessage, error: str) -> None:
+        attempts = row.attempts + 1
+        async with self.bot.db.session() as session:
+            if should_give_up(attempts):
+                await outbox.mark_failed(session, row.id, attempts=attempts, error=error)
+            else:
+                due = self.bot.clock.now() + retry_delay(attempts)
+                await outbox.mark_retry(session, row.id, attempts=attempts, due_at=due, error=error)
+        if should_give_up(attempts):
+            self.failed += 1
+            log.error(
+                "outbox row %d (%s) failed after %d tries: %s", row.id, row.purpose, attempts, error
+            )
+        else:
+            log.warning("outbox row %d (%s) will be retried: %s", row.id, row.purpose, error)
+
+    async def _fail(self, row: OutboxMessage, error: str) -> None:
+        async with self.bot.db.session() as session:
+            await outbox.mark_failed(session, row.id, attempts=row.attempts + 1, error=error)
+        self.failed += 1
+        log.error("outbox row %d (%s) cannot be sent: %s", row.id, row.purpose, error)
+
+    async def _drop(self, row: OutboxMessage, member: Member, error: str) -> None:
+        member.reachable = False
+        async with self.bot.db.session() as session:
+            dropped = await outbox.mark_member_unreachable(
+                session, member.id, now=self.bot.clock.now(), error=error
+            )
+        self.dropped += dropped
+        log.info("member %d is unreachable by DM; dropped %d message(s)", member.id, dropped)
+
+
+class CourierCog(commands.Cog):
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.courier.start()
+
+    async def cog_unload(self) -> None:
+        await self.bot.courier.stop()
+
+
+async def setup(bot: KindredBot) -> None:
+    await bot.add_cog(CourierCog(bot))

@@ -1,0 +1,198 @@
+"""The outbox: enqueue once, claim due rows with a lease, record what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Member, OutboxMessage
+
+PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    purpose: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    due_at: datetime,
+    now: datetime,
+    member_id: int | None = None,
+    channel_id: int | None = None,
+) -> bool:
+    """Add a message to send; False (and nothing changes) when the key is already there."""
+    if member_id is None and channel_id is None:
+        raise ValueError("an outbox message needs a member or a channel")
+    values = {
+        "guild_id": guild_id,
+        "member_id": member_id,
+        "channel_id": channel_id,
+        "purpose": purpose,
+        "dedupe_key": dedupe_key,
+        "payload": payload,
+        "state": PENDING,
+        "due_at": due_at,
+        "attempts": 0,
+        "created_at": now,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, worker: str, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Take up to `limit` due rows for this worker until `now + lease`.
+
+    Rows another worker claimed are skipped until its lease runs out; then they are due again
+    (that worker died or hung). On PostgreSQL, SKIP LOCKED lets workers claim side by side;
+    SQLite serialises writers anyway (BEGIN IMMEDIATE) and ignores FOR UPDATE.
+    """
+    due = or_(
+        (OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= now),
+        (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_until < now),
+    )
+    rows = list(
+        (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(due)
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
+    for row in rows:
+        row.state = SENDING
+        row.claimed_by = worker
+        row.claimed_until = now + lease
+    await session.flush()
+    return rows
+
+
+async def release_claims(session: AsyncSession, *, worker: str) -> int:
+    """At start-up: rows this worker was sending when it stopped are due again at once.
+
+    They are resent with the same nonce, so one that did reach Discord is not duplicated.
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.state == SENDING, OutboxMessage.claimed_by == worker)
+        .values(state=PENDING, claimed_by=None, claimed_until=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def mark_sent(
+    session: AsyncSession, row_id: int, *, now: datetime, message_id: int | None
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(state=SENT, sent_at=now, message_id=message_id, claimed_until=None, last_error=None)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, row_id: int, *, attempts: int, due_at: datetime, error: str
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(
+            state=PENDING,
+            attempts=attempts,
+            due_at=due_at,
+            last_error=error[:500],
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, row_id: int, *, attempts: int, error: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(state=FAILED, attempts=attempts, last_error=error[:500], claimed_until=None)
+    )
+
+
+async def mark_member_unreachable(
+    session: AsyncSession, member_id: int, *, now: datetime, error: str
+) -> int:
+    """DMs are closed: the member is flagged and everything waiting for them is dropped."""
+    await session.execute(
+        update(Member).where(Member.id == member_id).values(reachable=False, updated_at=now)
+    )
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.member_id == member_id,
+            OutboxMessage.state.in_((PENDING, SENDING)),
+        )
+        .values(state=DROPPED, last_error=error[:500], claimed_until=None)
+    )
+    return int(result.rowcount or 0)
+
+
+async def remember_dm_channel(
+    session: AsyncSession, member_id: int, channel_id: int | None, *, now: datetime
+) -> None:
+    """Cache the member's DM channel (None forgets a channel Discord no longer knows)."""
+    await session.execute(
+        update(Member)
+        .where(Member.id == member_id)
+        .values(dm_channel_id=channel_id, updated_at=now)
+    )
+
+
+async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Member]:
+    if not member_ids:
+        return {}
+    rows = await session.scalars(select(Member).where(Member.id.in_(set(member_ids))))
+    return {member.id: member for member in rows}
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the courier next has something to do: a pending row, or a lease running out."""
+    pending = await session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(OutboxMessage.state == PENDING)
+    )
+    lease = await session.scalar(
+        select(func.min(OutboxMessage.claimed_until)).where(OutboxMessage.state == SENDING)
+    )
+    candidates = [value for value in (pending, lease) if value is not None]
+    if not candidates:
+        return None
+    # min() over a UTCDateTime column comes back as the raw driver value on SQLite.
+    return min(_as_aware(value) for value in candidates)
+
+
+def _as_aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+async def counts_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+    )
+    return {state: int(count) for state, count in rows}

@@ -1,0 +1,75 @@
+"""The sandbox: command parsing, and the documented tour runs start to finish."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kindred.sandbox import SandboxError, parse_duration, parse_slash
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_slash_options_may_contain_spaces_and_colons() -> None:
+    command, options = parse_slash(
+        "/setup thanks_channel:#referral-thanks prompt_time:8:30 pm timezone:Europe/Berlin"
+    )
+    assert command == "setup"
+    assert options == {
+        "thanks_channel": "#referral-thanks",
+        "prompt_time": "8:30 pm",
+        "timezone": "Europe/Berlin",
+    }
+
+
+def test_subcommands_are_part_of_the_command() -> None:
+    assert parse_slash("/kindred   help") == ("kindred help", {})
+
+
+def test_durations() -> None:
+    assert parse_duration("+1d") == timedelta(days=1)
+    assert parse_duration("90m") == timedelta(minutes=90)
+    assert parse_duration("+2w") == timedelta(weeks=2)
+    with pytest.raises(SandboxError):
+        parse_duration("-1d")
+    with pytest.raises(SandboxError):
+        parse_duration("tomorrow")
+
+
+def test_the_documented_tour_runs(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bot.py"),
+            "sandbox",
+            "--script",
+            str(ROOT / "docs" / "demo.sandbox"),
+            "--database",
+            f"sqlite+aiosqlite:///{tmp_path}/sandbox.db",
+        ],
+        cwd=tmp_path,  # no .env here: the sandbox needs no configuration
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    transcript = result.stdout
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Kindred sandbox" in transcript
+    assert "Hi, I'm Kindred" in transcript  # /kindred help answered
+    assert "Saved" in transcript and "Europe/Berlin" in transcript and "08:30" in transcript
+    assert 'time zone "Europe/Berln"' in transcript  # the typo explained
+    assert "Manage Server" in transcript  # Maya refused
+    assert "Time moved forward" in transcript
+    assert "Traceback" not in result.stderr
+    # Generous bound for shared machines; the issue asks for a start in under 30 s.
+    assert elapsed < 60, f"sandbox tour took {elapsed:.1f} s"
