@@ -26,6 +26,7 @@ from kindred.errors import UserFacingError
 from kindred.settings import ConfigurationError, Settings, load_settings
 from prompts import render
 from storage.db import Database, open_database
+from storage.members import has_unreachable_rows, mark_reachable_again
 from storage.migrate import upgrade
 
 log = logging.getLogger("kindred")
@@ -35,6 +36,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.courier",
     "cogs.kindred",
     "cogs.admin",
+    "cogs.privacy",
 )
 
 NO_TOKEN_HELP = """\
@@ -51,12 +53,21 @@ To try Kindred without a Discord account or token, run `make sandbox`.
 
 
 class KindredTree(app_commands.CommandTree["KindredBot"]):
-    """Turns errors into replies: kind words for UserFacingError, a reference id otherwise."""
+    """Turns errors into replies: kind words for UserFacingError, a reference id otherwise.
+
+    It also notices members whose DMs were closed: their next command gets a private note
+    on how to open them again (see `KindredBot.check_dm_status`).
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await self.client.check_dm_status(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         original = getattr(error, "original", error)
+        await _send_dm_notice_if_due(interaction)
         if isinstance(original, UserFacingError):
             await send_private(interaction, render(original.template, **original.context))
             return
@@ -84,6 +95,7 @@ async def send_private(
     *,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
+    file: discord.File | None = None,
 ) -> None:
     """An ephemeral reply that works whether or not the interaction was answered yet."""
     kwargs: dict[str, object] = {
@@ -96,6 +108,8 @@ async def send_private(
         kwargs["embed"] = embed
     if view is not None:
         kwargs["view"] = view
+    if file is not None:
+        kwargs["file"] = file
     try:
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)  # type: ignore[arg-type]
@@ -104,6 +118,11 @@ async def send_private(
     except discord.HTTPException:
         # The interaction expired or Discord refused: nothing more can reach this member.
         log.warning("could not deliver a reply to interaction %s", interaction.id)
+
+
+async def _send_dm_notice_if_due(interaction: discord.Interaction) -> None:
+    if interaction.extras.pop("dm_notice", False):
+        await send_private(interaction, render("courier/dms_closed_notice"))
 
 
 def intents() -> discord.Intents:
@@ -150,6 +169,23 @@ class KindredBot(commands.Bot):
                 # One broken feature must not take the others down with it.
                 self.failed_extensions[extension] = repr(exc)
                 log.exception("extension %s failed to load", extension)
+
+    async def check_dm_status(self, interaction: discord.Interaction) -> None:
+        """Flag the interaction when Kindred's DMs stopped reaching this member."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # no reply to attach a notice to, and it runs on every keystroke
+        async with self.db.read() as session:
+            unreachable = await has_unreachable_rows(session, interaction.user.id)
+        if not unreachable:
+            return
+        async with self.db.session() as session:
+            await mark_reachable_again(session, interaction.user.id, now=self.clock.now())
+        interaction.extras["dm_notice"] = True
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, _command: object
+    ) -> None:
+        await _send_dm_notice_if_due(interaction)
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))

@@ -562,9 +562,7 @@ class InteractionFactory:
     ) -> Interaction:
         guild, channel, member = self._resolve_context(user, guild, channel)
         data, _ = self._command_data(name, options, guild=guild, channel=channel, member=member)
-        ix = self._build(
-            APPLICATION_COMMAND, user, guild, channel, member, data, label=f"/{name}"
-        )
+        ix = self._build(APPLICATION_COMMAND, user, guild, channel, member, data, label=f"/{name}")
         return await self._send(ix)
 
     async def autocomplete(
@@ -618,7 +616,9 @@ class InteractionFactory:
             if tmember is not None:
                 resolved["members"] = {
                     str(tuser.id): world.member_payload(
-                        tmember, with_user=False, permissions=world.permissions_in(channel, tuser.id)
+                        tmember,
+                        with_user=False,
+                        permissions=world.permissions_in(channel, tuser.id),
                     )
                 }
             target_id = tuser.id

@@ -49,7 +49,9 @@ USER_SELECT = 5
 ROLE_SELECT = 6
 MENTIONABLE_SELECT = 7
 CHANNEL_SELECT = 8
-SELECT_TYPES = frozenset({STRING_SELECT, USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL_SELECT})
+SELECT_TYPES = frozenset(
+    {STRING_SELECT, USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL_SELECT}
+)
 SECTION = 9
 TEXT_DISPLAY = 10
 THUMBNAIL = 11
@@ -83,9 +85,7 @@ class FormErrors:
 
     def length_between(self, path: Path, value: Any, low: int, high: int) -> None:
         if isinstance(value, str | list) and not low <= len(value) <= high:
-            self.add(
-                path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length."
-            )
+            self.add(path, "BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
 
     def max_items(self, path: Path, value: Any, limit: int) -> None:
         if isinstance(value, list) and len(value) > limit:
@@ -275,7 +275,7 @@ def check_components(
             errs.add(
                 (*rpath, "type"),
                 "UNION_TYPE_CHOICES",
-                "Value of field \"type\" must be one of (1,).",
+                'Value of field "type" must be one of (1,).',
             )
             continue
         children = row.get("components")
@@ -430,7 +430,9 @@ def _check_options(options: list[Any], errs: FormErrors, path: Path) -> None:
         opath = (*path, i)
         name = opt.get("name")
         if not isinstance(name, str) or not COMMAND_NAME_RE.match(name) or name != name.lower():
-            errs.add((*opath, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            errs.add(
+                (*opath, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+            )
         elif name in names:
             errs.add(
                 (*opath, "name"),

@@ -196,9 +196,7 @@ class Message:
         return iso_timestamp(self.id)
 
     def has_body(self) -> bool:
-        return bool(
-            self.content or self.embeds or self.components or self.attachments or self.poll
-        )
+        return bool(self.content or self.embeds or self.components or self.attachments or self.poll)
 
     def custom_ids(self) -> list[str]:
         """Every component custom_id on the message, in display order."""

@@ -108,9 +108,7 @@ class Overwrite(Protocol):
     deny: int
 
 
-def base_permissions(
-    *, is_owner: bool, everyone: int, role_permissions: Iterable[int]
-) -> int:
+def base_permissions(*, is_owner: bool, everyone: int, role_permissions: Iterable[int]) -> int:
     if is_owner:
         return ALL
     perms = everyone

@@ -182,7 +182,13 @@ class RestApi:
                 **ix_kw,
             ),
             r("POST", hook, self.webhook_execute, INTERACTION_WEBHOOK, **ix_kw),
-            r("GET", f"{hook}/messages/{{message_id}}", self.webhook_get, INTERACTION_WEBHOOK, **ix_kw),
+            r(
+                "GET",
+                f"{hook}/messages/{{message_id}}",
+                self.webhook_get,
+                INTERACTION_WEBHOOK,
+                **ix_kw,
+            ),
             r(
                 "PATCH",
                 f"{hook}/messages/{{message_id}}",
@@ -239,9 +245,7 @@ class RestApi:
                 raise E.method_not_allowed() if other_method else E.not_found()
             if route.auth:
                 auth = request.headers.get("Authorization", "")
-                if not (
-                    auth.startswith("Bot ") and secrets.compare_digest(auth[4:], fd.bot_token)
-                ):
+                if not (auth.startswith("Bot ") and secrets.compare_digest(auth[4:], fd.bot_token)):
                     raise E.unauthorized()
             _check_snowflakes(params)
             body, files, identity = await self._read_body(request)
@@ -399,7 +403,14 @@ class RestApi:
             return {}
         if not isinstance(req.body, dict):
             raise E.invalid_form_body(
-                {"_errors": [{"code": "DICT_TYPE_CONVERT", "message": "Only dictionaries may be used in a DictType"}]}
+                {
+                    "_errors": [
+                        {
+                            "code": "DICT_TYPE_CONVERT",
+                            "message": "Only dictionaries may be used in a DictType",
+                        }
+                    ]
+                }
             )
         return req.body
 
@@ -469,7 +480,16 @@ class RestApi:
                 )
         if len(out) > L.ATTACHMENTS_MAX:
             raise E.invalid_form_body(
-                {"attachments": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 10 or fewer in length."}]}}
+                {
+                    "attachments": {
+                        "_errors": [
+                            {
+                                "code": "BASE_TYPE_MAX_LENGTH",
+                                "message": "Must be 10 or fewer in length.",
+                            }
+                        ]
+                    }
+                }
             )
         return out
 
@@ -725,7 +745,14 @@ class RestApi:
         cmds = req.body if req.body is not None else []
         if not isinstance(cmds, list):
             raise E.invalid_form_body(
-                {"_errors": [{"code": "LIST_TYPE_CONVERT", "message": "Only iterables may be used in a ListType"}]}
+                {
+                    "_errors": [
+                        {
+                            "code": "LIST_TYPE_CONVERT",
+                            "message": "Only iterables may be used in a ListType",
+                        }
+                    ]
+                }
             )
         self._validate_commands(cmds)
         old_names = self.world.command_names.get(scope, {})
@@ -866,13 +893,20 @@ class RestApi:
         self, ix: I.Interaction, data: dict[str, Any], files: list[FileUpload], *, loading: bool
     ) -> Message:
         if ix.type == I.APPLICATION_COMMAND:
-            mtype = MSG_CHAT_INPUT_COMMAND if ix.data.get("type", 1) == 1 else MSG_CONTEXT_MENU_COMMAND
+            mtype = (
+                MSG_CHAT_INPUT_COMMAND if ix.data.get("type", 1) == 1 else MSG_CONTEXT_MENU_COMMAND
+            )
         else:
             mtype = MSG_DEFAULT
         if loading:
             body = {"flags": data.get("flags")}
             message = self._build_message(
-                ix.channel, body, [], allowed_flags=FLAG_EPHEMERAL, mtype=mtype, extra_flags=FLAG_LOADING
+                ix.channel,
+                body,
+                [],
+                allowed_flags=FLAG_EPHEMERAL,
+                mtype=mtype,
+                extra_flags=FLAG_LOADING,
             )
         else:
             message = self._build_message(
@@ -909,7 +943,11 @@ class RestApi:
             body = self._body_dict(req)
             self._validate_message(body)
             reply = ix.reply
-            if ix.response_type == I.DEFERRED_CHANNEL_MESSAGE and reply is not None and reply.loading:
+            if (
+                ix.response_type == I.DEFERRED_CHANNEL_MESSAGE
+                and reply is not None
+                and reply.loading
+            ):
                 # Discord turns the first followup after a deferral into the original response.
                 self._apply_edit(reply, body, req.files)
                 message = reply
@@ -1178,4 +1216,3 @@ def _prune_nonces(channel: Channel, now: float) -> None:
     stale = [k for k, (at, _) in channel.nonces.items() if now - at > NONCE_WINDOW]
     for key in stale:
         del channel.nonces[key]
-

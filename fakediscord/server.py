@@ -257,9 +257,7 @@ class FakeDiscord:
                 self.world.special_role(guild, "organizer", "Organizer", P.MANAGE_GUILD).id
             )
         if administrator:
-            role_ids.append(
-                self.world.special_role(guild, "admin", "Admin", P.ADMINISTRATOR).id
-            )
+            role_ids.append(self.world.special_role(guild, "admin", "Admin", P.ADMINISTRATOR).id)
         existed = user.id in guild.members
         member = self.world.add_member(guild, user, nick=nick, role_ids=role_ids)
         data = self.world.member_payload(member)
@@ -318,7 +316,9 @@ class FakeDiscord:
             content=content,
             embeds=[dict(e) for e in embeds],
             mention_ids=[
-                int(m) for m in dict.fromkeys(USER_MENTION.findall(content)) if int(m) in world.users
+                int(m)
+                for m in dict.fromkeys(USER_MENTION.findall(content))
+                if int(m) in world.users
             ],
         )
         if reply_to is not None:
@@ -356,9 +356,7 @@ class FakeDiscord:
             if member is not None:
                 data["member"] = self.world.member_payload(member)
             intent = G.GUILD_MESSAGE_REACTIONS
-        self.gateway.dispatch(
-            "MESSAGE_REACTION_ADD", data, guild_id=live.guild_id, intent=intent
-        )
+        self.gateway.dispatch("MESSAGE_REACTION_ADD", data, guild_id=live.guild_id, intent=intent)
         await asyncio.sleep(0)
 
     # ================================================================== interactions

@@ -385,9 +385,7 @@ class World:
                 data["member"] = self.member_payload(member, with_user=False)
         return data
 
-    def find_command(
-        self, scope: int | None, ctype: int, name: str
-    ) -> dict[str, Any] | None:
+    def find_command(self, scope: int | None, ctype: int, name: str) -> dict[str, Any] | None:
         cid = self.command_names.get(scope, {}).get((ctype, name))
         if cid is None:
             return None

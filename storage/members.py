@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Member
@@ -32,3 +32,21 @@ async def ensure_member(
         session.add(member)
         await session.flush()
     return member
+
+
+async def has_unreachable_rows(session: AsyncSession, user_id: int) -> bool:
+    """Whether Kindred marked this person unreachable by DM in any server."""
+    found = await session.scalar(
+        select(Member.id).where(Member.user_id == user_id, Member.reachable.is_(False)).limit(1)
+    )
+    return found is not None
+
+
+async def mark_reachable_again(session: AsyncSession, user_id: int, *, now: datetime) -> int:
+    """They used a command after seeing the notice: DMs are worth trying again."""
+    result = await session.execute(
+        update(Member)
+        .where(Member.user_id == user_id, Member.reachable.is_(False))
+        .values(reachable=True, updated_at=now)
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,94 @@
+"""Everything Kindred stores about a member, for `/mydata export` and `/mydata delete`.
+
+`MEMBER_TABLES` names every table that holds rows about a member and how each is handled.
+`tests/test_privacy_coverage.py` fails when a table with a member column is missing here,
+so a new feature cannot forget its data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.members import get_member
+from storage.models import Base, Member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTable:
+    """A table with rows about a member, found by `column` == the member's id."""
+
+    name: str
+    column: str = "member_id"
+    # Rows other people own but that mention this member: kept, with these columns cleared.
+    anonymise: tuple[str, ...] = ()
+    # Columns not worth exporting (internal bookkeeping).
+    hidden: tuple[str, ...] = ()
+
+
+MEMBER_TABLES: tuple[MemberTable, ...] = (
+    MemberTable("outbox", hidden=("claimed_by", "claimed_until")),
+)
+
+
+def _table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _row_dict(row: Any, hidden: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in row._mapping.items() if key not in hidden}
+
+
+async def export_member(session: AsyncSession, guild_id: int, user_id: int) -> dict[str, Any]:
+    """Every row about the member in this server, as plain JSON-able data."""
+    member = await get_member(session, guild_id, user_id)
+    result: dict[str, Any] = {"server_id": str(guild_id), "user_id": str(user_id)}
+    if member is None:
+        result["member"] = None
+        result["tables"] = {}
+        return result
+    member_row = await session.execute(select(_table("members")).where(Member.id == member.id))
+    result["member"] = _row_dict(member_row.one())
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for spec in MEMBER_TABLES:
+        table = _table(spec.name)
+        if spec.anonymise:
+            continue  # other people's rows that mention this member are theirs to export
+        rows = await session.execute(
+            select(table).where(table.c[spec.column] == member.id).order_by(*table.primary_key)
+        )
+        tables[spec.name] = [_row_dict(row, spec.hidden) for row in rows]
+    result["tables"] = tables
+    return result
+
+
+async def delete_member(session: AsyncSession, guild_id: int, user_id: int) -> dict[str, int]:
+    """Delete every row about the member in this server; returns counts per table."""
+    member = await get_member(session, guild_id, user_id)
+    if member is None:
+        return {}
+    removed: dict[str, int] = {}
+    for spec in MEMBER_TABLES:
+        table = _table(spec.name)
+        if spec.anonymise:
+            values = dict.fromkeys(spec.anonymise)
+            result = await session.execute(
+                table.update().where(table.c[spec.column] == member.id).values(**values)
+            )
+            removed[f"{spec.name} (anonymised)"] = int(result.rowcount or 0)
+            continue
+        result = await session.execute(delete(table).where(table.c[spec.column] == member.id))
+        removed[spec.name] = int(result.rowcount or 0)
+    await session.execute(delete(Member).where(Member.id == member.id))
+    removed["members"] = 1
+    return removed
