@@ -35,6 +35,13 @@ LEASE = timedelta(seconds=120)
 BATCH = 50
 CONCURRENCY = 8
 IDLE_RECHECK_SECONDS = 60.0
+# Quick retries in the same delivery, in real seconds, before a row goes back to the queue
+# with a longer backoff: most 5xx and timeouts pass within seconds.
+INLINE_RETRY_DELAYS = (1.0, 3.0)
+
+
+class TransientError(Exception):
+    """Discord or the network failed in a way that may pass: try the row again."""
 
 
 class Pacer:
@@ -65,6 +72,11 @@ class Courier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(CONCURRENCY)
+        self.inline_retry_delays: tuple[float, ...] = INLINE_RETRY_DELAYS
+        self._inflight = 0
+        self._progress = asyncio.Event()
+        self._last_for_recipient: dict[tuple[str, int], asyncio.Task[None]] = {}
+        self.cycles = 0  # claim rounds, to show an idle courier does not poll
         self.sent = 0
         self.failed = 0
         self.dropped = 0
@@ -74,6 +86,8 @@ class Courier:
             self._task = asyncio.create_task(self._run(), name="kindred-courier")
 
     async def stop(self) -> None:
+        for task in list(self._last_for_recipient.values()):
+            task.cancel()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -92,31 +106,82 @@ class Courier:
             log.info("resending %d message(s) interrupted by the last stop", released)
         while True:
             try:
-                worked = await self.run_once()
+                claimed = await self.claim_and_launch()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("courier loop failed; retrying in 5 s")
                 await asyncio.sleep(5)
                 continue
-            if not worked:
+            if claimed:
+                continue
+            if self._inflight:
+                # Refill as soon as deliveries finish, so one slow row never stalls the rest.
+                await self._wait_for_progress()
+            else:
                 await self._sleep()
 
-    async def run_once(self) -> bool:
-        """Claim and deliver one batch; False when nothing was due."""
+    async def claim_and_launch(self) -> int:
+        """Claim due rows up to the in-flight limit and start delivering them."""
+        room = BATCH - self._inflight
+        if room < BATCH // 2:
+            return 0
         self._wake.clear()
+        self.cycles += 1
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             rows = await outbox.claim_due(
-                session, now=now, worker=self.worker, lease=LEASE, limit=BATCH
+                session, now=now, worker=self.worker, lease=LEASE, limit=room
             )
             members = await outbox.recipients(
                 session, [row.member_id for row in rows if row.member_id is not None]
             )
-        if not rows:
-            return False
-        await asyncio.gather(*(self._deliver_in_slot(row, members) for row in rows))
-        return True
+        for row in rows:
+            self._launch(row, members.get(row.member_id) if row.member_id else None)
+        return len(rows)
+
+    def _launch(self, row: OutboxMessage, member: Member | None) -> None:
+        # One recipient's rows go one after another: in order, and a closed DM costs one
+        # request, not one per row already in flight.
+        key = ("member", row.member_id) if row.member_id else ("channel", row.channel_id or 0)
+        previous = self._last_for_recipient.get(key)
+        task = asyncio.create_task(self._deliver_after(previous, row, member))
+        self._last_for_recipient[key] = task
+        self._inflight += 1
+
+        def finished(done: asyncio.Task[None]) -> None:
+            self._inflight -= 1
+            if self._last_for_recipient.get(key) is done:
+                del self._last_for_recipient[key]
+            self._progress.set()
+
+        task.add_done_callback(finished)
+
+    async def _deliver_after(
+        self, previous: asyncio.Task[None] | None, row: OutboxMessage, member: Member | None
+    ) -> None:
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(previous)
+            if member is not None:
+                # The previous row may have learnt something (DMs closed, a new DM channel).
+                async with self.bot.db.read() as session:
+                    member = (await outbox.recipients(session, [member.id])).get(member.id)
+                if member is None:
+                    return  # deleted meanwhile (/mydata delete); the row went with it
+        await self._deliver_in_slot(row, member)
+
+    async def _wait_for_progress(self) -> None:
+        self._progress.clear()
+        waits = [
+            asyncio.ensure_future(self._progress.wait()),
+            asyncio.ensure_future(self._wake.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
+        finally:
+            for waiter in waits:
+                waiter.cancel()
 
     async def _sleep(self) -> None:
         async with self.bot.db.read() as session:
@@ -130,15 +195,24 @@ class Courier:
             for waiter in waits:
                 waiter.cancel()
 
-    async def _deliver_in_slot(self, row: OutboxMessage, members: dict[int, Member]) -> None:
+    async def _deliver_in_slot(self, row: OutboxMessage, member: Member | None) -> None:
         async with self._slots:
-            try:
-                await self._deliver(row, members.get(row.member_id) if row.member_id else None)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a bug must not lose the row: it is retried later
-                log.exception("outbox row %d (%s) failed unexpectedly", row.id, row.purpose)
-                await self._retry(row, f"unexpected: {type(exc).__name__}")
+            for delay in (*self.inline_retry_delays, None):
+                try:
+                    await self._deliver(row, member)
+                    return
+                except TransientError as exc:
+                    if delay is None:
+                        await self._retry(row, str(exc))
+                        return
+                    log.info("outbox row %d (%s): %s; trying again", row.id, row.purpose, exc)
+                    await asyncio.sleep(delay)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a bug must not lose the row: it is retried later
+                    log.exception("outbox row %d (%s) failed unexpectedly", row.id, row.purpose)
+                    await self._retry(row, f"unexpected: {type(exc).__name__}")
+                    return
 
     async def _deliver(self, row: OutboxMessage, member: Member | None) -> None:
         channel_id = row.channel_id
@@ -148,9 +222,7 @@ class Courier:
                 return
             channel_id = member.dm_channel_id
             if channel_id is None:
-                channel_id = await self._open_dm(row, member)
-                if channel_id is None:
-                    return
+                channel_id = await self._open_dm(member)
         assert channel_id is not None
         body = dict(row.payload)
         body["nonce"] = nonce_for(row.dedupe_key)
@@ -175,17 +247,14 @@ class Courier:
                         session, member.id, None, now=self.bot.clock.now()
                     )
                 member.dm_channel_id = None
-            await self._retry(row, f"not found ({exc.code})")
-            return
+            raise TransientError(f"not found ({exc.code})") from exc
         except discord.HTTPException as exc:
             if exc.status >= 500 or exc.status == 429:
-                await self._retry(row, f"HTTP {exc.status}")
-            else:
-                await self._fail(row, f"HTTP {exc.status} ({exc.code})")
+                raise TransientError(f"HTTP {exc.status}") from exc
+            await self._fail(row, f"HTTP {exc.status} ({exc.code})")
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            await self._retry(row, f"network: {type(exc).__name__}")
-            return
+            raise TransientError(f"network: {type(exc).__name__}") from exc
         async with self.bot.db.session() as session:
             await outbox.mark_sent(
                 session, row.id, now=self.bot.clock.now(), message_id=int(message["id"])
@@ -193,16 +262,14 @@ class Courier:
         self.sent += 1
         log.debug("sent outbox row %d (%s)", row.id, row.purpose)
 
-    async def _open_dm(self, row: OutboxMessage, member: Member) -> int | None:
+    async def _open_dm(self, member: Member) -> int:
         await self.pacer.acquire()
         try:
             channel = await self.bot.http.start_private_message(member.user_id)
         except discord.HTTPException as exc:
-            await self._retry(row, f"open DM: HTTP {exc.status}")
-            return None
+            raise TransientError(f"open DM: HTTP {exc.status}") from exc
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            await self._retry(row, f"open DM: {type(exc).__name__}")
-            return None
+            raise TransientError(f"open DM: {type(exc).__name__}") from exc
         channel_id = int(channel["id"])
         member.dm_channel_id = channel_id
         async with self.bot.db.session() as session:

@@ -20,7 +20,7 @@ DELETE_CONFIRM_SECONDS = 120.0
 
 class ConfirmDeleteView(OwnedView):
     def __init__(self, cog: PrivacyCog, owner_id: int, guild_id: int) -> None:
-        super().__init__(owner_id, timeout=DELETE_CONFIRM_SECONDS)
+        super().__init__(owner_id, timeout=cog.delete_confirm_seconds)
         self.cog = cog
         self.guild_id = guild_id
         self.confirm.label = render("privacy/delete_confirm_button")
@@ -54,6 +54,7 @@ class PrivacyCog(commands.Cog):
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
+        self.delete_confirm_seconds = DELETE_CONFIRM_SECONDS
 
     @app_commands.command(name="privacy", description="What Kindred stores about you, and why")
     async def privacy(self, interaction: discord.Interaction) -> None:
@@ -86,7 +87,7 @@ class PrivacyCog(commands.Cog):
         view.message_interaction = interaction
         await send_private(
             interaction,
-            render("privacy/delete_ask", minutes=int(DELETE_CONFIRM_SECONDS // 60)),
+            render("privacy/delete_ask", minutes=max(1, round(self.delete_confirm_seconds / 60))),
             view=view,
         )
 

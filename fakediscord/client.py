@@ -35,7 +35,10 @@ def point_discord_py_at(fd: FakeDiscord) -> Callable[[], None]:
 
 
 async def start_client(
-    fd: FakeDiscord, client: discord.Client, *, timeout: float = 10.0
+    fd: FakeDiscord,
+    client: discord.Client,
+    *,
+    timeout: float = 10.0,  # noqa: ASYNC109
 ) -> asyncio.Task[None]:
     """Log ``client`` in to ``fd`` and wait until it is ready; returns its run task.
 
@@ -46,13 +49,16 @@ async def start_client(
     task = asyncio.create_task(client.start(fd.bot_token), name="fakediscord-client")
     ready = asyncio.create_task(client.wait_until_ready())
     done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when="FIRST_COMPLETED")
-    if ready not in done:
-        ready.cancel()
-        if task in done:
-            task.result()  # surface the login/connect error
-        await stop_client(client, task)
-        raise TimeoutError(f"discord.py client not ready within {timeout}s")
-    return task
+    if ready in done:
+        return task
+    ready.cancel()
+    if task in done:
+        try:
+            task.result()  # surface the login/connect error (LoginFailure, 4014, ...)
+        finally:
+            await client.close()
+    await stop_client(client, task)
+    raise TimeoutError(f"discord.py client not ready within {timeout}s")
 
 
 async def stop_client(client: discord.Client, task: asyncio.Task[None] | None = None) -> None:

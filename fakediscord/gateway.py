@@ -182,7 +182,8 @@ class Gateway:
         self.sessions: dict[str, Session] = {}
         self.connections: set[Connection] = set()
         self.heartbeat_interval_ms = 41250
-        self.resume_buffer_size = 100_000
+        # Frames kept per session for RESUME; bounded so long benchmarks stay flat in memory.
+        self.resume_buffer_size = 10_000
         self.events_dispatched = 0
 
     # ------------------------------------------------------------------ dispatch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import re
 import secrets
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from aiohttp import web
 
 from fakediscord import errors as E
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     from multidict import MultiMapping
 
     from fakediscord.server import FakeDiscord
+
+log = logging.getLogger("fakediscord.rest")
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 FLAG_SUPPRESS_EMBEDS = 1 << 2
@@ -287,6 +291,11 @@ class RestApi:
         except E.APIError as exc:
             status, payload = exc.status, exc.body()
             rec.error_code = exc.code
+        except Exception as exc:
+            # A bug in the fake: answer like a Discord outage, but make it impossible to miss.
+            log.exception("fakediscord internal error on %s %s", method, path)
+            fd.internal_errors.append(exc)
+            status, payload = 500, {"message": "500: fakediscord internal error", "code": 0}
         rec.status = status
         rec.response = payload
         if fd.record_requests:
@@ -345,7 +354,7 @@ class RestApi:
                 part = await reader.next()
                 if part is None:
                     break
-                if not isinstance(part, web.BodyPartReader):
+                if not isinstance(part, aiohttp.BodyPartReader):
                     continue
                 data = await part.read(decode=False)
                 if part.name == "payload_json":
@@ -425,6 +434,8 @@ class RestApi:
     ) -> list[Attachment]:
         """Attachments for a message: ``refs`` is the payload's ``attachments`` list
         (``{"id": n}`` pointing at ``files[n]``, or an existing attachment id to keep)."""
+        if not files and not isinstance(refs, list):
+            return list(keep or ())
         by_field: dict[str, FileUpload] = {}
         for i, f in enumerate(files):
             by_field[f.field] = f

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import inspect
 import logging
+import os
 import secrets
 import time
 from collections import Counter
@@ -58,7 +60,7 @@ class FakeDiscord:
 
     def __init__(
         self,
-        spec_path: str | None = None,
+        spec_path: str | os.PathLike[str] | None = None,
         *,
         global_rate_limit: int = 50,
         shard_count: int = 1,
@@ -84,9 +86,15 @@ class FakeDiscord:
         self.record_requests = True
         # Discord bots also receive MESSAGE_CREATE for their own messages.
         self.echo_bot_messages = True
+        # Discord hides commands whose default_member_permissions a member lacks, but a
+        # server admin can grant them per role/user (Integrations settings), so by default
+        # the fake delivers them, as if overridden, and the bot's own check is what runs.
+        self.enforce_default_member_permissions = False
         self.interaction_ack_deadline = 3.0
         self.interaction_token_ttl = 15 * 60.0
         self.stats: Counter[str] = Counter()
+        # Exceptions raised inside fakediscord's handlers (its own bugs); tests assert empty.
+        self.internal_errors: list[BaseException] = []
         self._interactions: dict[int, Interaction] = {}
         self._tokens: dict[str, Interaction] = {}
         self._uploads: dict[int, Attachment] = {}
@@ -198,6 +206,9 @@ class FakeDiscord:
         )
         guild = self.world.create_guild(name, owner, gid)
         payload = self.world.guild_create_payload(guild, large_threshold=250)
+        # A guild joined after READY has no "unavailable" key; discord.py reads
+        # unavailable=False as "known guild became available" instead of "joined".
+        del payload["unavailable"]
         self.gateway.dispatch("GUILD_CREATE", payload, guild_id=guild.id, intent=G.GUILDS)
         return guild
 
@@ -381,7 +392,7 @@ class FakeDiscord:
         focused: str,
         guild: Guild | None = None,
         channel: Channel | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
         return await self._factory.autocomplete(
             user,
@@ -464,7 +475,7 @@ class FakeDiscord:
     async def wait_for(
         self,
         predicate: Callable[[], Any],
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
         *,
         interval: float = 0.01,
         message: str | None = None,
@@ -484,10 +495,8 @@ class FakeDiscord:
             if remaining <= 0:
                 raise TimeoutError(message or f"condition not met within {timeout}s")
             self._changed.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(interval, remaining))
-            except TimeoutError:
-                pass
 
     # ================================================================== faults & gateway control
 

@@ -7,7 +7,6 @@ messages per second, so nothing here scans a collection on a per-request path.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from typing import Any
 
 from fakediscord import permissions as P
@@ -282,11 +281,8 @@ class World:
         """GUILD_CREATE: the full guild, as sent on the gateway."""
         data = self.guild_payload(guild)
         large = guild.member_count > large_threshold
-        if large:
-            # As Discord does for large guilds: the bot only; the rest arrives by chunking.
-            members = [guild.members[self.bot.id]]
-        else:
-            members = list(guild.members.values())
+        # As Discord does for large guilds: the bot only; the rest arrives by chunking.
+        members = [guild.members[self.bot.id]] if large else list(guild.members.values())
         data.update(
             joined_at=self.joined_at.get(guild.id, _now_iso()),
             large=large,
@@ -403,6 +399,3 @@ def _emoji_payload(key: str) -> dict[str, Any]:
     # Custom emoji arrive URL-encoded as name:id; unicode emoji as the character itself.
     name, _, eid = key.partition(":")
     return {"id": eid or None, "name": name}
-
-
-LookupUser = Callable[[int], User | None]

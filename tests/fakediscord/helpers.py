@@ -43,3 +43,4 @@ async def run_bot(fd: FakeDiscord, bot: discord.Client) -> asyncio.Task[None]:
 async def shutdown(fd: FakeDiscord, bot: discord.Client, task: asyncio.Task[None]) -> None:
     await stop_client(bot, task)
     await fd.stop()
+    assert not fd.internal_errors, f"fakediscord raised internally: {fd.internal_errors!r}"

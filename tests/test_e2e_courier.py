@@ -1,0 +1,155 @@
+"""End to end: the courier delivers every queued DM exactly once, paced, through faults."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from typing import Any
+
+from tests.courier_helpers import add_people, enqueue_dms, member_row, members_for, states
+from tests.harness import Harness, Server
+
+PACED_COUNT = 500
+
+
+def posts_to(kindred: Harness, path: str) -> list[Any]:
+    return [r for r in kindred.fd.requests if r.method == "POST" and r.path == path]
+
+
+async def test_enqueueing_the_same_key_twice_is_a_no_op(kindred: Harness, server: Server) -> None:
+    [user] = await add_people(kindred, server.guild, 1, prefix="twice")
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    assert await enqueue_dms(kindred, server.id, list(ids.values()), key="same") == 1
+    assert await enqueue_dms(kindred, server.id, list(ids.values()), key="same") == 0
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
+    await asyncio.sleep(0.2)
+    assert len(kindred.fd.dms_to(user)) == 1
+
+
+async def test_first_dm_opens_the_channel_then_reuses_it(kindred: Harness, server: Server) -> None:
+    [user] = await add_people(kindred, server.guild, 1, prefix="fresh")
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=False)
+    member_id = ids[int(user.id)]
+    await enqueue_dms(kindred, server.id, [member_id], key="first")
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
+    member = await member_row(kindred, member_id)
+    assert member.dm_channel_id == int(kindred.fd.dm_channel(user).id)
+    opened = len(posts_to(kindred, "/users/@me/channels"))
+    await enqueue_dms(kindred, server.id, [member_id], key="second")
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 2)
+    assert len(posts_to(kindred, "/users/@me/channels")) == opened
+
+
+async def test_messages_are_sent_without_pings_and_with_a_nonce(
+    kindred: Harness, server: Server
+) -> None:
+    [user] = await add_people(kindred, server.guild, 1, prefix="nonce")
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    await enqueue_dms(kindred, server.id, list(ids.values()), key="ping", text="@everyone hi")
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
+    [message] = kindred.fd.dms_to(user)
+    assert message.nonce and len(str(message.nonce)) <= 25
+    channel = kindred.fd.dm_channel(user)
+    [request] = [r for r in posts_to(kindred, f"/channels/{channel.id}/messages")]
+    assert request.json["allowed_mentions"] == {"parse": []}
+    assert request.json["enforce_nonce"] is True
+
+
+async def test_a_row_due_later_waits_for_its_time(kindred: Harness, server: Server) -> None:
+    [user] = await add_people(kindred, server.guild, 1, prefix="later")
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    due = kindred.clock.now() + timedelta(hours=3)
+    await enqueue_dms(kindred, server.id, list(ids.values()), key="later", due_at=due)
+    await asyncio.sleep(0.3)
+    assert kindred.fd.dms_to(user) == []
+    await kindred.advance(timedelta(hours=3))
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
+
+
+async def test_idle_courier_does_not_poll(kindred: Harness, server: Server) -> None:
+    assert kindred.bot is not None
+    await asyncio.sleep(0.3)  # let earlier work finish
+    before = kindred.bot.courier.cycles
+    await asyncio.sleep(1.0)
+    assert kindred.bot.courier.cycles == before
+
+
+async def test_closed_dms_cost_one_request_then_none(kindred: Harness, server: Server) -> None:
+    [user] = await add_people(kindred, server.guild, 1, prefix="closed", dms_open=False)
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    member_id = ids[int(user.id)]
+    channel = kindred.fd.dm_channel(user)
+    await enqueue_dms(kindred, server.id, [member_id], key="c1")
+    await enqueue_dms(kindred, server.id, [member_id], key="c2")
+    await enqueue_dms(kindred, server.id, [member_id], key="c3")
+    path = f"/channels/{channel.id}/messages"
+    await kindred.fd.wait_for(lambda: len(posts_to(kindred, path)) >= 1)
+    assert kindred.db is not None
+
+    async def all_dropped() -> bool:
+        return (await states(kindred, [member_id])) == {"dropped": 3}
+
+    for _ in range(100):
+        if await all_dropped():
+            break
+        await asyncio.sleep(0.05)
+    assert await states(kindred, [member_id]) == {"dropped": 3}
+    assert not (await member_row(kindred, member_id)).reachable
+    await enqueue_dms(kindred, server.id, [member_id], key="c4")
+    await asyncio.sleep(0.3)
+    assert len(posts_to(kindred, path)) == 1
+    assert [r.status for r in posts_to(kindred, path)] == [403]
+
+
+async def test_member_with_closed_dms_hears_about_it_on_next_command(
+    kindred: Harness, server: Server
+) -> None:
+    user = server.person("Ines")
+    kindred.fd.set_dms_open(user, False)
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    member_id = ids[int(user.id)]
+    await enqueue_dms(kindred, server.id, [member_id], key="notice")
+    for _ in range(100):
+        if not (await member_row(kindred, member_id)).reachable:
+            break
+        await asyncio.sleep(0.05)
+    reply = await server.run("Ines", "kindred help")
+    await reply.wait_followups(1)
+    notice = reply.followups[0]
+    assert "Direct Messages" in notice.content
+    assert notice.flags & 64  # private
+    assert (await member_row(kindred, member_id)).reachable
+    again = await server.run("Ines", "kindred help")
+    await asyncio.sleep(0.2)
+    assert again.followups == []  # told once
+
+
+async def test_500_dms_arrive_once_paced_through_429s_and_5xx(
+    kindred: Harness, server: Server
+) -> None:
+    assert kindred.bot is not None and kindred.settings is not None
+    people = await add_people(kindred, server.guild, PACED_COUNT, prefix="paced")
+    ids = await members_for(kindred, server.id, people, cache_dm_channel=True)
+    await asyncio.sleep(0.3)  # idle courier
+    kindred.fd.inject_faults(rate_429=0.2, rate_5xx=0.01, path_contains="/messages", seed=7)
+    try:
+        started = time.monotonic()
+        await enqueue_dms(kindred, server.id, list(ids.values()), key="paced")
+        await kindred.fd.wait_for(
+            lambda: all(kindred.fd.dms_to(user) for user in people), timeout=60
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        kindred.fd.inject_faults()
+    received = [len(kindred.fd.dms_to(user)) for user in people]
+    assert received == [1] * PACED_COUNT
+    for _ in range(50):
+        if (await states(kindred, list(ids.values()))) == {"sent": PACED_COUNT}:
+            break
+        await asyncio.sleep(0.05)
+    assert await states(kindred, list(ids.values())) == {"sent": PACED_COUNT}
+    faults = [r for r in kindred.fd.requests if r.status in (429, 500, 502, 503)]
+    assert len(faults) > PACED_COUNT * 0.1  # the faults really happened
+    bound = PACED_COUNT / kindred.settings.courier_max_per_second
+    assert 0.9 * bound <= elapsed <= 1.1 * bound, f"{elapsed:.1f} s vs bound {bound:.1f} s"
