@@ -31,6 +31,10 @@ from storage.migrate import upgrade
 
 log = logging.getLogger("kindred")
 
+# Kindred has no voice features; discord.py would warn at every start that voice is off.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 # Loaded in this order by setup_hook; one failing does not stop the others.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.courier",

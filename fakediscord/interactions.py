@@ -260,10 +260,11 @@ class InteractionFactory:
         if user.id not in world.users:
             raise ValueError(f"{user!r} is not a user of this FakeDiscord")
         if guild is None:
-            if channel is not None and not channel.is_dm:
-                guild = world.guilds.get(channel.guild_id or 0)
-            else:
+            if channel is None or channel.is_dm:
                 return None, world.dm_channel(user), None
+            guild = world.guilds.get(channel.guild_id or 0)
+            if guild is None:
+                raise ValueError(f"{channel!r} belongs to no known guild")
         member = guild.members.get(user.id)
         if member is None:
             raise ValueError(f"{user.name!r} is not a member of {guild.name!r}")

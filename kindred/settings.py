@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(default=None, alias="DISCORD_GATEWAY_URL")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")
     default_prompt_time: str = Field(default="09:00", alias="DEFAULT_PROMPT_TIME")
-    courier_max_per_second: float = Field(default=25.0, gt=0, le=50, alias="COURIER_MAX_PER_SECOND")
+    courier_max_per_second: float = Field(
+        default=25.0, gt=0, le=1000, alias="COURIER_MAX_PER_SECOND"
+    )
     instance_name: str = Field(
         default_factory=socket.gethostname, min_length=1, max_length=60, alias="INSTANCE_NAME"
     )
