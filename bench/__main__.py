@@ -8,13 +8,14 @@ import logging
 import sys
 from pathlib import Path
 
-from bench import commands
+from bench import commands, courier
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 
 BENCHMARKS = [
     ("Slash-command latency (bot + fakediscord over loopback)", commands.run),
+    ("Courier: paced delivery and crash safety", courier.run),
 ]
 
 

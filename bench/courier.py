@@ -1,0 +1,59 @@
+"""Courier figures: delivery rate against the pacing bound, and the long crash run."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Section
+from tests.courier_helpers import add_people, enqueue_dms, members_for
+from tests.crash_scenario import run_crash_scenario
+from tests.harness import Harness
+
+PACED_MESSAGES = 1000
+CRASH_MESSAGES = 5000
+CRASH_KILLS = 10
+CRASH_RATE = 100
+
+
+async def run(section: Section) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        harness = Harness(Path(tmp))
+        await harness.start()
+        try:
+            assert harness.settings is not None
+            rate = harness.settings.courier_max_per_second
+            server = await harness.new_server()
+            people = await add_people(harness, server.guild, PACED_MESSAGES, prefix="bench")
+            ids = await members_for(harness, server.id, people, cache_dm_channel=True)
+            await asyncio.sleep(0.3)
+            harness.fd.inject_faults(rate_429=0.2, rate_5xx=0.01, seed=3)
+            started = time.monotonic()
+            await enqueue_dms(harness, server.id, list(ids.values()), key="bench")
+            await harness.fd.wait_for(
+                lambda: all(harness.fd.dms_to(u) for u in people), timeout=PACED_MESSAGES
+            )
+            elapsed = time.monotonic() - started
+            harness.fd.inject_faults()
+            bound = PACED_MESSAGES / rate
+            duplicates = sum(1 for u in people if len(harness.fd.dms_to(u)) > 1)
+            section.add(
+                f"{PACED_MESSAGES} DMs at COURIER_MAX_PER_SECOND={rate:g} with 20% injected 429s "
+                f"and 1% 5xx: {elapsed:.1f} s, {PACED_MESSAGES / elapsed:.1f} DMs/s; "
+                f"ratio to the pacing bound ({bound:.0f} s) {elapsed / bound:.3f}; "
+                f"duplicates {duplicates}"
+            )
+        finally:
+            await harness.stop()
+    with tempfile.TemporaryDirectory() as tmp:
+        outcome = await run_crash_scenario(
+            Path(tmp), messages=CRASH_MESSAGES, kills=CRASH_KILLS, rate=CRASH_RATE
+        )
+        section.add(
+            f"crash run: {CRASH_MESSAGES} DMs at {CRASH_RATE}/s, bot SIGKILLed {CRASH_KILLS} "
+            f"times (delivered at each kill: {outcome.delivered_at_each_kill}); "
+            f"missing {len(outcome.missing)}, duplicates {len(outcome.duplicates)}, "
+            f"outbox states {outcome.states}, {outcome.seconds:.1f} s in all"
+        )
