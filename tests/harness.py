@@ -7,6 +7,7 @@ its own ids and rows, so tests do not see each other's data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,10 +131,8 @@ class Harness:
         if self.bot is not None:
             await self.bot.close()
         if self._task is not None:
-            try:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(self._task, timeout=5)
-            except (asyncio.CancelledError, TimeoutError):
-                pass
         await self.fd.stop()
 
     async def new_server(

@@ -14,8 +14,10 @@ def person_columns(table_name: str) -> set[str]:
     found = set()
     for column in table.columns:
         points_at_members = any(fk.column.table.name == "members" for fk in column.foreign_keys)
-        if points_at_members or column.name in PERSON_COLUMN_NAMES or column.name.endswith(
-            "_member_id"
+        if (
+            points_at_members
+            or column.name in PERSON_COLUMN_NAMES
+            or column.name.endswith("_member_id")
         ):
             found.add(column.name)
     return found

@@ -16,6 +16,10 @@ SAMPLES: dict[str, object] = {
     "missing": False,
     "cannot_post": False,
     "community": "Women Who Mean Business — Lisbon Chapter of the Monthly Founders Meetup",
+    "removed": {"members": 1, "outbox": 120, "reflections": 365, "rolodex_entries": 250},
+    "total": 736,
+    "rows": 736,
+    "minutes": 2,
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
