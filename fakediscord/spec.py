@@ -461,21 +461,20 @@ def _branch_of(error: ValidationError) -> int:
     return index if isinstance(index, int) else 0
 
 
-def _misses_discriminator(branch_errors: list[ValidationError]) -> bool:
-    """True when a union branch was clearly not the one meant for this instance.
+def _rejects_json_type(branch_errors: list[ValidationError]) -> bool:
+    """The branch does not accept this kind of JSON value at all (e.g. the null of [null, X])."""
+    return any(err.validator == "type" and not err.path for err in branch_errors)
 
-    Discord's unions are discriminated by a `type` property or are `oneOf: [null, X]`.
-    Reporting the errors of branches the sender never aimed at would bury the real problem.
-    (Unions of $refs discriminated by `type` are already rewritten to if/then by _optimise;
-    this covers the inline ones and the null alternatives.)
+
+def _misses_discriminator(branch_errors: list[ValidationError]) -> bool:
+    """The branch is for a different `type` value than the instance carries.
+
+    Discord's unions are discriminated by a `type` property. Unions of $refs are already
+    rewritten to if/then by _optimise; this covers the remaining inline ones.
     """
-    for err in branch_errors:
-        relative = tuple(err.path)
-        if relative == () and err.validator == "type":
-            return True
-        if relative == ("type",):
-            return True
-    return False
+    return any(
+        err.validator in ("enum", "const") and tuple(err.path) == ("type",) for err in branch_errors
+    )
 
 
 def _problems(error: ValidationError) -> Iterator[_Problem]:
@@ -485,14 +484,22 @@ def _problems(error: ValidationError) -> Iterator[_Problem]:
     branches: dict[int, list[ValidationError]] = {}
     for sub in error.context:
         branches.setdefault(_branch_of(sub), []).append(sub)
-    viable = {i: errs for i, errs in branches.items() if not _misses_discriminator(errs)}
-    if not viable:
-        yield _no_branch_matched(error, branches)
+    # Reporting the errors of branches the sender never aimed at would bury the real problem,
+    # so narrow down to the branch(es) meant for this value before descending.
+    candidates = {i: errs for i, errs in branches.items() if not _rejects_json_type(errs)}
+    if not candidates:
+        yield _summarise_types(error, branches)
         return
+    if len(candidates) > 1:
+        aimed = {i: errs for i, errs in candidates.items() if not _misses_discriminator(errs)}
+        if not aimed:
+            yield _summarise_discriminator(candidates)
+            return
+        candidates = aimed
     # Several plausible branches (e.g. the integer/number/string autocomplete variants): follow
     # the one jsonschema's relevance heuristic likes best and report all of its errors.
-    best = best_match(err for errs in viable.values() for err in errs)
-    chosen = viable[_branch_of(_top_context(best, error))] if best else []
+    best = best_match(err for errs in candidates.values() for err in errs)
+    chosen = candidates[_branch_of(_top_context(best, error))] if best else []
     for sub in chosen:
         yield from _problems(sub)
 
@@ -504,30 +511,29 @@ def _top_context(leaf: ValidationError, union: ValidationError) -> ValidationErr
     return node
 
 
-def _no_branch_matched(
+def _summarise_types(
     error: ValidationError, branches: dict[int, list[ValidationError]]
 ) -> _Problem:
-    """Summarise a union whose every branch rejected the instance outright."""
-    allowed: list[Any] = []
     types: list[str] = []
-    discriminator: tuple[_Path, Any] | None = None
     for errs in branches.values():
         for err in errs:
-            relative = tuple(err.path)
-            if relative == ("type",) and err.validator in ("enum", "const"):
+            if err.validator == "type" and not err.path:
+                types.extend(t for t in _as_list(err.validator_value) if t not in types)
+    shown = _short_repr.repr(error.instance)
+    return tuple(error.absolute_path), f"{shown} is not of type {', '.join(types)}"
+
+
+def _summarise_discriminator(branches: dict[int, list[ValidationError]]) -> _Problem:
+    allowed: list[Any] = []
+    path: _Path = ()
+    value: Any = None
+    for errs in branches.values():
+        for err in errs:
+            if err.validator in ("enum", "const") and tuple(err.path) == ("type",):
                 values = err.validator_value if err.validator == "enum" else [err.validator_value]
                 allowed.extend(v for v in values if v not in allowed)
-                discriminator = (tuple(err.absolute_path), err.instance)
-            elif relative == () and err.validator == "type":
-                expected = err.validator_value
-                types.extend(t for t in _as_list(expected) if t not in types)
-    if discriminator is not None and allowed:
-        path, value = discriminator
-        return path, f"{_short_repr.repr(value)} is not one of {sorted(allowed, key=_sort_key)!r}"
-    path = tuple(error.absolute_path)
-    if types:
-        return path, f"{_short_repr.repr(error.instance)} is not of type {', '.join(types)}"
-    return path, f"{_short_repr.repr(error.instance)} matches none of the allowed shapes"
+                path, value = tuple(err.absolute_path), err.instance
+    return path, f"{_short_repr.repr(value)} is not one of {sorted(allowed, key=_sort_key)!r}"
 
 
 def _as_list(value: Any) -> list[Any]:

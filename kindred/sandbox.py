@@ -268,6 +268,7 @@ class Sandbox:
             if not rest:
                 raise SandboxError("Use :dm your message")
             await self.fd.send_dm(self.people[self.current], rest)
+            self.say(f"(sandbox) {self.current} sent Kindred a DM.")
             await self.settle()
         elif verb == "click":
             await self.click(rest)
@@ -411,7 +412,7 @@ async def _read_lines(prompt: Callable[[], str]) -> Any:
 
 
 async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
-    from bot import KindredBot, point_discord_py_at
+    from bot import KindredBot, configure_logging, point_discord_py_at
     from fakediscord import FakeDiscord
     from kindred.settings import load_settings
     from storage.db import open_database
@@ -419,6 +420,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
 
     started = time.monotonic()
     out = sys.stdout
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     fd = FakeDiscord()
     await fd.start()
     sandbox_settings = load_settings(
@@ -429,6 +431,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
         DEFAULT_TIMEZONE=settings.default_timezone,
         DEFAULT_PROMPT_TIME=settings.default_prompt_time,
     )
+    configure_logging(sandbox_settings.log_level)
     point_discord_py_at(sandbox_settings)
     db = open_database(sandbox_settings.database_url)
     await upgrade(db.engine)

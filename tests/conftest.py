@@ -18,6 +18,8 @@ async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
         yield harness
     finally:
         await harness.stop()
+    # fakediscord answers its own bugs with 500s; a test must not pass because of one.
+    assert harness.fd.internal_errors == []
 
 
 @pytest.fixture
