@@ -7,6 +7,9 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from coaching.courier import MAX_ATTEMPTS
 from tests.courier_helpers import add_people, enqueue_dms, member_row, members_for, states
 from tests.harness import Harness, Server
 
@@ -153,3 +156,43 @@ async def test_500_dms_arrive_once_paced_through_429s_and_5xx(
     assert len(faults) > PACED_COUNT * 0.1  # the faults really happened
     bound = PACED_COUNT / kindred.settings.courier_max_per_second
     assert 0.9 * bound <= elapsed <= 1.1 * bound, f"{elapsed:.1f} s vs bound {bound:.1f} s"
+
+
+async def test_persistent_5xx_retries_with_backoff_then_fails(
+    kindred: Harness, server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert kindred.bot is not None
+    monkeypatch.setattr(kindred.bot.courier, "inline_retry_delays", (0.01, 0.01))
+    [user] = await add_people(kindred, server.guild, 1, prefix="flaky")
+    ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
+    member_id = ids[int(user.id)]
+    channel = kindred.fd.dm_channel(user)
+    kindred.fd.inject_faults(
+        rate_5xx=1.0,
+        path_contains=f"/channels/{channel.id}/",
+        max_per_request=1000,
+        statuses_5xx=(503,),
+    )
+    try:
+        await enqueue_dms(kindred, server.id, [member_id], key="flaky")
+        attempts_seen = []
+        for _ in range(MAX_ATTEMPTS):
+            before = len(posts_to(kindred, f"/channels/{channel.id}/messages"))
+            await kindred.fd.wait_for(
+                lambda before=before: (
+                    len(posts_to(kindred, f"/channels/{channel.id}/messages")) >= before + 3
+                ),
+                timeout=5,
+            )
+            await asyncio.sleep(0.1)
+            attempts_seen.append(await states(kindred, [member_id]))
+            # The row waits for its backoff on Kindred's clock, not in a busy loop.
+            await kindred.advance(timedelta(hours=2))
+        await asyncio.sleep(0.2)
+    finally:
+        kindred.fd.inject_faults()
+    assert attempts_seen[0] == {"pending": 1}
+    assert await states(kindred, [member_id]) == {"failed": 1}
+    # 1 try + 2 quick retries per attempt, and nothing after giving up.
+    assert len(posts_to(kindred, f"/channels/{channel.id}/messages")) == 3 * MAX_ATTEMPTS
+    assert kindred.fd.dms_to(user) == []
