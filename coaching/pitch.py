@@ -1,0 +1,1227 @@
+"""The "Spotted an elevator pitch" self-check: pitch vs. connection, explained.
+
+Pure Python (stdlib only). `analyze(text)` reads a member's own words (an intro post, a DM, a
+reply) and returns a 0-100 connection score with every point traced to a signal: a span of the
+original text, the reason it counts, and its signed points. Suggestions are short and kind and,
+where possible, rewrite the member's own phrase.
+
+The words Kindred says live in module-level tables (REASONS, SUGGESTIONS, TOPIC_QUESTIONS...)
+so the Discord layer can later move them into templates.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = [
+    "BASE_SCORE",
+    "CONNECTING_FROM",
+    "PITCHING_BELOW",
+    "PitchReport",
+    "Signal",
+    "Suggestion",
+    "analyze",
+]
+
+# --- Scoring constants ---------------------------------------------------------------------
+
+BASE_SCORE = 50
+# score >= CONNECTING_FROM -> "connecting"; score < PITCHING_BELOW -> "pitching"; else "balanced".
+CONNECTING_FROM = 60
+PITCHING_BELOW = 40
+# Each repeat of a kind is worth REPEAT_DECAY times the previous one, so one habit repeated
+# ten times in a long post does not drown everything else.
+REPEAT_DECAY = 0.6
+# Beyond this many signals of one kind the report gets noisy without saying anything new.
+MAX_SIGNALS_PER_KIND = 6
+# Self-talk in the opening counts this many times more than later on.
+OPENING_WEIGHT = 2.0
+OPENING_SHARE = 0.3
+MAX_EXCERPT = 160
+MAX_WORDS_LEN = 200
+
+VERDICTS = ("connecting", "balanced", "pitching")
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    kind: str
+    side: str  # "pitch" or "connect"
+    start: int  # span in the original text: text[start:end] == excerpt
+    end: int
+    excerpt: str
+    reason: str
+    points: int  # signed contribution to the score; negative = pitch
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    kind: str
+    text: str
+    excerpt: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PitchReport:
+    score: int
+    verdict: str
+    signals: tuple[Signal, ...]
+    suggestions: tuple[Suggestion, ...]
+    base: int
+    word_count: int
+
+
+# --- Words: reasons (one line each, Kindred's voice) --------------------------------------
+
+REASONS: dict[str, str] = {
+    "call_to_action": "An ask to buy, book or message before they know you.",
+    "call_to_action_soft": "A soft nudge towards your inbox, before anyone asked.",
+    "sales_ask": "A question that asks for their time or details for a sale.",
+    "offer_price": "Prices and offers, before anyone asked what you charge.",
+    "free_offer": "A free offer: generous, but it's still the start of a funnel.",
+    "urgency": "Countdown pressure. Friendships don't sell out.",
+    "credentials": "Credentials up front: impressive, but it's a CV, not a hello.",
+    "contact_details": "Contact details nobody asked for yet.",
+    "link": "A link pushed before anyone asked for it.",
+    "generic_audience": "Talking to 'anyone who needs' rather than to one person.",
+    "referral_ask": "Asking for referrals before people know you.",
+    "elevator_pitch": "The classic elevator line: what you sell, not who you are.",
+    "self_promotion": "Service talk: what you offer rather than who you are.",
+    "availability": "Announcing open slots for clients: that's a shop window.",
+    "announcement": "A launch announcement rather than a conversation.",
+    "hype": "Ad-speak. It reads like a sales page, not a person.",
+    "opportunity": "Sounds like recruiting for an 'opportunity'.",
+    "pitch_question": "A question that leads to your offer, not to them.",
+    "hashtags": "A string of hashtags reads like an ad, not a hello.",
+    "disclaimer_but": "'Not selling, but...' usually is. The 'but' gives it away.",
+    "self_focus": "Most of the opening is about you; there's little room for them yet.",
+    "question_about_them": "A question about them: an open door.",
+    "curiosity": "Real curiosity about the other person.",
+    "personal_sharing": "You share something beyond work. People connect to people.",
+    "shared_interest": "Common ground: the best icebreaker there is.",
+    "invitation_no_sale": "An invitation to talk, with no sale attached.",
+    "gratitude": "Saying thank you. Always a good look.",
+    "giving": "Giving first: help or an introduction, no strings.",
+    "asked_for": "Shared because they asked: cards when asked, done right.",
+    "no_sale": "You make it clear there's no pitch coming.",
+}
+
+# --- Words: suggestions ------------------------------------------------------------------
+# "{ex}" is the member's phrase (shortened); "{question}" a rewrite where we have one.
+
+SUGGESTIONS: dict[str, str] = {
+    "elevator_pitch": 'Turn "{ex}" into a question about them: "{question}"',
+    "self_promotion": 'Instead of "{ex}", ask what they are working on. Your work will come up '
+    "when they ask.",
+    "call_to_action": 'Instead of "{ex}", leave the door open: "Happy to share more if it\'s '
+    'ever useful." Then ask about them.',
+    "sales_ask": 'Swap "{ex}" for a question with no agenda, like "What are you enjoying '
+    'about your work lately?"',
+    "offer_price": 'Keep "{ex}" for when someone asks what you charge. For now, ask what they '
+    "are busy with.",
+    "urgency": 'Skip the countdown in "{ex}". People come back to people they like, in their '
+    "own time.",
+    "credentials": 'Swap "{ex}" for a story: what first got you into this work?',
+    "contact_details": 'Hold on to "{ex}" until someone asks. Cards land better when they are '
+    "requested.",
+    "link": 'Keep "{ex}" in your pocket until someone asks for it.',
+    "generic_audience": 'Instead of "{ex}", talk to one person: ask someone here what they are '
+    "looking for.",
+    "referral_ask": 'Skip "{ex}" for now. Referrals come from people who know you, so let them '
+    "get to know you.",
+    "availability": 'Rather than "{ex}", ask people what keeps them busy. Work talk flows once '
+    "you know each other.",
+    "announcement": 'Big news! Tell the story behind "{ex}" and ask what others are building.',
+    "hype": '"{ex}" sounds like an ad. Say it the way you would over coffee.',
+    "opportunity": '"{ex}" can feel like recruiting. Get to know people first; the curious '
+    "ones will ask.",
+    "pitch_question": '"{ex}" leads to a sale. Try a question you don\'t know the answer to: '
+    '"What got you started?"',
+    "hashtags": "Hashtags help strangers find a post; here, friends are already reading. "
+    "You can drop them.",
+    "disclaimer_but": 'Skip "{ex}" and the pitch after it, and just say hi. Much more relaxing '
+    "for everyone.",
+    "self_focus": 'Your opening is mostly about you. Lead with a question like "What brought '
+    'you here?", then share.',
+    # Things to keep doing.
+    "question_about_them": 'Keep asking questions like "{ex}". That\'s how good conversations '
+    "start.",
+    "curiosity": '"{ex}" shows real curiosity. Keep following that thread.',
+    "personal_sharing": 'Sharing "{ex}" gives people something to connect with. Keep it in.',
+    "shared_interest": '"{ex}": common ground is the best icebreaker. Build on it.',
+    "invitation_no_sale": '"{ex}" takes it beyond the chat. Follow through and set a date!',
+    "gratitude": 'Thanks like "{ex}" are what this community runs on. Keep them coming.',
+    "giving": '"{ex}" is giving first at its best. Lovely.',
+    "asked_for": "Sharing your details because they asked: cards when asked, exactly right.",
+    "no_sale": "Saying there's no pitch puts people at ease. Then let the questions do the work.",
+    # Fillers when a text lacks something.
+    "add_question": 'Add one question about them, e.g. "What are you working on this month?" '
+    'or "What brought you here?"',
+    "add_personal": "Share one thing beyond work: a hobby, a book, a pet. It gives people a "
+    "way in.",
+    "add_invitation": 'End with an open door, like "Coffee sometime?", rather than a link.',
+    "empty": "Nothing to check yet: paste an intro or a message and I'll take a look.",
+}
+
+# "I help busy moms reclaim 10 hours a week" -> a question about the same topic, about them.
+# First match wins; the keys are word stems found in the member's own phrase.
+TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("hour", "time", "week", "busy", "overwhelm", "calendar", "inbox"),
+     "What eats most of your week right now?"),
+    (("money", "financ", "tax", "books", "bookkeep", "cash", "retire", "saving", "budget",
+      "debt", "invest", "paycheck"),
+     "How do you feel about the money side of things at the moment?"),
+    (("client", "sale", "lead", "revenue", "grow", "scale", "business", "launch", "sell"),
+     "What's been the best part of building your business so far?"),
+    (("health", "weight", "energy", "fit", "belly", "sleep", "stress", "burn", "balance",
+      "calm", "wellness", "eat"),
+     "What helps you recharge when things get hectic?"),
+    (("confiden", "visib", "voice", "speak", "brave", "invisible"),
+     "What's something you've felt braver about lately?"),
+    (("website", "online", "social", "instagram", "brand", "market", "content", "ads"),
+     "How do people usually find you and your work?"),
+    (("career", "job", "interview", "raise", "promotion", "salary", "negotiat"),
+     "What's next for you, work-wise?"),
+    (("home", "house", "space", "declutter", "organi"),
+     "What's your favourite corner of your home?"),
+)
+FALLBACK_QUESTION = "What's been the hardest part of trying to {clause}?"
+GENERIC_QUESTION = "What's keeping you busy these days?"
+
+# --- Text preparation --------------------------------------------------------------------
+# Everything below keeps the scanned text the same length as the original (blanking with
+# spaces), so spans stay exact. The one step that can change length (Unicode normalisation,
+# zero-width removal) keeps an index map back to the original.
+
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)
+_DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w{1,64}:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
+_MARKUP = re.compile(r"\*+|~~|\|\||__|`+|^\s*(?:-#|#{1,3})\s", re.M)
+_QUOTE_LINE = re.compile(r"^[ \t]*>>?>?[ \t]?.*$", re.M)
+_QUOTE_MARK = re.compile(r"^[ \t]*>>?>?[ \t]?", re.M)
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Zero-width and formatting characters, variation selectors and the combining marks that
+# decorate Latin letters ("z̷a̷l̷g̷o̷"): removed so words still match.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\ufe00-\ufe0f\ufeff\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    "\ufe20-\ufe2f]"
+)
+_PUNCT_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2012": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u2026": ".",
+        "\uff1f": "?",
+        "\uff01": "!",
+    }
+)
+
+
+def _blank(match: re.Match[str]) -> str:
+    # Keep newlines so line-based rules (quotes, sentences) still see line breaks.
+    return re.sub(r"[^\n]", " ", match.group())
+
+
+def _normalise(text: str) -> tuple[str, list[int] | None]:
+    """NFKC-fold non-ASCII runs; returns the folded text and a map to original indices.
+
+    The map is None when folding kept every index, the common case.
+    """
+    if text.isascii():
+        return text, None
+    parts: list[str] = []
+    index: list[int] = []
+    shifted = False
+    pos = 0
+    for match in _NON_ASCII_RUN.finditer(text):
+        start, end = match.span()
+        if start > pos:
+            parts.append(text[pos:start])
+            index.extend(range(pos, start))
+        run = match.group()
+        folded = _INVISIBLE.sub("", unicodedata.normalize("NFKC", run.translate(_PUNCT_FOLD)))
+        if len(folded) == len(run):
+            parts.append(folded)
+            index.extend(range(start, end))
+        else:
+            # Rare (zero-width, ligatures, full-width...): map character by character.
+            shifted = True
+            for offset, char in enumerate(run):
+                piece = _INVISIBLE.sub(
+                    "", unicodedata.normalize("NFKC", char.translate(_PUNCT_FOLD))
+                )
+                parts.append(piece)
+                index.extend([start + offset] * len(piece))
+        pos = end
+    if pos < len(text):
+        parts.append(text[pos:])
+        index.extend(range(pos, len(text)))
+    folded_text = "".join(parts)
+    if not shifted:
+        return folded_text, None
+    index.append(len(text))
+    return folded_text, index
+
+
+def _prepare(text: str) -> tuple[str, list[int] | None]:
+    scan = _CODE_BLOCK.sub(_blank, text)
+    scan = _DISCORD_TOKEN.sub(_blank, scan)
+    # Quoted lines are someone else's words, unless the whole message is a quote.
+    quoted = _QUOTE_LINE.sub(_blank, scan)
+    scan = quoted if quoted.strip() else _QUOTE_MARK.sub(_blank, scan)
+    scan = _MARKUP.sub(_blank, scan)
+    return _normalise(scan)
+
+
+# --- Rules --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    kind: str
+    reason_key: str
+    points: int
+    pattern: re.Pattern[str]
+    negatable: bool
+
+
+def _rule(kind: str, points: int, *alternatives: str, reason: str = "", neg: bool = True) -> _Rule:
+    pattern = re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.I)
+    return _Rule(kind, reason or kind, points, pattern, neg)
+
+
+_NUM = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?|a\s+handful\s+of)"
+_SPOTS = r"(?:spots?|places?|seats?|slots?|openings?|spaces?|tickets?|dates?)"
+_DAYS = r"(?:today|tonight|tomorrow|soon|midnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_SERVICE = (
+    r"(?:call|session|consult\w*|appointment|slot|spot|place|seat|demo|discovery\s+\w+|"
+    r"strategy\s+\w+|meeting|audit|review|class|treatment|massage|reading|shoot|"
+    r"assessment|chat)"
+)
+
+PHRASE_RULES: tuple[_Rule, ...] = (
+    _rule(
+        "call_to_action",
+        -12,
+        r"\b(?:dm|pm|message|msg|text|call|email|e-mail|whatsapp|ping|inbox)\s+(?:me|us)\b",
+        r"\bdm\s+(?:for|to|today|now)\b",
+        r"\bsend\s+(?:me|us)\s+(?:a\s+)?(?:dm|pm|message|email|text|note)\b",
+        r"\bdrop\s+(?:me|us)\s+(?:a\s+)?(?:line|message|dm|note|email)\b",
+        rf"\bbook\s+(?:a|an|your|my|our)\s+(?:free\s+|quick\s+|\d+[- ]?min(?:ute)?s?\s+|"
+        rf"complimentary\s+)*{_SERVICE}",
+        r"\bbook\s+(?:now|online|today|here|via|through|me|us|in\s+(?:now|here))\b",
+        r"\blink\s+(?:is\s+)?(?:in\s+(?:my\s+|the\s+)?(?:bio|profile|comments?|description)|"
+        r"below|above|in\s+the\s+first\s+comment)",
+        r"\bsign[\s-]?up\s+(?:here|now|today|at|via|through|using|for\s+(?:my|our|free|the))\b",
+        r"\bsign[\s-]?up\s*(?::|->|\u2192)",
+        r"\bregister\s+(?:now|here|today|at|via|for\s+(?:my|our|free|the))\b",
+        r"\bcheck\s+out\s+(?:my|our)\b",
+        r"\bgrab\s+(?:your|a)\s+(?:spot|seat|copy|place|ticket|free|discount|bundle|slot)\b",
+        r"\b(?:reserve|secure|claim)\s+(?:your|a)\s+(?:free\s+)?(?:spot|seat|place|slot|copy)\b",
+        r"\bapply\s+(?:now|today|here|at)\b",
+        r"\b(?:join|enrol+)\s+(?:my|our)\s+(?:team|program\w*|course|challenge|waitlist|"
+        r"wait-list|mastermind|membership|academy|masterclass|webinar|cohort)\b",
+        r"\bjoin\s+the\s+wait-?list\b",
+        r"\bcomment\s+['\"]?[a-z0-9]+['\"]?\s+(?:below|here)\b",
+        r"\bcomment\s+(?:below|here)\b",
+        r"\bdrop\s+a\s+\S{1,8}\s+(?:below|if)\b",
+        r"\border\s+(?:now|today|online|yours|here)\b",
+        r"\bshop\s+(?:my|our)\b|\bshop\s+now\b",
+        r"\bcall\s+(?:today|now)\b",
+        r"\bcontact\s+(?:me|us)\b",
+        r"\bvisit\s+(?:my|our)\s+(?:website|site|page|shop|store|studio)\b",
+        r"\bclick\s+(?:the\s+link|here|below)\b",
+        r"\bschedule\s+(?:a|an|your)\s+(?:free\s+)?(?:call|demo|consult\w*|appointment|"
+        r"session|meeting)\b",
+        r"\blet'?s\s+book\b|\blet'?s\s+(?:hop|jump)\s+on\s+a\s+call\b",
+        r"\bfollow\s+(?:me|us)\s+(?:on|at|for|@)\b",
+        r"\bleave\s+a\s+review\b|\bsubscribe\s+(?:to\s+(?:my|our)|now|here)\b",
+        r"\bto\s+get\s+started\b|\bget\s+started\s+(?:today|now|here)\b",
+        r"\blet'?s\s+talk\s+about\s+(?:what|how|your)\b",
+        r"\b(?:i'?d|i\s+would|would)\s+love\s+to\s+(?:schedule|set\s+up|show\s+you|"
+        r"share\s+(?:this|more\s+about\s+my|the\s+details))\b",
+        r"\b(?:happy|glad)\s+to\s+send\s+(?:over|you)\b",
+        r"\bi'?ll\s+send\s+you\s+(?:my|the|all|a|our)\b",
+        r"\bsend\s+them\s+(?:my|our)\s+way\b",
+    ),
+    _rule(
+        "call_to_action",
+        -6,
+        r"\bmy\s+(?:inbox|dms?)\s+(?:is|are)\s+(?:always\s+)?open\b",
+        r"\bfeel\s+free\s+to\s+(?:dm|pm|message|reach\s+out|contact|email|get\s+in\s+touch|"
+        r"book)\b",
+        r"\b(?:don'?t\s+hesitate\s+to\s+)?reach\s+out\b",
+        r"\bget\s+in\s+touch\b",
+        r"\byou\s+know\s+(?:where\s+to\s+find\s+me|who\s+to\s+call)\b",
+        r"\bshout\s+(?:anytime|if\s+you\s+need)\b",
+        reason="call_to_action_soft",
+    ),
+    _rule(
+        "offer_price",
+        -10,
+        r"[$£€¥₹]\s?\d[\d,.]*\s?[kK]?\b",
+        r"\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds|quid|bucks)\b",
+        r"\b\d{1,3}\s?%\s*(?:off|discount)\b",
+        r"\b(?:discount|promo(?:\s+code)?|coupon|voucher|on\s+sale|flash\s+sale|"
+        r"payment\s+plans?|pricing(?:\s+guide)?|price\s+list|rate\s+card|flat\s+fee|"
+        r"for\s+a\s+quote|free\s+quote|investment:)",
+        r"\b(?:special|introductory|intro|exclusive|limited)\s+(?:offer|rate|price|deal|bundle)\b",
+        r"\b(?:spring|summer|autumn|fall|winter|holiday|christmas|launch|birthday|"
+        r"black\s+friday)\s+(?:special|sale|discount|offer)\b",
+        r"\bearly[\s-]?bird\b|\bbuy\s+\w+\s*,?\s+get\s+\w+\b|\bbogo\b",
+        r"\b(?:packages?|prices?|rates?|plans?)\s+(?:start|starting|from)\b",
+        r"\bstarting\s+(?:at|from)\s+[$£€\d]",
+        r"\b(?:affordable|competitive|great|my|our)\s+(?:rates|prices|pricing)\b",
+        r"\buse\s+(?:promo\s+|discount\s+|my\s+|the\s+)?code\b",
+        r"\bmention\s+this\s+(?:group|post)\b",
+        r"\b(?:best|great|special|exclusive)\s+deals?\b",
+    ),
+    _rule(
+        "offer_price",
+        -7,
+        r"\b(?:free|complimentary|no-cost)\s+(?:\d+[- ]?(?:min(?:ute)?s?|day|week)[- ]?)?"
+        r"(?:consult\w*|session|call|audit|review|trial|class|guide|checklist|training|webinar|"
+        r"masterclass|workshop|delivery|shipping|quote|analysis|assessment|discovery|strategy|"
+        r"e-?book|download|sample|upgrades?|intro\w*|tastings?|market\s+analysis|site\s+audit|"
+        r"\w+\s+audits?|\w+\s+review|\w+\s+session|\w+\s+class|mini)\w*",
+        r"\bfirst\s+(?:\w+\s+)?(?:is\s+|'s\s+)?(?:free|on\s+me|half[\s-]price)\b",
+        r"\bfreebies?\b",
+        reason="free_offer",
+    ),
+    _rule(
+        "urgency",
+        -8,
+        rf"\bonly\s+{_NUM}\s+(?:\w+\s+)?(?:{_SPOTS}|left|remaining|available)\b",
+        rf"\b{_NUM}\s+(?:\w+\s+)?{_SPOTS}\s+(?:left|remaining|available|open)\b",
+        r"\blimited\s+(?:time|spots?|places?|seats?|availability|offer|edition|spaces|slots|"
+        r"number)\b|\blimited\s+spots\b",
+        r"\b(?:today|tonight|this\s+week(?:end)?|this\s+month|\d+\s+hours?|\d+\s+days?|"
+        r"weekend)\s+only\b",
+        r"\bdon'?t\s+miss\b|\blast\s+chance\b|\bfinal\s+(?:call|chance|days?|hours?)\b",
+        r"\bhurry\b|\bact\s+(?:now|fast)\b",
+        r"\bdoors?\s+(?:close|closing|open)s?\b",
+        r"\b(?:enrol+ment|registration|applications?|booking|cart|offer|sale|price)\s+"
+        r"(?:closes?|ends?|opens?|closing|expires?)\b",
+        rf"\b(?:ends?|expires?|closes?)\s+(?:on\s+|at\s+)?{_DAYS}\b",
+        r"\bbefore\s+(?:it'?s|they'?re)\s+(?:gone|full)\b|\bsell\s+out\b|\bselling\s+(?:out|fast)\b",
+        r"\bgo(?:es|ing)?\s+fast\b|\bfill(?:ing)?\s+(?:up\s+)?fast\b",
+        r"\balmost\s+(?:full|sold\s+out|gone)\b|\bfirst\s+come,?\s+first\s+serv\w*",
+        r"\bnow'?s\s+the\s+time\b|\bnow\s+is\s+the\s+time\b|\bwhile\s+(?:stocks?|supplies)\s+last\b",
+        r"\bgoes\s+up\s+(?:to|on|after)\b|\bprices?\s+(?:goes|go|will\s+go)\s+up\b",
+        r"\bonly\s+available\s+(?:until|till|for|this)\b",
+        rf"\b(?:book|order|sign\s+up|register|buy|grab|enrol+|dm\s+me)\s+(?:\w+\s+){{0,3}}"
+        rf"before\s+{_DAYS}\b",
+    ),
+    _rule(
+        "credentials",
+        -6,
+        r"\b(?:board[\s-])?certified\b|\blicensed\b|\baccredited\b|\bchartered\b",
+        r"\baward[\s-]winning\b|\bmulti[\s-]award\b|\baward[\s-]nominated\b",
+        r"\b\d+\+?\s+years?\s+(?:of\s+)?(?:experience|exp\b|practice|combined|in\s+(?:the\s+)?"
+        r"(?:business|industry|game|field|trade|vc|hr|marketing|finance|tech))",
+        r"\b(?:a\s+)?decades?\s+of\s+experience\b|\b(?:ten|fifteen|twenty|thirty)\s+years\s+of\s+"
+        r"experience\b|\bspent\s+\d+\s+years\b",
+        r"\b(?:founder|co-?founder|ceo|owner|director|partner|president)\s*(?:&|and|/)\s*"
+        r"(?:ceo|founder|owner|director)\b|\b(?:founder|ceo)\s+of\b",
+        r"\bfeatured\s+(?:in|on|by)\b|\bas\s+(?:seen|featured)\s+(?:in|on)\b",
+        r"\bbest[\s-]?selling\b|\bbestseller\b|\btedx?\s+speaker\b|\bkeynote\s+speaker\b",
+        r"\b\d+[\s-]figure\b|\b(?:six|seven|eight)[\s-]figure\b",
+        r"\b(?:helped|served|coached|trained|supported)\s+(?:over\s+|more\s+than\s+)?"
+        r"(?:\d[\d,]*\+?|hundreds|thousands)\b",
+        r"\b(?:over|more\s+than)\s+\d[\d,]*\+?\s+(?:happy\s+|satisfied\s+)?(?:clients|customers|"
+        r"students|weddings|launches|deals|brands|businesses|women|families|projects|authors)\b",
+        r"\b\d[\d,]*\+\s+(?:happy\s+|satisfied\s+)?(?:clients|customers|students|weddings|"
+        r"launches|deals|brands|businesses|women|families|projects|authors|reviews)\b",
+        r"(?<!\w)#1\b|\bnumber\s+one\s+(?:in|rated)\b|\btop\s+\d+\b|\bfortune\s+500\b",
+        r"\bnamed\s+one\s+of\b|\b(?:leading|renowned|sought-after)\s+(?:expert|authority)\b",
+        r"\b(?:decluttering|marketing|sales|branding|industry|leading)\s+expert\b",
+    ),
+    _rule(
+        "elevator_pitch",
+        -10,
+        r"\b(?:i|we)\s+help\s+(?!out\b|with\s+the\b|me\b)[^.!?\n;:]{3,90}\w",
+        r"\bi\s+love\s+helping\b|\bi'?m\s+(?:passionate\s+about|on\s+a\s+mission\s+to)\s+helping\b",
+        r"\bmy\s+mission\s+is\s+to\s+help\b",
+    ),
+    _rule(
+        "self_promotion",
+        -7,
+        r"\b(?:i|we)\s+(?:offer|provide|deliver|speciali[sz]e|sell|supply|distribute)\b",
+        r"\b(?:i|we)\s+(?:design|build|write|create|make|print|run)\s+(?:\w+[\s,]+){0,4}?"
+        r"(?:that\s+(?:convert|sell|attract|get)|for\s+(?:you|your|businesses|brands|coaches|"
+        r"clients|entrepreneurs|small|busy|women|founders))\b",
+        r"\b(?:my|our)\s+(?:services?|products?|programs?|programmes?|courses?|packages?|"
+        r"offers?|clients|agency|firm|company|brand|portfolio|signature\s+\w+)\b",
+        r"\bwork\s+with\s+me\b|\bhire\s+me\b|\bi'?m\s+your\s+(?:girl|gal|go-to|woman|person)\b",
+        r"\bi\s+do\s+it\s+all\b|\bwe\s+(?:can|will)\s+(?:get|help|save|make|take|handle)\s+you\b",
+        r"\bi\s+(?:can|will|'ll)\s+(?:help\s+you|save\s+you|get\s+you|show\s+you|fix|transform|"
+        r"take\s+the)\b",
+        r"\bi\s+work\s+with\s+(?:\w+[\s-]+){0,2}?(?:clients|businesses|brands|founders|women|"
+        r"coaches|entrepreneurs|companies|families|startups|leaders|teams|executives|"
+        r"creatives)\b",
+        r"\bthat'?s\s+(?:exactly\s+)?what\s+i\s+(?:help|do)\b",
+    ),
+    _rule(
+        "availability",
+        -8,
+        rf"\b(?:i|we)(?:'ve|\s+have|\s+currently\s+have|\s+now\s+have)\s+(?:got\s+)?"
+        rf"(?:\w+\s+){{0,2}}(?:{_SPOTS}|availability|capacity)\b",
+        r"\b(?:currently|now)\s+(?:accepting|taking(?:\s+on)?|booking|open\s+for)\b",
+        r"\b(?:taking|accepting)\s+(?:on\s+)?(?:a\s+(?:few|couple\s+of)\s+)?(?:new\s+)?"
+        r"(?:clients|projects|bookings|commissions|students|patients)\b",
+        r"\bbooking\s+(?:for|now|projects|clients|new|\d{4}|q\d)\b",
+        r"\bopen\s+for\s+(?:bookings|business|new\s+clients|commissions)\b",
+        r"\b(?:openings?|availability|space)\s+for\s+new\s+(?:clients|projects|students)\b",
+        r"\b(?:i'?m|we'?re|i\s+am)\s+(?:looking\s+for|seeking)\s+(?:new\s+clients|\d+\s+\w+)\b",
+        r"\bopening\s+up\s+\d+\s+(?:spots?|slots?|places?)\b",
+    ),
+    _rule(
+        "announcement",
+        -6,
+        r"\b(?:excited|thrilled|delighted|proud|happy)\s+to\s+(?:announce|launch|introduce|"
+        r"unveil|offer|share\s+(?:that\s+)?my\s+new)\b",
+        r"\bjust\s+launched\b|\b(?:is\s+)?now\s+(?:open|live|available|enrolling)\b",
+        r"\bintroducing\s+(?:my|our|the)\b|\bnew\s+cohort\b",
+        r"\b(?:my|our)\s+new\s+(?:\w+\s+)?(?:course|program\w*|book|product|collection|offer|"
+        r"service|package|range|line|app|workshop)\b",
+        r"\bout\s+now\b|\bpre-?order\b|\bavailable\s+on\s+amazon\b",
+    ),
+    _rule(
+        "hype",
+        -5,
+        r"\btransform\s+(?:your|you)\b|\bgame[\s-]?changer\b|\blife[\s-]?changing\b",
+        r"\b10x\b|\bon\s+autopilot\b|\bdream\s+clients?\b|\bzone\s+of\s+genius\b",
+        r"\bunlock\s+(?:your|their)\b|\bmanifest\s+abundance\b|\bnext\s+level\b",
+        r"\bskyrocket\b|\bproven\s+(?:system|method|strategy|framework|formula|process|"
+        r"results?)\b|\bsignature\s+(?:program\w*|framework|method|system|offer|course)\b",
+        r"\bguaranteed\b|\bhigh[\s-]ticket\b|\breal\s+results\b|\bget(?:s)?\s+results\b",
+        r"\b(?:that|which)\s+convert\b|\bcommand\s+premium\b",
+    ),
+    _rule(
+        "opportunity",
+        -8,
+        r"\b(?:extra|passive|residual)\s+income\b|\bfinancial\s+freedom\b|\bbe\s+your\s+own\s+boss\b",
+        r"\bearn(?:ing)?\s+(?:an?\s+)?(?:extra|from\s+home|[$£€]|money|income)",
+        r"\bno\s+experience\s+(?:needed|necessary|required)\b",
+        r"\bjoin\s+my\s+team\b|\bbuilding\s+(?:a|my)\s+team\s+of\b",
+        r"\b(?:this|business|amazing|incredible)\s+opportunity\b",
+        r"\bindependent\s+(?:consultant|distributor)\b",
+        r"\bfrom\s+(?:home|your\s+phone)\b.{0,40}\b(?:earn|income|money)\b",
+    ),
+    _rule(
+        "generic_audience",
+        -7,
+        r"\banyone\s+(?:who|that)\s+(?:needs?|wants?|is\s+looking|'?s\s+looking|is\s+struggling|"
+        r"struggles|is\s+ready|is\s+thinking)\b",
+        r"\b(?:if|for)\s+(?:you\s+or\s+)?(?:anyone|anybody|someone)\s+(?:you\s+know\s+|here\s+)?"
+        r"(?:needs?|wants?|is\s+looking|'?s\s+looking|is\s+thinking|is\s+interested|ever\s+needs?)\b",
+        r"\bif\s+you\s+know\s+(?:someone|anyone|anybody)\b",
+        r"\bknow\s+(?:someone|anyone)\s+who\s+(?:needs?|wants?|could\s+use|is\s+looking)\b",
+        r"\b(?:calling|attention)\s+all\b|\ball\s+(?:small\s+)?business\s+owners\b",
+        r"\b(?:to|for)\s+(?:everyone|anyone|all)\s+who\s+(?:needs?|wants?)\b",
+        r"\b(?:business\s+owners|people|women|ladies)\s+like\s+you\b",
+        r"\bif\s+you(?:'re|\s+are)\s+an?\s+(?:[\w-]+[\s,]+){1,6}?(?:who|looking|ready|wanting|"
+        r"struggling)\b",
+        r"\bwho\s+want(?:s)?\s+to\s+(?:stop|start|earn|make|lose|grow|get|double|scale)\b",
+        r"\banyone\s+(?:here\s+)?(?:need|needing|want|looking\s+for)\s+(?:a|an|help|some)\b",
+        r"\bfor\s+anyone\s+in\s+(?:the|this|our)\s+(?:group|area|community)\b",
+        r"\bwhether\s+you'?re\s+(?:buying|selling|a|looking|starting)\b",
+    ),
+    _rule(
+        "generic_audience",
+        -7,
+        r"\bplease\s+share\s+(?:this\s+)?with\s+(?:anyone|someone|friends)\b",
+        r"\btag\s+(?:someone|a\s+friend|anyone)\b",
+        r"\breferrals?\s+(?:are|is)\s+(?:the|always|welcome|appreciated|greatly)\b",
+        r"\bi'?d\s+love\s+an\s+intro\b",
+        reason="referral_ask",
+    ),
+    # --- connecting side ---
+    _rule(
+        "gratitude",
+        8,
+        r"\b(?:thank\s+you|thanks|thank\s+u|thx|many\s+thanks|grateful|gratitude|"
+        r"appreciate[ds]?|appreciation|shout[\s-]?out\s+to|kudos\s+to|i\s+owe\s+you)\b",
+    ),
+    _rule(
+        "curiosity",
+        7,
+        r"\bwhat\s+(?:got|made|brought|inspired|led|drew|pulled)\s+you\b",
+        r"\bhow\s+did\s+you\s+(?:get|start|find|decide|learn|come|end\s+up|become|go|know|"
+        r"manage|make|meet|discover|figure|deal)\b",
+        r"\bhow\s+do\s+you\s+(?:all\s+)?(?:find|carve|manage|keep|deal|juggle|cope|balance|"
+        r"stay|handle|unwind|relax|switch\s+off|feel)\b",
+        r"\b(?:i'?d|i\s+would|would|i'?d\s+really)\s+love\s+to\s+(?:hear|know|learn\s+about|see\s+"
+        r"your)\b",
+        r"\b(?:love|keen|curious)\s+to\s+(?:hear|know)\b",
+        r"\btell\s+(?:me|us)\s+(?:about|more|what|how|everything)\b",
+        r"\bi'?m\s+(?:so\s+|really\s+|genuinely\s+)?curious\b|\bcurious\s+(?:about|how|what)\b",
+        r"\bi'?ve\s+been\s+(?:wondering|thinking\s+about\s+(?:what\s+you|our|your))\b",
+        r"\byou\s+(?:mentioned|told\s+me|were\s+telling)\b",
+        r"\bhow'?s\s+(?:your|the|everyone|things|life)\b|\bhow\s+(?:is|was|are|were)\s+(?:your|"
+        r"the\s+rest|everyone)\b",
+        r"\bhow\s+(?:are|were)\s+you\s+(?:feeling|doing|finding|getting\s+on|settling)\b",
+        r"\bhow\s+did\s+(?:your|the|it)\b",
+        r"\bwhat\s+(?:do|did)\s+you\s+(?:all\s+)?(?:think|love|enjoy|miss|like)\b",
+        r"\bwhat\s+are\s+you\s+(?:all\s+)?(?:working\s+on|reading|watching|listening|up\s+to|"
+        r"excited|hoping|building|into)\b",
+        r"\bi\s+(?:loved|enjoyed|liked|remember)\s+(?:hearing|how\s+you|what\s+you|your|our|the\s+"
+        r"bit|chatting|talking|learning)\b",
+        r"\bi\s+keep\s+thinking\s+about\b|\byour\s+stor(?:y|ies)\b",
+    ),
+    _rule(
+        "shared_interest",
+        6,
+        r"\bme\s+too\b|\bsame\s+here\b|\bsame!|^\s*same\b|\bi'?m\s+the\s+same\b|\bme\s+as\s+well\b",
+        r"\bso\s+(?:am|do|have)\s+i\b",
+        r"\byou(?:'re|\s+are)\s+(?:into|also)\b|\byou'?re\s+(?:\w+\s+){1,3}too\b",
+        r"\bi'?m\s+also\s+(?:a|an|in|into|from|new|based|learning)\b",
+        r"\b(?:i|we)\s+also\s+(?:love|have|live|grew|went|read|enjoy|moved|struggle)\b",
+        r"\bfellow\s+\w+",
+        r"\banother\s+(?:\w+\s+)?(?:mum|mom|runner|introvert|freelancer|reader|parent|nerd|"
+        r"geek|lover|fan|newbie|immigrant|expat|[\w-]+\s+person)\b",
+        r"\b(?:any|other)\s+(?:other\s+)?\w+\s+(?:people|lovers|fans|nerds|mums|moms|parents|"
+        r"runners|readers|folks)\b",
+        r"\b(?:does\s+)?any(?:one|body)\s+else\b|\bwho\s+else\s+(?!is\s+ready|wants)\w+",
+        r"\bin\s+common\b|\bwe\s+both\b",
+    ),
+    _rule(
+        "invitation_no_sale",
+        8,
+        r"\b(?:grab|get|have|go\s+for|meet\s+for|join\s+me\s+for|up\s+for|fancy)\s+(?:a\s+|an\s+|"
+        r"some\s+)?(?:quick\s+)?(?:virtual\s+)?(?:coffee|cuppa|tea|chai|lunch|brunch|dinner|"
+        r"drinks?|walk|bite|breakfast)\b",
+        r"\b(?:coffee|lunch|walk|drinks?|tea|brunch)\s+(?:sometime|soon|next\s+week|this\s+week|"
+        r"one\s+day|some\s+\w+day|on\s+me)\b",
+        r"\b(?:coffee|lunch|walk|drinks?|tea|cuppa)\s*\?",
+        r"\bmy\s+treat\b|\bno\s+agenda\b",
+        r"\b(?:we\s+should|let'?s|to|could|want\s+to|love\s+to)\s+meet\s+up\b|\bcatch\s+up\s+soon\b",
+        r"\b(?:stay|keep)\s+in\s+touch\b|\bpick\s+up\s+where\s+we\s+left\s+off\b",
+        r"\bcontinue\s+(?:our|the)\s+(?:chat|conversation|talk)\b",
+        r"\b(?:hope|can'?t\s+wait|looking\s+forward)\s+to\s+(?:seeing|meet(?:ing)?|see|getting\s+"
+        r"to\s+know)\s+(?:you|some\s+of\s+you|everyone|more)\b",
+        r"\bsee\s+you\s+(?:there|at\s+the|next|soon)\b|\bsame\s+time\s+next\s+\w+\b",
+        r"\bco-?working\s+(?:morning|session|day|afternoon)\b|\bgames?\s+night\b",
+        r"\bwould\s+(?:you\s+)?(?:like|want|love)\s+to\s+(?:meet|grab|get\s+(?:a\s+)?coffee|"
+        r"have\s+lunch|go\s+for)\b",
+        r"\blet'?s\s+(?:meet|grab|catch\s+up|do\s+(?:this|it)\s+again)\b",
+        r"\bswap\s+stories\b|\bvirtual\s+coffee\b",
+    ),
+    _rule(
+        "giving",
+        8,
+        r"\b(?:want|would\s+you\s+like|happy|glad|love)\s+(?:me\s+)?to\s+(?:introduce|connect)\s+"
+        r"you\b",
+        r"\b(?:introduce|connect)\s+you\s+(?:two|both|to)\b",
+        r"\bi\s+know\s+(?:someone|somebody|just\s+the\s+person|a\s+(?:great|brilliant|lovely|"
+        r"fantastic|wonderful))\b",
+        r"\bmy\s+friend\s+\w+\s+(?:is|runs|does|has|makes|might)\b",
+        r"\b(?:happy|glad)\s+to\s+(?:share\s+what|listen|lend|pass\s+on|introduce)\b",
+        r"\bif\s+you\s+ever\s+(?:want|need)\s+to\s+(?:talk|chat|vent)\b",
+        r"\bi'?m\s+here\s+(?:if|for\s+you|whenever)\b|\bhow\s+can\s+i\s+help(?:\s+you)?\b",
+        r"\blet\s+me\s+know\s+if\s+(?:i\s+can|there'?s\s+anything)\b",
+        r"\bextra\s+pair\s+of\s+hands\b|\bpass(?:ing)?\s+on\s+the\s+(?:favour|favor)\b",
+        r"\bpay(?:ing)?\s+it\s+forward\b",
+        r"\b(?:highly\s+)?recommend(?:ed)?\s+(?!my\b|our\b|me\b)\w+",
+    ),
+    _rule(
+        "no_sale",
+        4,
+        r"\bnot\s+(?:\w+\s+){0,4}?sell(?:ing)?\s+(?:you\s+)?(?:anything|a\s+thing|a\s+\w+)?",
+        r"\bno\s+(?:sales\s+)?pitch\b|\bnot\s+a\s+(?:sales\s+)?pitch\b",
+        neg=False,
+    ),
+)
+
+# Personal life beyond work. Nouns count when they are the member's own ("my kids").
+_FAMILY = (
+    r"kids?|children|child|sons?|daughters?|husband|wife|partner|boyfriend|girlfriend|fianc[eé]e?|"
+    r"mum|mom|mother|dad|father|parents|grand(?:mother|ma|father|pa|kids|children)|granny|nan|"
+    r"sisters?|brothers?|siblings|family|twins|toddler|baby|teenager|teen|nieces?|nephews?|"
+    r"aunt|uncle|in-laws|[\w-]+-in-law|best\s+friend"
+)
+_PETS = (
+    r"dogs?|cats?|pups?|puppy|kitten|parrot|rabbit|horse|hamster|beagle|spaniel|labrador|"
+    r"greyhounds?|tortoise|chickens|bees"
+)
+_HOBBIES = (
+    r"hik(?:e|es|ing)|running|runner|marathon|5k|10k|half\s+marathon|yoga|garden(?:ing|er)?|"
+    r"allotment|baking|bread|cooking|reading|books?|novels?|podcasts?|painting|watercolou?rs?|"
+    r"pottery|ceramics?|choir|singing|dancing|surf(?:ing)?|sailing|climbing|bouldering|cycling|"
+    r"swimming|knitting|crochet|quilt(?:s|ing)?|board\s+games|chess|puzzles?|travel(?:l?ing)?|"
+    r"beach|walks|tramping|karaoke|crosswords?|movies|films|dramas|tv|music|concerts?|theatre|"
+    r"theater|camping|fishing|birdwatching|languages?|spanish|french|italian|portuguese|german|"
+    r"japanese|tomatoes|plants|houseplants|tennis|netball|football|piano|cello|guitar|violin|"
+    r"jigsaws?|sourdough|lasagne|puns|beekeep\w*|horror|sci-fi|poetry"
+)
+_FEELINGS = (
+    r"nervous|terrified|scared|shy|lonely|anxious|overwhelmed|proud|excited|thrilled|grateful|"
+    r"tired|exhausted|sad|happy|glad|lost|emotional|a\s+(?:bit\s+of\s+)?mess|an\s+introvert|"
+    r"introverted|heartbroken|relieved|stressed|struggling|obsessed|a\s+wreck|homesick|"
+    r"embarrassed|humbled|nervy|giddy|delighted"
+)
+
+PERSONAL_RULES: tuple[_Rule, ...] = (
+    _rule(
+        "personal_sharing",
+        6,
+        rf"\b(?:my|our)\s+(?:(?:\w+|[\w-]+)\s+){{0,2}}?(?:{_FAMILY}|{_PETS})\b",
+        r"\b(?:mum|mom|mother|mama|dad|parent|grandma|grandmother|nana|wife|auntie|step-?mum|"
+        r"step-?mom)\s+(?:of|to)\s+(?:\w+\s+)?(?:one|two|three|four|five|six|\d|twins|a|an|my)\b",
+        r"\b(?:dog|cat|plant|cat\s+lady|boy|girl|twin|dance|soccer|football)\s+(?:mum|mom|lady|"
+        r"parent|person|people|lover|dad)\b|\bcrazy\s+(?:plant|cat|dog)\s+\w+",
+        r"\b(?:new|first-time|proud|tired|busy|single|working|stay-at-home)\s+(?:mum|mom|mama|"
+        r"grandma|mother)\b",
+        r"\b(?:coffee|tea|book|chocolate|podcast)\s+(?:addict|lover|nerd|fiend|snob|worm)\b|"
+        r"\bbookworm\b|\b(?:history|theatre|theater|science|food|board\s+game|data|language)\s+"
+        r"(?:nerd|geek|buff)\b",
+        rf"\b(?:i|i'm|i\s+am|i've|we)\s+(?:\w+\s+){{0,3}}?(?:love|enjoy|adore|into|obsessed\s+"
+        rf"with|passionate\s+about|learning|started|taking\s+up|addicted\s+to|a\s+(?:big|huge|"
+        rf"keen|avid|massive|terrible|slightly\s+obsessive|very\s+enthusiastic|wannabe)?\s*"
+        rf"(?:reader|runner|hiker|baker|cook|gardener|knitter|swimmer|cyclist|climber|painter|"
+        rf"traveller|traveler|nerd|geek|fan|napper|singer|dancer))\s+(?:\w+\s+){{0,3}}?"
+        rf"(?:{_HOBBIES})\b",
+        r"\bi\s+(?:love|enjoy|adore)\s+(?!helping|working\s+with|to\s+help|supporting|serving|"
+        r"what\s+i\s+do)(?:\w+ing)\b",
+        rf"\b(?:i'?m|i\s+am|i\s+feel|feeling|i\s+felt|i\s+was|i'?ve\s+been|honestly)\s+"
+        rf"(?:\w+\s+){{0,2}}?(?:{_FEELINGS})\b(?!\s+to\s+(?:announce|share|launch|introduce|"
+        rf"offer|open|welcome|help|bring))",
+        r"\b(?:just|recently)\s+(?:moved|relocated|retired|graduated|arrived)\b|\bnew\s+to\s+"
+        r"(?:town|the\s+(?:city|area|country|group)|\w+)\b|\boriginally\s+from\b|\bgrew\s+up\s+"
+        r"(?:in|on|with)\b|\bi\s+moved\s+(?:here|to|from)\b|\bnew\s+here\b|\bfirst\s+(?:post|"
+        r"time\s+(?:here|posting|in\s+a))\b",
+        r"\bi\s+cried\b|\bmade\s+me\s+(?:cry|laugh|smile)\b|\bi'?m\s+still\s+(?:smiling|laughing)\b|"
+        r"\bhad\s+me\s+in\s+stitches\b|\bi\s+have\s+opinions\b",
+        neg=False,
+    ),
+)
+
+# --- Links and contact details -------------------------------------------------------------
+
+_TLD = (
+    r"com|net|org|io|co|uk|eu|de|fr|au|ca|nz|in|za|ie|es|it|nl|me|ai|app|dev|shop|store|studio|"
+    r"design|agency|academy|coach|art|photo|photography|life|online|site|website|page|link|ly|"
+    r"biz|info|xyz|health|club|blog|live|tv|gg|fit|beauty|style|events|space|tech|world"
+)
+_URL = re.compile(
+    r"<?(?:https?://|www\.)[^\s<>]+"
+    rf"|(?<![@\w.-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:{_TLD})\b(?!@)(?:/[^\s<>]*)?",
+    re.I,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+_PHONE = re.compile(r"(?<![\w$£€])\+?\(?\d[\d ().-]{7,}\d(?![\w%])")
+_HANDLE = re.compile(r"(?<![\w@<])@[A-Za-z0-9_.]{2,30}")
+_PLATFORM_BEFORE = re.compile(
+    r"(?:instagram|insta|ig|tiktok|twitter|x|linkedin|threads|facebook|fb|youtube|follow|"
+    r"find\s+(?:me|us)|handle|on)\s*[:\-]?\s*$",
+    re.I,
+)
+_CONTACT_PHRASES = _rule(
+    "contact_details",
+    -6,
+    r"\b(?:my|our)\s+(?:website|site|web\s+site|shop|store|page|card|business\s+card|number|"
+    r"details|calendar|booking\s+link|linktree|instagram|insta|ig|facebook\s+page|tiktok|"
+    r"youtube\s+channel|newsletter)\b",
+    r"\bon\s+(?:instagram|insta|tiktok|facebook|youtube)\b",
+)
+_TRAILING = ".,;:!?)]}>'\"*_|"
+_ASKED = re.compile(
+    r"\b(?:you|u|a\s+few\s+of\s+you|some\s+of\s+you|people|several\s+of\s+you)\s+(?:\w+\s+)?"
+    r"(?:asked|requested|wanted)\b|\bas\s+(?:promised|requested|discussed)\b|"
+    r"\b(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+asking\b|\bsince\s+you\s+asked\b|"
+    r"\byou\s+said\s+you'?d\s+(?:love|like)\b|\bper\s+your\s+request\b|\bhere'?s\s+the\s+\w+\s+"
+    r"you\b",
+    re.I,
+)
+_ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price"})
+
+# --- Sentences, questions, pronouns -------------------------------------------------------
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+_HASHTAGS = re.compile(r"(?:(?<![\w&])#[^\W\d_][\w]{1,40}\s*){2,}")
+_SELF = re.compile(
+    r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|we're|we've|we'll|us|our|ours)\b", re.I
+)
+_OTHER = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd|y'all|u)\b", re.I)
+_ABOUT_THEM = re.compile(
+    r"\b(?:you|your|yours|y'all|u|anyone|anybody|everyone|everybody|who|all\s+of\s+you|"
+    r"folks|ladies|friends)\b",
+    re.I,
+)
+# A yes/no question about the reader's pain or wants: the opening line of a sales page.
+_LURE = re.compile(
+    r"^\W*(?:are|r|do|does|is|have|did|would|will|wanna|ever|who'?s|who\s+is|who\s+else\s+is|"
+    r"what\s+if|need|want|looking|tired|struggling|sick|ready|feeling|still)\b",
+    re.I,
+)
+_PAIN = re.compile(
+    r"\b(?:tired\s+of|sick\s+of|struggl\w*|drown\w*|stuck|overwhelm\w*|stress\w*|frustrat\w*|"
+    r"invisible|ready\s+to|ready\s+for\s+(?:a|your)|looking\s+for\s+(?:a|an)|need\s+(?:a|an|help|"
+    r"more)|want\s+to\s+(?:lose|earn|make|grow|double|quit|get|know|feel|stop|start)|dream\s+of|"
+    r"wish\s+you|wonder(?:ed)?\s+why|know\s+(?:your|how|why|what)|burn(?:ed|t)?\s+out|exhausted|"
+    r"costing|convert\w*|thought\s+about|considered|interested\s+in|open\s+to|lose\s+\d+|"
+    r"quit(?:ting)?\s+your|what\s+if|earn|income|spending\s+hours|doing\s+your\s+own|"
+    r"feel\s+(?:invisible|stuck|lost|behind|overwhelmed)|hate\s+\w+ing|worried|a\s+\w+\s+who)",
+    re.I,
+)
+_SALES_ASK = re.compile(
+    r"\b(?:quick\s+call|a\s+call|\d+\s+min(?:ute)?s?|demo|proposal|quote|case\s+stud\w+|"
+    r"hearing\s+more|more\s+info|the\s+details|pricing|an\s+invite|your\s+email|your\s+number|"
+    r"newsletter|good\s+time\s+to\s+call|to\s+discuss|options|a\s+sample|free\s+\w+|"
+    r"want\s+in|sign\s+up|the\s+link)\b",
+    re.I,
+)
+
+_PITCH_KINDS_FOR_SENTENCE = frozenset(
+    {
+        "call_to_action",
+        "offer_price",
+        "urgency",
+        "link",
+        "contact_details",
+        "elevator_pitch",
+        "self_promotion",
+        "availability",
+        "opportunity",
+        "hype",
+        "announcement",
+        "generic_audience",
+    }
+)
+
+
+# --- The analyzer -------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Raw:
+    kind: str
+    reason_key: str
+    start: int  # in the normalised text
+    end: int
+    points: int
+
+
+def _side(points: int) -> str:
+    return "pitch" if points < 0 else "connect"
+
+
+def _negated(scan: str, start: int) -> bool:
+    window = scan[max(0, start - 28) : start].lower()
+    if re.search(r"(?:hesitate|forget|wait)\w*\s+(?:to\s+)?$", window):
+        return False
+    return bool(_NEGATION.search(window))
+
+
+_NEGATION = re.compile(
+    r"(?:\b(?:not|never|no|without|nobody|won't|don't|can't|didn't|isn't)|n't)"
+    r"(?:\s+\w+){0,2}\s*$"
+)
+
+
+def _links(scan: str) -> tuple[list[_Raw], str]:
+    """Links, emails, phone numbers and handles; returns them and the text with them blanked."""
+    found: list[_Raw] = []
+    spans: list[tuple[int, int]] = []
+
+    def taken(start: int, end: int) -> bool:
+        return any(start < e and s < end for s, e in spans)
+
+    for match in _EMAIL.finditer(scan):
+        spans.append(match.span())
+        found.append(_Raw("contact_details", "contact_details", *match.span(), -10))
+    for match in _URL.finditer(scan):
+        start, end = match.span()
+        while end > start and scan[end - 1] in _TRAILING:
+            end -= 1
+        if scan[start] == "<":
+            start += 1
+        if end - start < 4 or taken(start, end):
+            continue
+        spans.append((start, end))
+        found.append(_Raw("link", "link", start, end, -10))
+    for match in _PHONE.finditer(scan):
+        start, end = match.span()
+        if sum(c.isdigit() for c in match.group()) < 9 or taken(start, end):
+            continue
+        spans.append((start, end))
+        found.append(_Raw("contact_details", "contact_details", start, end, -10))
+    for match in _HANDLE.finditer(scan):
+        start, end = match.span()
+        while end > start + 1 and scan[end - 1] in _TRAILING:
+            end -= 1
+        handle = scan[start + 1 : end]
+        before = scan[max(0, start - 24) : start]
+        # "@Olivia, thank you" talks to a person; "IG: @rheashoots" hands out a card.
+        looks_like_brand = handle.islower() and len(handle) >= 9 or any(
+            c.isdigit() or c in "_." for c in handle
+        )
+        if taken(start, end) or not (_PLATFORM_BEFORE.search(before) or looks_like_brand):
+            continue
+        spans.append((start, end))
+        found.append(_Raw("contact_details", "contact_details", start, end, -8))
+    if not spans:
+        return found, scan
+    chars = list(scan)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return found, "".join(chars)
+
+
+def _phrases(plain: str, rules: Iterable[_Rule]) -> list[_Raw]:
+    found: list[_Raw] = []
+    for rule in rules:
+        for match in rule.pattern.finditer(plain):
+            start, end = match.span()
+            if end <= start:
+                continue
+            # Trim whitespace the pattern may have swallowed at either end.
+            while start < end and plain[start].isspace():
+                start += 1
+            while end > start and plain[end - 1].isspace():
+                end -= 1
+            if rule.negatable and _negated(plain, start):
+                continue
+            found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
+    return found
+
+
+def _sentences(plain: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for match in _SENTENCE.finditer(plain):
+        start, end = match.span()
+        while start < end and plain[start].isspace():
+            start += 1
+        while end > start and plain[end - 1].isspace():
+            end -= 1
+        if end > start and _WORD.search(plain, start, end):
+            spans.append((start, end))
+    return spans
+
+
+def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
+    """Clip a long span to MAX_EXCERPT characters, at a word boundary where possible."""
+    if end - start <= MAX_EXCERPT:
+        return start, end
+    cut = plain.rfind(" ", start, start + MAX_EXCERPT)
+    return start, cut if cut > start + 20 else start + MAX_EXCERPT
+
+
+def _questions(
+    plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]
+) -> list[_Raw]:
+    found: list[_Raw] = []
+    pitchy = [
+        any(s <= r.start < e for r in raws if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE)
+        for s, e in sentences
+    ]
+    connecty = [
+        any(s <= r.start < e for r in raws if r.kind in ("giving", "invitation_no_sale"))
+        for s, e in sentences
+    ]
+    for i, (start, end) in enumerate(sentences):
+        if "?" not in plain[start:end]:
+            continue
+        sentence = plain[start:end]
+        cstart, cend = _clip(start, end, plain)
+        if connecty[i]:
+            continue  # "Want me to introduce you?", "Coffee sometime?" are scored already.
+        if _SALES_ASK.search(sentence) and (pitchy[i] or any(pitchy) or _OTHER.search(sentence)):
+            found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -8))
+            continue
+        lure = bool(_LURE.search(sentence) and _PAIN.search(sentence))
+        # "Are you X? Book a call": a question followed by a hard sell leads to the sale.
+        leads_to_sale = any(pitchy[i + 1 : i + 4]) and not _CURIOUS_START.search(sentence)
+        if lure or (leads_to_sale and _OTHER.search(sentence) and _LURE.search(sentence)):
+            found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8))
+            continue
+        if pitchy[i]:
+            continue
+        if _ABOUT_THEM.search(sentence):
+            found.append(_Raw("question_about_them", "question_about_them", cstart, cend, 7))
+    return found
+
+
+_CURIOUS_START = re.compile(r"^\W*(?:how|what|why|where|when|which|tell)\b", re.I)
+
+
+def _self_focus(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
+    if not sentences:
+        return []
+    personal = {
+        i
+        for i, (s, e) in enumerate(sentences)
+        if any(s <= r.start < e and r.points > 0 for r in raws)
+    }
+    opening_end = sentences[0][0] + OPENING_SHARE * (sentences[-1][1] - sentences[0][0])
+    self_w = other_w = 0.0
+    best: tuple[float, int] = (0.0, -1)
+    for i, (start, end) in enumerate(sentences):
+        sentence = plain[start:end]
+        weight = OPENING_WEIGHT if (i < 2 or start < opening_end) else 1.0
+        others = len(_OTHER.findall(sentence))
+        other_w += weight * others
+        if i in personal or "?" in sentence:
+            continue
+        selves = len(_SELF.findall(sentence))
+        self_w += weight * selves
+        if weight * selves > best[0]:
+            best = (weight * selves, i)
+    excess = self_w - 1.5 * other_w
+    if excess < SELF_FOCUS_MIN or best[1] < 0:
+        return []
+    points = -min(SELF_FOCUS_MAX, round(excess / 2))
+    start, end = _clip(*sentences[best[1]], plain)
+    return [_Raw("self_focus", "self_focus", start, end, points)]
+
+
+SELF_FOCUS_MIN = 6.0
+SELF_FOCUS_MAX = 8
+
+
+def _in_sentence(sentences: list[tuple[int, int]], starts: list[int], pos: int) -> int:
+    return bisect_right(starts, pos) - 1
+
+
+def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> list[_Raw]:
+    """Context rules: negation is done; here, cards on request, 'not selling, but', and
+    connecting phrases inside a sales sentence."""
+    starts = [s for s, _ in sentences]
+    asked = _ASKED.search(plain)
+    sales_sentences = {
+        _in_sentence(sentences, starts, r.start)
+        for r in raws
+        if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE
+    }
+    giving_sentences = {_in_sentence(sentences, starts, r.start) for r in raws if r.kind == "giving"}
+    out: list[_Raw] = []
+    for raw in raws:
+        idx = _in_sentence(sentences, starts, raw.start)
+        if asked and raw.kind in _ASKABLE_KINDS and raw.start > asked.start():
+            out.append(_Raw("asked_for", "asked_for", raw.start, raw.end, 3))
+            continue
+        if raw.kind == "no_sale" and re.match(r"[^.!?]{0,40}\bbut\b", plain[raw.end :], re.I):
+            out.append(_Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6))
+            continue
+        if raw.kind == "generic_audience" and idx in giving_sentences:
+            continue  # "if anyone needs a childminder, I know someone": a referral, not a pitch
+        if raw.points > 0 and raw.kind not in ("gratitude",) and idx in sales_sentences:
+            continue  # warm words wrapped around a sale don't make it a conversation
+        out.append(raw)
+    return out
+
+
+def _dedupe(raws: list[_Raw]) -> list[_Raw]:
+    """One signal per overlapping stretch of the same kind; the stronger one wins."""
+    raws.sort(key=lambda r: (r.start, -abs(r.points), -(r.end - r.start)))
+    out: list[_Raw] = []
+    last_end: dict[str, int] = {}
+    for raw in raws:
+        if raw.start < last_end.get(raw.kind, -1):
+            continue
+        last_end[raw.kind] = raw.end
+        out.append(raw)
+    return out
+
+
+def _decay(raws: list[_Raw]) -> list[_Raw]:
+    seen: dict[str, int] = {}
+    out: list[_Raw] = []
+    for raw in sorted(raws, key=lambda r: (r.start, r.end, r.kind)):
+        n = seen.get(raw.kind, 0)
+        if n >= MAX_SIGNALS_PER_KIND:
+            continue
+        seen[raw.kind] = n + 1
+        raw.points = round(raw.points * REPEAT_DECAY**n)
+        out.append(raw)
+    return out
+
+
+def _verdict(score: int) -> str:
+    if score >= CONNECTING_FROM:
+        return "connecting"
+    if score < PITCHING_BELOW:
+        return "pitching"
+    return "balanced"
+
+
+def analyze(text: str) -> PitchReport:
+    """Score a member's own words for pitch vs. connection. Deterministic and pure."""
+    text = text or ""
+    norm, index = _prepare(text)
+    words = len(_WORD.findall(norm))
+    if not words:
+        return PitchReport(
+            score=BASE_SCORE,
+            verdict=_verdict(BASE_SCORE),
+            signals=(),
+            suggestions=(Suggestion("empty", SUGGESTIONS["empty"], None),),
+            base=BASE_SCORE,
+            word_count=0,
+        )
+    raws, plain = _links(norm)
+    raws += _phrases(plain, PHRASE_RULES)
+    raws += _phrases(plain, (_CONTACT_PHRASES,))
+    hashtags = [
+        _Raw("hashtags", "hashtags", m.start(), m.end(), -4) for m in _HASHTAGS.finditer(plain)
+    ]
+    raws += hashtags
+    sentences = _sentences(plain)
+    raws += _phrases(plain, PERSONAL_RULES)
+    raws = _resolve(plain, raws, sentences)
+    raws += _questions(plain, sentences, raws)
+    raws += _self_focus(plain, sentences, raws)
+    raws = _decay(_dedupe(raws))
+
+    signals: list[Signal] = []
+    for raw in raws:
+        start, end = raw.start, raw.end
+        # Trim trailing spaces from blanked markup so excerpts read cleanly.
+        while end > start and plain[end - 1].isspace():
+            end -= 1
+        if index is not None:
+            start, end = index[start], index[end - 1] + 1
+        if end <= start:
+            continue
+        signals.append(
+            Signal(
+                kind=raw.kind,
+                side=_side(raw.points),
+                start=start,
+                end=end,
+                excerpt=text[start:end],
+                reason=REASONS[raw.reason_key],
+                points=raw.points,
+            )
+        )
+    signals.sort(key=lambda s: (s.start, s.end, s.kind))
+    score = max(0, min(100, BASE_SCORE + sum(s.points for s in signals)))
+    verdict = _verdict(score)
+    return PitchReport(
+        score=score,
+        verdict=verdict,
+        signals=tuple(signals),
+        suggestions=_suggest(signals, verdict),
+        base=BASE_SCORE,
+        word_count=words,
+    )
+
+
+# --- Suggestions --------------------------------------------------------------------------
+
+_HELP_PHRASE = re.compile(r"\b(?:i|we)\s+help\s+(?P<rest>[^.!?\n;:]{3,200})", re.I)
+_VERBS = frozenset(
+    """
+    find get build grow make save land lose reclaim feel protect plan raise navigate prepare
+    scale launch start stop create attract turn take write manage organise organize reach earn
+    fill sell keep stay become be do go love eat sleep move buy tell show speak step unlock
+    discover achieve transform declutter simplify balance overcome heal understand master
+    increase double boost negotiate hire run lead live look own ditch break reduce cut stand
+    shine share spend focus set shift rediscover regain recover navigate thrive win book
+    """.split()
+)
+_PRONOUN_SWAP = {
+    "their": "your",
+    "them": "you",
+    "they": "you",
+    "themselves": "yourself",
+    "they're": "you're",
+    "theirs": "yours",
+}
+
+
+def _rewrite_help(phrase: str) -> str | None:
+    """'I help busy moms reclaim 10 hours a week' -> a question about the same thing, to them."""
+    match = _HELP_PHRASE.search(phrase)
+    if not match:
+        return None
+    rest = match.group("rest")
+    lowered = rest.lower()
+    for stems, question in TOPIC_QUESTIONS:
+        if any(stem in lowered for stem in stems):
+            return question
+    tokens = re.split(r"\s+", rest.strip())
+    verb_at = next(
+        (
+            i
+            for i, tok in enumerate(tokens)
+            if i > 0 and tok.lower().strip(",") in _VERBS and tokens[i - 1].lower() != "and"
+        ),
+        None,
+    )
+    if verb_at is None:
+        return None
+    clause: list[str] = []
+    for tok in tokens[verb_at : verb_at + 10]:
+        bare = tok.strip(",").lower()
+        if bare in {"so", "through", "using", "by", "with"} and clause:
+            break
+        clause.append(_PRONOUN_SWAP.get(bare, tok.strip(",")))
+        if tok.endswith(","):
+            break
+    if not clause:
+        return None
+    return FALLBACK_QUESTION.format(clause=" ".join(clause))
+
+
+def _short(excerpt: str, limit: int = 70) -> str:
+    flat = " ".join(excerpt.split()).strip(" *_~|>`")
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _render(kind: str, excerpt: str | None, question: str = "") -> str:
+    template = SUGGESTIONS[kind]
+    text = template.format(ex=_short(excerpt or ""), question=question)
+    if len(text) > MAX_WORDS_LEN:
+        text = template.format(ex=_short(excerpt or "", 30), question=question)
+    return text[:MAX_WORDS_LEN]
+
+
+def _suggest(signals: list[Signal], verdict: str) -> tuple[Suggestion, ...]:
+    out: list[Suggestion] = []
+    used: set[str] = set()
+
+    def add(kind: str, excerpt: str | None, question: str = "") -> None:
+        if kind in used or len(out) >= 3:
+            return
+        used.add(kind)
+        out.append(Suggestion(kind, _render(kind, excerpt, question), excerpt))
+
+    pitch = sorted((s for s in signals if s.points < 0), key=lambda s: (s.points, s.start))
+    connect = sorted((s for s in signals if s.points > 0), key=lambda s: (-s.points, s.start))
+    kinds = {s.kind for s in signals}
+    for sig in pitch:
+        if len(out) >= 2:
+            break
+        if sig.kind == "elevator_pitch":
+            add(sig.kind, sig.excerpt, _rewrite_help(sig.excerpt) or GENERIC_QUESTION)
+        else:
+            add(sig.kind if sig.kind in SUGGESTIONS else "call_to_action", sig.excerpt)
+    if verdict != "connecting" and not kinds & {"question_about_them", "curiosity"}:
+        add("add_question", None)
+    if connect:
+        add(connect[0].kind, connect[0].excerpt)
+    if len(out) < 2 and "personal_sharing" not in kinds:
+        add("add_personal", None)
+    if len(out) < 2 and "invitation_no_sale" not in kinds:
+        add("add_invitation", None)
+    if len(out) < 2 and len(connect) > 1:
+        for sig in connect[1:]:
+            add(sig.kind, sig.excerpt)
+    return tuple(out)
