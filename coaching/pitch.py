@@ -170,24 +170,64 @@ SUGGESTIONS: dict[str, str] = {
 # "I help busy moms reclaim 10 hours a week" -> a question about the same topic, about them.
 # First match wins; the keys are word stems found in the member's own phrase.
 TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("hour", "time", "week", "busy", "overwhelm", "calendar", "inbox"),
-     "What eats most of your week right now?"),
-    (("money", "financ", "tax", "books", "bookkeep", "cash", "retire", "saving", "budget",
-      "debt", "invest", "paycheck"),
-     "How do you feel about the money side of things at the moment?"),
-    (("client", "sale", "lead", "revenue", "grow", "scale", "business", "launch", "sell"),
-     "What's been the best part of building your business so far?"),
-    (("health", "weight", "energy", "fit", "belly", "sleep", "stress", "burn", "balance",
-      "calm", "wellness", "eat"),
-     "What helps you recharge when things get hectic?"),
-    (("confiden", "visib", "voice", "speak", "brave", "invisible"),
-     "What's something you've felt braver about lately?"),
-    (("website", "online", "social", "instagram", "brand", "market", "content", "ads"),
-     "How do people usually find you and your work?"),
-    (("career", "job", "interview", "raise", "promotion", "salary", "negotiat"),
-     "What's next for you, work-wise?"),
-    (("home", "house", "space", "declutter", "organi"),
-     "What's your favourite corner of your home?"),
+    (
+        ("hour", "time", "week", "busy", "overwhelm", "calendar", "inbox"),
+        "What eats most of your week right now?",
+    ),
+    (
+        (
+            "money",
+            "financ",
+            "tax",
+            "books",
+            "bookkeep",
+            "cash",
+            "retire",
+            "saving",
+            "budget",
+            "debt",
+            "invest",
+            "paycheck",
+        ),
+        "How do you feel about the money side of things at the moment?",
+    ),
+    (
+        ("client", "sale", "lead", "revenue", "grow", "scale", "business", "launch", "sell"),
+        "What's been the best part of building your business so far?",
+    ),
+    (
+        (
+            "health",
+            "weight",
+            "energy",
+            "fit",
+            "belly",
+            "sleep",
+            "stress",
+            "burn",
+            "balance",
+            "calm",
+            "wellness",
+            "eat",
+        ),
+        "What helps you recharge when things get hectic?",
+    ),
+    (
+        ("confiden", "visib", "voice", "speak", "brave", "invisible"),
+        "What's something you've felt braver about lately?",
+    ),
+    (
+        ("website", "online", "social", "instagram", "brand", "market", "content", "ads"),
+        "How do people usually find you and your work?",
+    ),
+    (
+        ("career", "job", "interview", "raise", "promotion", "salary", "negotiat"),
+        "What's next for you, work-wise?",
+    ),
+    (
+        ("home", "house", "space", "declutter", "organi"),
+        "What's your favourite corner of your home?",
+    ),
 )
 FALLBACK_QUESTION = "What's been the hardest part of trying to {clause}?"
 GENERIC_QUESTION = "What's keeping you busy these days?"
@@ -869,7 +909,7 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
         handle = scan[start + 1 : end]
         before = scan[max(0, start - 24) : start]
         # "@Olivia, thank you" talks to a person; "IG: @rheashoots" hands out a card.
-        looks_like_brand = handle.islower() and len(handle) >= 9 or any(
+        looks_like_brand = (handle.islower() and len(handle) >= 9) or any(
             c.isdigit() or c in "_." for c in handle
         )
         if taken(start, end) or not (_PLATFORM_BEFORE.search(before) or looks_like_brand):
@@ -923,9 +963,7 @@ def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
     return start, cut if cut > start + 20 else start + MAX_EXCERPT
 
 
-def _questions(
-    plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]
-) -> list[_Raw]:
+def _questions(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
     found: list[_Raw] = []
     pitchy = [
         any(s <= r.start < e for r in raws if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE)
@@ -1009,7 +1047,9 @@ def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> 
         for r in raws
         if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE
     }
-    giving_sentences = {_in_sentence(sentences, starts, r.start) for r in raws if r.kind == "giving"}
+    giving_sentences = {
+        _in_sentence(sentences, starts, r.start) for r in raws if r.kind == "giving"
+    }
     out: list[_Raw] = []
     for raw in raws:
         idx = _in_sentence(sentences, starts, raw.start)
@@ -1093,7 +1133,7 @@ def analyze(text: str) -> PitchReport:
     for raw in raws:
         start, end = raw.start, raw.end
         # Trim trailing spaces from blanked markup so excerpts read cleanly.
-        while end > start and plain[end - 1].isspace():
+        while end > start and norm[end - 1].isspace():
             end -= 1
         if index is not None:
             start, end = index[start], index[end - 1] + 1
@@ -1127,14 +1167,93 @@ def analyze(text: str) -> PitchReport:
 
 _HELP_PHRASE = re.compile(r"\b(?:i|we)\s+help\s+(?P<rest>[^.!?\n;:]{3,200})", re.I)
 _VERBS = frozenset(
-    """
-    find get build grow make save land lose reclaim feel protect plan raise navigate prepare
-    scale launch start stop create attract turn take write manage organise organize reach earn
-    fill sell keep stay become be do go love eat sleep move buy tell show speak step unlock
-    discover achieve transform declutter simplify balance overcome heal understand master
-    increase double boost negotiate hire run lead live look own ditch break reduce cut stand
-    shine share spend focus set shift rediscover regain recover navigate thrive win book
-    """.split()
+    [
+        "find",
+        "get",
+        "build",
+        "grow",
+        "make",
+        "save",
+        "land",
+        "lose",
+        "reclaim",
+        "feel",
+        "protect",
+        "plan",
+        "raise",
+        "navigate",
+        "prepare",
+        "scale",
+        "launch",
+        "start",
+        "stop",
+        "create",
+        "attract",
+        "turn",
+        "take",
+        "write",
+        "manage",
+        "organise",
+        "organize",
+        "reach",
+        "earn",
+        "fill",
+        "sell",
+        "keep",
+        "stay",
+        "become",
+        "be",
+        "do",
+        "go",
+        "love",
+        "eat",
+        "sleep",
+        "move",
+        "buy",
+        "tell",
+        "show",
+        "speak",
+        "step",
+        "unlock",
+        "discover",
+        "achieve",
+        "transform",
+        "declutter",
+        "simplify",
+        "balance",
+        "overcome",
+        "heal",
+        "understand",
+        "master",
+        "increase",
+        "double",
+        "boost",
+        "negotiate",
+        "hire",
+        "run",
+        "lead",
+        "live",
+        "look",
+        "own",
+        "ditch",
+        "break",
+        "reduce",
+        "cut",
+        "stand",
+        "shine",
+        "share",
+        "spend",
+        "focus",
+        "set",
+        "shift",
+        "rediscover",
+        "regain",
+        "recover",
+        "navigate",
+        "thrive",
+        "win",
+        "book",
+    ]
 )
 _PRONOUN_SWAP = {
     "their": "your",

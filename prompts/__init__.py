@@ -51,7 +51,7 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(name: str, **context: Any) -> str:
+def render(name: str, /, **context: Any) -> str:
     """Render `prompts/<name>.j2`, e.g. `render("setup/saved", ...)`."""
     template = environment().get_template(f"{name}.j2")
     return template.render(**context).strip()

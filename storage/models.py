@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -110,4 +111,81 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReflectionSubscription(Base):
+    """A member's opt-in to daily reflection prompts, and where their schedule stands."""
+
+    __tablename__ = "reflection_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("member_id", name="uq_reflection_subscriptions_member"),
+        Index("ix_reflection_subscriptions_due", "active", "next_send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    timezone: Mapped[str] = mapped_column(String(64))
+    time_of_day: Mapped[str] = mapped_column(String(5))
+    days: Mapped[int] = mapped_column(Integer, default=0b1111111)
+    cadence: Mapped[str] = mapped_column(String(10), default="daily")
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    next_send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_send_on: Mapped[date | None] = mapped_column(Date)
+    last_sent_on: Mapped[date | None] = mapped_column(Date)
+    prompts_sent: Mapped[int] = mapped_column(Integer, default=0)
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    # None, "asked" (the write-less-often question went out) or "settled" (don't ask again
+    # until the member answers something).
+    backoff_state: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReflectionEntry(Base):
+    """One prompt a member received, and their private answer: the journal."""
+
+    __tablename__ = "reflection_entries"
+    __table_args__ = (Index("ix_reflection_entries_member_sent", "member_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # "daily", "now" or "backoff"
+    local_date: Mapped[date] = mapped_column(Date)
+    prompt_key: Mapped[str] = mapped_column(String(80))
+    prompt_text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QuietDay(Base):
+    """A date on which the community wants no prompts (an event day, a holiday)."""
+
+    __tablename__ = "quiet_days"
+    __table_args__ = (UniqueConstraint("guild_id", "day", name="uq_quiet_days_guild_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE")
+    )
+    day: Mapped[date] = mapped_column(Date)
+
+
+class CommunityPrompt(Base):
+    """A reflection prompt an organizer wrote for their community; joins the rotation."""
+
+    __tablename__ = "community_prompts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    # The organizer who wrote it; cleared if they delete their data (the prompt stays).
+    author_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

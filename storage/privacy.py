@@ -24,6 +24,9 @@ class MemberTable:
 
     name: str
     column: str = "member_id"
+    # "member": `column` holds members.id; "user": it holds the Discord user id, and the
+    # table's guild_id column scopes it to this server.
+    by: str = "member"
     # Rows other people own but that mention this member: kept, with these columns cleared.
     anonymise: tuple[str, ...] = ()
     # Columns not worth exporting (internal bookkeeping).
@@ -32,11 +35,23 @@ class MemberTable:
 
 MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("outbox", hidden=("claimed_by", "claimed_until")),
+    MemberTable("reflection_subscriptions"),
+    MemberTable("reflection_entries"),
+    MemberTable(
+        "community_prompts", column="author_user_id", by="user", anonymise=("author_user_id",)
+    ),
 )
 
 
 def _table(name: str) -> Table:
     return Base.metadata.tables[name]
+
+
+def _rows_about(spec: MemberTable, member: Member) -> Any:
+    table = _table(spec.name)
+    if spec.by == "user":
+        return (table.c[spec.column] == member.user_id) & (table.c.guild_id == member.guild_id)
+    return table.c[spec.column] == member.id
 
 
 def _plain(value: Any) -> Any:
@@ -65,7 +80,7 @@ async def export_member(session: AsyncSession, guild_id: int, user_id: int) -> d
         if spec.anonymise:
             continue  # other people's rows that mention this member are theirs to export
         rows = await session.execute(
-            select(table).where(table.c[spec.column] == member.id).order_by(*table.primary_key)
+            select(table).where(_rows_about(spec, member)).order_by(*table.primary_key)
         )
         tables[spec.name] = [_row_dict(row, spec.hidden) for row in rows]
     result["tables"] = tables
@@ -83,11 +98,11 @@ async def delete_member(session: AsyncSession, guild_id: int, user_id: int) -> d
         if spec.anonymise:
             values = dict.fromkeys(spec.anonymise)
             result = await session.execute(
-                table.update().where(table.c[spec.column] == member.id).values(**values)
+                table.update().where(_rows_about(spec, member)).values(**values)
             )
             removed[f"{spec.name} (anonymised)"] = int(result.rowcount or 0)
             continue
-        result = await session.execute(delete(table).where(table.c[spec.column] == member.id))
+        result = await session.execute(delete(table).where(_rows_about(spec, member)))
         removed[spec.name] = int(result.rowcount or 0)
     await session.execute(delete(Member).where(Member.id == member.id))
     removed["members"] = 1

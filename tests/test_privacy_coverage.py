@@ -17,7 +17,7 @@ def person_columns(table_name: str) -> set[str]:
         if (
             points_at_members
             or column.name in PERSON_COLUMN_NAMES
-            or column.name.endswith("_member_id")
+            or column.name.endswith(("_member_id", "_user_id"))
         ):
             found.add(column.name)
     return found

@@ -11,6 +11,8 @@ import jinja2.meta
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from prompts import render as project_render
+
 PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PACK_DIR = PROMPTS_DIR / "reflections" / "pack"
 
@@ -132,7 +134,15 @@ def test_each_variable_appears_in_at_most_a_third(variable: str) -> None:
 
 
 def test_strict_undefined_catches_a_missing_variable() -> None:
-    uses_name = [path for path in PACK if "name" in variables_of(path)]
-    assert uses_name, "expected at least one prompt to greet the member by name"
+    uses_community = [path for path in PACK if "community" in variables_of(path)]
+    assert uses_community, "expected at least one prompt to mention the community"
     with pytest.raises(jinja2.UndefinedError):
-        ENV.get_template(template_name(uses_name[0])).render(community="Lisbon")
+        ENV.get_template(template_name(uses_community[0])).render(name="Ana Beatriz")
+
+
+@pytest.mark.parametrize("path", PACK, ids=IDS)
+def test_prompt_renders_through_the_project_render(path: Path) -> None:
+    # `prompts.render(name, **context)` takes the template's name as its first argument, so a
+    # template variable called `name` cannot reach it (TypeError) until that signature changes.
+    context = {var: CONTEXT[var] for var in variables_of(path) if var in CONTEXT}
+    assert project_render(template_name(path).removesuffix(".j2"), **context) == rendered(path)

@@ -1,0 +1,163 @@
+"""Reflection prompts: which days, what wall-clock instant, which prompt, and the streak.
+
+Times are wall-clock in the member's zone: 08:30 stays 08:30 across DST. A time that does
+not exist on a spring-forward day is sent at the first valid minute after it; a time that
+happens twice on a fall-back day is sent once (its first occurrence).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from coaching.dates import WEEKDAYS
+
+ALL_DAYS = 0b1111111
+WEEKDAYS_MASK = 0b0011111
+WEEKENDS_MASK = 0b1100000
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+DAILY, WEEKLY = "daily", "weekly"
+BACKOFF_AFTER_UNANSWERED = 3
+ANSWER_MAX_CHARS = 1500
+SEARCH_DAYS_AHEAD = 400
+MAX_PAUSE_DAYS = 366
+
+
+class InvalidDays(ValueError):
+    """The text is not a set of days we understand."""
+
+
+def parse_days(text: str) -> int:
+    """`daily`, `weekdays`, `weekends`, or a list like `mon,wed,fri` -> a weekday bitmask."""
+    cleaned = (text or "").strip().lower()
+    presets = {
+        "daily": ALL_DAYS,
+        "every day": ALL_DAYS,
+        "everyday": ALL_DAYS,
+        "weekdays": WEEKDAYS_MASK,
+        "weekends": WEEKENDS_MASK,
+    }
+    if cleaned in presets:
+        return presets[cleaned]
+    mask = 0
+    parts = [
+        p for p in cleaned.replace(" and ", ",").replace(";", ",").replace(" ", ",").split(",")
+    ]
+    for part in filter(None, (p.strip() for p in parts)):
+        weekday = WEEKDAYS.get(part)
+        if weekday is None:
+            raise InvalidDays(text)
+        mask |= 1 << weekday
+    if not mask:
+        raise InvalidDays(text)
+    return mask
+
+
+def describe_days(mask: int) -> str:
+    if mask == ALL_DAYS:
+        return "every day"
+    if mask == WEEKDAYS_MASK:
+        return "weekdays"
+    if mask == WEEKENDS_MASK:
+        return "weekends"
+    return ", ".join(name for index, name in enumerate(DAY_NAMES) if mask & (1 << index))
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    timezone: str
+    time_of_day: time
+    days: int = ALL_DAYS
+    cadence: str = DAILY
+    paused_until: date | None = None  # prompts resume on this local date
+
+
+def _exists(local: datetime) -> bool:
+    back = local.astimezone(UTC).astimezone(local.tzinfo)
+    return back.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def send_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall-clock `at` on local `day` (DST gaps and folds handled)."""
+    naive = datetime.combine(day, at)
+    for minutes in range(0, 24 * 60):
+        local = (naive + timedelta(minutes=minutes)).replace(tzinfo=zone, fold=0)
+        if _exists(local):
+            return local.astimezone(UTC)
+    raise AssertionError("no valid local time within a day")  # no zone has a 24 h gap
+
+
+def local_date(instant: datetime, timezone: str) -> date:
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def next_send(
+    after: datetime,
+    schedule: Schedule,
+    *,
+    quiet_days: Collection[date] = (),
+    last_sent_on: date | None = None,
+) -> tuple[datetime, date] | None:
+    """The first send strictly after `after`: (UTC instant, local date), or None if none
+    within a year (e.g. every allowed day is quiet)."""
+    zone = ZoneInfo(schedule.timezone)
+    start = after.astimezone(zone).date()
+    for offset in range(SEARCH_DAYS_AHEAD):
+        day = start + timedelta(days=offset)
+        if not schedule.days & (1 << day.weekday()):
+            continue
+        if schedule.paused_until is not None and day < schedule.paused_until:
+            continue
+        if day in quiet_days:
+            continue
+        if last_sent_on is not None:
+            if day <= last_sent_on:
+                continue  # never two prompts for one local date
+            if schedule.cadence == WEEKLY and (day - last_sent_on).days < 7:
+                continue
+        instant = send_instant(day, schedule.time_of_day, zone)
+        if instant > after:
+            return instant, day
+    return None
+
+
+def weekly_streak(answered_on: Collection[date], today: date) -> int:
+    """Weeks in a row (Monday-based, ending this week or last) with at least one reflection."""
+    weeks = {d - timedelta(days=d.weekday()) for d in answered_on}
+    monday = today - timedelta(days=today.weekday())
+    if monday not in weeks:
+        monday -= timedelta(weeks=1)  # this week isn't over: the streak can still continue
+    streak = 0
+    while monday in weeks:
+        streak += 1
+        monday -= timedelta(weeks=1)
+    return streak
+
+
+def prompt_for(position: int, member_seed: int, keys: Sequence[str]) -> str:
+    """The prompt at `position` in a member's own shuffled walk through the pack.
+
+    Each pass through the pack is a fresh shuffle seeded by the member and the pass number,
+    so nobody sees a prompt twice before seeing them all, members don't all get the same
+    prompt on the same day, and no history needs to be read to choose.
+    """
+    if not keys:
+        raise ValueError("no prompts")
+    ordered = sorted(keys)
+    cycle, index = divmod(position, len(ordered))
+    random.Random(f"{member_seed}:{cycle}").shuffle(ordered)
+    return ordered[index]
+
+
+def validate_answer(text: str) -> str:
+    """The answer as stored, or ValueError when empty or too long."""
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ValueError("empty")
+    if len(cleaned) > ANSWER_MAX_CHARS:
+        raise ValueError("too long")
+    return cleaned
