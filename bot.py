@@ -14,6 +14,7 @@ import logging
 import secrets
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import discord
 import yarl
@@ -29,6 +30,9 @@ from storage.db import Database, open_database
 from storage.members import has_unreachable_rows, mark_reachable_again
 from storage.migrate import upgrade
 
+if TYPE_CHECKING:
+    from cogs.reflections import ReflectionScheduler
+
 log = logging.getLogger("kindred")
 
 # Kindred has no voice features; discord.py would warn at every start that voice is off.
@@ -41,6 +45,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.kindred",
     "cogs.admin",
     "cogs.privacy",
+    "cogs.reflections",
 )
 
 NO_TOKEN_HELP = """\
@@ -133,6 +138,7 @@ def intents() -> discord.Intents:
     """Only what the features use; none of them privileged."""
     wanted = discord.Intents.none()
     wanted.guilds = True  # channels and permissions, to check where Kindred can post
+    wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
     return wanted
 
 
@@ -163,6 +169,7 @@ class KindredBot(commands.Bot):
         self.failed_extensions: dict[str, str] = {}
         shards = options.get("shard_ids")
         worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
+        self.reflections: ReflectionScheduler  # set by the reflections cog
         self.courier = Courier(self, max_per_second=settings.courier_max_per_second, worker=worker)
 
     async def setup_hook(self) -> None:
@@ -196,6 +203,8 @@ class KindredBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if hasattr(self, "reflections"):
+                await self.reflections.stop()
             await self.courier.stop()
             await super().close()
         finally:

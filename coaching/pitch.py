@@ -29,7 +29,7 @@ __all__ = [
 
 # --- Scoring constants ---------------------------------------------------------------------
 
-BASE_SCORE = 50
+BASE_SCORE = 55
 # score >= CONNECTING_FROM -> "connecting"; score < PITCHING_BELOW -> "pitching"; else "balanced".
 CONNECTING_FROM = 60
 PITCHING_BELOW = 40
@@ -98,13 +98,19 @@ REASONS: dict[str, str] = {
     "pitch_question": "A question that leads to your offer, not to them.",
     "hashtags": "A string of hashtags reads like an ad, not a hello.",
     "disclaimer_but": "'Not selling, but...' usually is. The 'but' gives it away.",
-    "self_focus": "Most of the opening is about you; there's little room for them yet.",
+    "soft_offer": "A gentle 'if you ever need...' offer of your services. Kind, but still a plug.",
+    "pitch_behaviour": "Counting cards, pitches and leads: that's the sell-working scoreboard.",
+    "self_focus": "It's mostly about you, with no question for them yet.",
     "question_about_them": "A question about them: an open door.",
+    "question": "A question that invites a reply.",
     "curiosity": "Real curiosity about the other person.",
     "personal_sharing": "You share something beyond work. People connect to people.",
     "shared_interest": "Common ground: the best icebreaker there is.",
     "invitation_no_sale": "An invitation to talk, with no sale attached.",
     "gratitude": "Saying thank you. Always a good look.",
+    "warmth": "Warmth for them: a welcome, a congrats, a 'thinking of you'.",
+    "asking_advice": "Asking for their advice: people love being asked.",
+    "listening": "You listened and got to know people. That's the real work.",
     "giving": "Giving first: help or an introduction, no strings.",
     "asked_for": "Shared because they asked: cards when asked, done right.",
     "no_sale": "You make it clear there's no pitch coming.",
@@ -145,6 +151,10 @@ SUGGESTIONS: dict[str, str] = {
     "You can drop them.",
     "disclaimer_but": 'Skip "{ex}" and the pitch after it, and just say hi. Much more relaxing '
     "for everyone.",
+    "soft_offer": 'Let "{ex}" wait until they ask what you do. Offers land better once you know '
+    "each other.",
+    "pitch_behaviour": 'Next time, try swapping "{ex}" for one long conversation. Fewer cards, '
+    "more friends.",
     "self_focus": 'Your opening is mostly about you. Lead with a question like "What brought '
     'you here?", then share.',
     # Things to keep doing.
@@ -156,6 +166,9 @@ SUGGESTIONS: dict[str, str] = {
     "invitation_no_sale": '"{ex}" takes it beyond the chat. Follow through and set a date!',
     "gratitude": 'Thanks like "{ex}" are what this community runs on. Keep them coming.',
     "giving": '"{ex}" is giving first at its best. Lovely.',
+    "warmth": '"{ex}": warmth like that is remembered long after the event.',
+    "asking_advice": 'Asking for advice ("{ex}") invites people in. Keep doing it.',
+    "listening": '"{ex}": listening is the most underrated networking skill. Keep it up.',
     "asked_for": "Sharing your details because they asked: cards when asked, exactly right.",
     "no_sale": "Saying there's no pitch puts people at ease. Then let the questions do the work.",
     # Fillers when a text lacks something.
@@ -409,6 +422,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bget\s+in\s+touch\b",
         r"\byou\s+know\s+(?:where\s+to\s+find\s+me|who\s+to\s+call)\b",
         r"\bshout\s+(?:anytime|if\s+you\s+need)\b",
+        r"\b(?:happy|glad)\s+to\s+share\s+(?:the\s+|more\s+|my\s+)?(?:details|info|rates|prices)\b",
         reason="call_to_action_soft",
     ),
     _rule(
@@ -429,6 +443,10 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:affordable|competitive|great|my|our)\s+(?:rates|prices|pricing)\b",
         r"\buse\s+(?:promo\s+|discount\s+|my\s+|the\s+)?code\b",
         r"\bmention\s+this\s+(?:group|post)\b",
+        r"\bfor\s+(?:my\s+|our\s+)?(?:rates|pricing|prices|a\s+quote)\b",
+        r"\b(?:attached|attaching|sending|send\s+over|sent)\s+(?:you\s+)?(?:a|an|my|our|the)\s+"
+        r"(?:[\w-]+\s+)?(?:proposal|brochure|media\s+kit|rate\s+(?:card|sheet)|price\s+list|"
+        r"(?:sales\s+|pitch\s+)?deck|quote|services\s+guide|pricing)\b",
         r"\b(?:best|great|special|exclusive)\s+deals?\b",
     ),
     _rule(
@@ -439,7 +457,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"masterclass|workshop|delivery|shipping|quote|analysis|assessment|discovery|strategy|"
         r"e-?book|download|sample|upgrades?|intro\w*|tastings?|market\s+analysis|site\s+audit|"
         r"\w+\s+audits?|\w+\s+review|\w+\s+session|\w+\s+class|mini)\w*",
-        r"\bfirst\s+(?:\w+\s+)?(?:is\s+|'s\s+)?(?:free|on\s+me|half[\s-]price)\b",
+        r"\bfirst\s+(?:\w+(?:'s|\s+is)?\s+)?(?:free|on\s+me|half[\s-]price)\b",
         r"\bfreebies?\b",
         reason="free_offer",
     ),
@@ -494,8 +512,10 @@ PHRASE_RULES: tuple[_Rule, ...] = (
     _rule(
         "elevator_pitch",
         -10,
-        r"\b(?:i|we)\s+help\s+(?!out\b|with\s+the\b|me\b)[^.!?\n;:]{3,90}\w",
-        r"\bi\s+love\s+helping\b|\bi'?m\s+(?:passionate\s+about|on\s+a\s+mission\s+to)\s+helping\b",
+        r"(?<!can\s)(?<!could\s)(?<!may\s)\b(?:i|we)\s+help\s+(?!out\b|with\s+the\b|me\b)"
+        r"[^.!?\n;:]{3,90}\w",
+        r"\blove\s+helping\s+(?:women|people|businesses|clients|founders|you|others|small|mums|"
+        r"moms|families|entrepreneurs|coaches|brands|teams)\b|\bi'?m\s+(?:passionate\s+about|on\s+a\s+mission\s+to)\s+helping\b",
         r"\bmy\s+mission\s+is\s+to\s+help\b",
     ),
     _rule(
@@ -507,6 +527,9 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"clients|entrepreneurs|small|busy|women|founders))\b",
         r"\b(?:my|our)\s+(?:services?|products?|programs?|programmes?|courses?|packages?|"
         r"offers?|clients|agency|firm|company|brand|portfolio|signature\s+\w+)\b",
+        r"\b(?:my|our)\s+(?:[\w-]+\s+){1,2}?(?:software|services?|products?|app|programs?|"
+        r"programmes?|course|tool|platform|packages?|agency|business\s+could)\b(?!\s+(?:at|in)\s+"
+        r"(?:work|the\s+office))",
         r"\bwork\s+with\s+me\b|\bhire\s+me\b|\bi'?m\s+your\s+(?:girl|gal|go-to|woman|person)\b",
         r"\bi\s+do\s+it\s+all\b|\bwe\s+(?:can|will)\s+(?:get|help|save|make|take|handle)\s+you\b",
         r"\bi\s+(?:can|will|'ll)\s+(?:help\s+you|save\s+you|get\s+you|show\s+you|fix|transform|"
@@ -581,6 +604,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\banyone\s+(?:here\s+)?(?:need|needing|want|looking\s+for)\s+(?:a|an|help|some)\b",
         r"\bfor\s+anyone\s+in\s+(?:the|this|our)\s+(?:group|area|community)\b",
         r"\bwhether\s+you'?re\s+(?:buying|selling|a|looking|starting)\b",
+        r"\bif\s+you(?:'re|\s+are)\s+(?:\w+\s+)?(?:tired|sick|struggling|ready|fed\s+up|done)\b",
+        r"\bif\s+any\s+of\s+your\s+(?:\w+\s+)?(?:friends|clients|contacts|network|colleagues)\b",
     ),
     _rule(
         "generic_audience",
@@ -591,12 +616,76 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bi'?d\s+love\s+an\s+intro\b",
         reason="referral_ask",
     ),
+    _rule(
+        "soft_offer",
+        -7,
+        r"\bif\s+(?:you|anyone|anybody|someone)(?:'s|'re|\s+is|\s+are)?\s+(?:ever\s+|still\s+)?"
+        r"(?:need|needs|want|wants|looking\s+for|curious|interested|fancy|fancies|thinking\s+of)\b",
+        r"\bi'?m\s+an?\s+[\w\s-]{2,30}?(?:myself)?,?\s+so\s+(?:if|of\s+course|feel|do|any)\b",
+        r"\bso\s+if\s+you\s+(?:ever\s+)?(?:need|want)\b",
+        r"\bif\s+(?:you|anyone|anybody)\s+(?:ever\s+)?(?:has|have|needs?)\s+(?:any\s+)?"
+        r"(?:questions|advice)\s+(?:about|on|with)\b",
+        r"\bi'?d\s+(?:love|be\s+(?:happy|glad|delighted))\s+to\s+(?:help|photograph|work\s+with|"
+        r"support)\b",
+        r"\b(?:i'?m|i\s+am|i'?ll\s+be|we'?re|we\s+are|we'?ll\s+be)\s+(?:\w+\s+)?(?:launching|"
+        r"running|hosting|offering|opening|teaching|starting)\s+(?:a|an|my|our)\s+(?:[\w-]+\s+)"
+        r"{0,3}?(?:workshop|course|program\w*|class|masterclass|webinar|retreat|challenge|"
+        r"sessions?|membership|group|cohort|sale|open\s+(?:evening|day|studio)|pop-?up|"
+        r"launch\s+party)\b",
+        r"\bi\s+(?:have|'ve\s+got)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,2}?(?:workshop|course|"
+        r"program\w*|class|masterclass|webinar|retreat|guide|checklist|freebie|offer)\b",
+        r"\b(?:available|for\s+sale)\s+(?:in|on|at)\s+my\s+(?:shop|store|site|website|etsy)\b",
+    ),
+    _rule(
+        "pitch_behaviour",
+        -8,
+        r"\bhanded\s+out\s+(?:\w+\s+){0,3}?(?:cards|business\s+cards|flyers|leaflets)\b",
+        r"\bcollected\s+(?:\w+\s+){0,3}?(?:cards|business\s+cards|contacts|leads)\b",
+        r"\bpitched\s+(?:my|to|at|everyone|every)\b|\b(?:my|gave\s+my|did\s+my)\s+(?:elevator\s+)?"
+        r"(?:pitch|spiel)\b",
+        r"\b(?:got|gained|landed|closed)\s+(?:\w+\s+)?(?:leads?|prospects?|sales?|deals?)\b",
+        r"\bin\s+front\s+of\s+(?:more\s+)?(?:prospects|buyers|clients|decision[\s-]makers)\b",
+        r"\b(?:more|new|potential|qualified)\s+(?:prospects|leads)\b",
+        neg=False,
+    ),
     # --- connecting side ---
     _rule(
-        "gratitude",
+        "warmth",
+        6,
+        r"\bcongrat(?:ulation)?s\b|\bwell\s+done\b|\bproud\s+of\s+you\b|\byou\s+(?:totally\s+|so\s+)?"
+        r"deserve\b|\blook\s+at\s+you\b|\brooting\s+for\s+you\b|\byou'?ve\s+got\s+this\b",
+        r"\bthinking\s+of\s+you\b|\bcheck(?:ing)?\s+in\s+on\s+you\b|\bjust\s+wanted\s+to\s+check\s+in\b",
+        r"\bsending\s+(?:love|hugs|good\s+vibes|strength)\b|\bgood\s+luck\b|\bhope\s+(?:it|you|the|"
+        r"she|he|they)(?:'re)?\s+(?:went|goes|are|is|feel|feeling|had|doing|settling|well)\b",
+    ),
+    _rule(
+        "warmth",
+        3,
+        r"\b(?:so\s+)?(?:glad|happy|thrilled|excited)\s+(?:you'?re|you\s+are|to\s+have\s+you)\s+"
+        r"(?:here|with\s+us|joining)\b|\bwelcome\b",
+        r"\b(?:so\s+|really\s+)?(?:nice|lovely|great|wonderful|good)\s+(?:to\s+(?:meet|see|chat)|"
+        r"meeting|chatting|seeing)\b|\bloved\s+(?:meeting|chatting|seeing)\b",
+    ),
+    _rule(
+        "asking_advice",
+        6,
+        r"\b(?:any|got\s+a|your|good)\s+(?:good\s+)?(?:recommendations?|recs|tips|advice|"
+        r"suggestions|ideas)\b|\bdoes\s+any(?:one|body)\s+(?:know|have|recommend)\b|"
+        r"\bcan\s+any(?:one|body)\s+recommend\b|\bany(?:one|body)\s+(?:know|got)\s+(?:a|an|any)\b",
+    ),
+    _rule(
+        "listening",
         8,
+        r"\bi\s+(?:mostly\s+|just\s+)?listened\b|\bdidn'?t\s+(?:mention|talk\s+about|pitch)\s+my\b",
+        r"\basked\s+(?:her|him|them|people|everyone)\s+(?:about|what|how|why)\b|\bgot\s+to\s+know\b",
+        r"\bswapped\s+(?:numbers|details|stories|cards)\b",
+        neg=False,
+    ),
+    _rule(
+        "gratitude",
+        6,
         r"\b(?:thank\s+you|thanks|thank\s+u|thx|many\s+thanks|grateful|gratitude|"
-        r"appreciate[ds]?|appreciation|shout[\s-]?out\s+to|kudos\s+to|i\s+owe\s+you)\b",
+        r"appreciate[ds]?(?!\s+the\s+irony)|appreciation|shout[\s-]?out\s+to|kudos\s+to|i\s+owe\s+you)\b",
     ),
     _rule(
         "curiosity",
@@ -642,20 +731,20 @@ PHRASE_RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "invitation_no_sale",
-        8,
-        r"\b(?:grab|get|have|go\s+for|meet\s+for|join\s+me\s+for|up\s+for|fancy)\s+(?:a\s+|an\s+|"
+        7,
+        r"\b(?:grab|get|have|go\s+for|meet(?:ing)?\s+(?:up\s+)?for|join\s+me\s+for|up\s+for|fancy)\s+(?:a\s+|an\s+|"
         r"some\s+)?(?:quick\s+)?(?:virtual\s+)?(?:coffee|cuppa|tea|chai|lunch|brunch|dinner|"
         r"drinks?|walk|bite|breakfast)\b",
         r"\b(?:coffee|lunch|walk|drinks?|tea|brunch)\s+(?:sometime|soon|next\s+week|this\s+week|"
         r"one\s+day|some\s+\w+day|on\s+me)\b",
-        r"\b(?:coffee|lunch|walk|drinks?|tea|cuppa)\s*\?",
+        r"(?:^|(?<=[.!?]\s))(?:coffee|lunch|drinks?|tea|cuppa|a\s+walk)\b[^.!?\n]{0,25}\?",
         r"\bmy\s+treat\b|\bno\s+agenda\b",
         r"\b(?:we\s+should|let'?s|to|could|want\s+to|love\s+to)\s+meet\s+up\b|\bcatch\s+up\s+soon\b",
         r"\b(?:stay|keep)\s+in\s+touch\b|\bpick\s+up\s+where\s+we\s+left\s+off\b",
         r"\bcontinue\s+(?:our|the)\s+(?:chat|conversation|talk)\b",
         r"\b(?:hope|can'?t\s+wait|looking\s+forward)\s+to\s+(?:seeing|meet(?:ing)?|see|getting\s+"
         r"to\s+know)\s+(?:you|some\s+of\s+you|everyone|more)\b",
-        r"\bsee\s+you\s+(?:there|at\s+the|next|soon)\b|\bsame\s+time\s+next\s+\w+\b",
+        r"(?<!to\s)\bsee\s+you\s+(?:there|at\s+the\s+next|next|soon|on\s+\w+day|tomorrow)\b|\bsame\s+time\s+next\s+\w+\b",
         r"\bco-?working\s+(?:morning|session|day|afternoon)\b|\bgames?\s+night\b",
         r"\bwould\s+(?:you\s+)?(?:like|want|love)\s+to\s+(?:meet|grab|get\s+(?:a\s+)?coffee|"
         r"have\s+lunch|go\s+for)\b",
@@ -672,7 +761,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"fantastic|wonderful))\b",
         r"\bmy\s+friend\s+\w+\s+(?:is|runs|does|has|makes|might)\b",
         r"\b(?:happy|glad)\s+to\s+(?:share\s+what|listen|lend|pass\s+on|introduce)\b",
-        r"\bif\s+you\s+ever\s+(?:want|need)\s+to\s+(?:talk|chat|vent)\b",
+        r"\bif\s+you\s+ever\s+(?:want|need)\s+to\s+(?:talk|chat|vent)\b(?!\s+about)",
         r"\bi'?m\s+here\s+(?:if|for\s+you|whenever)\b|\bhow\s+can\s+i\s+help(?:\s+you)?\b",
         r"\blet\s+me\s+know\s+if\s+(?:i\s+can|there'?s\s+anything)\b",
         r"\bextra\s+pair\s+of\s+hands\b|\bpass(?:ing)?\s+on\s+the\s+(?:favour|favor)\b",
@@ -719,7 +808,7 @@ _FEELINGS = (
 PERSONAL_RULES: tuple[_Rule, ...] = (
     _rule(
         "personal_sharing",
-        6,
+        5,
         rf"\b(?:my|our)\s+(?:(?:\w+|[\w-]+)\s+){{0,2}}?(?:{_FAMILY}|{_PETS})\b",
         r"\b(?:mum|mom|mother|mama|dad|parent|grandma|grandmother|nana|wife|auntie|step-?mum|"
         r"step-?mom)\s+(?:of|to)\s+(?:\w+\s+)?(?:one|two|three|four|five|six|\d|twins|a|an|my)\b",
@@ -740,11 +829,15 @@ PERSONAL_RULES: tuple[_Rule, ...] = (
         r"what\s+i\s+do)(?:\w+ing)\b",
         rf"\b(?:i'?m|i\s+am|i\s+feel|feeling|i\s+felt|i\s+was|i'?ve\s+been|honestly)\s+"
         rf"(?:\w+\s+){{0,2}}?(?:{_FEELINGS})\b(?!\s+to\s+(?:announce|share|launch|introduce|"
-        rf"offer|open|welcome|help|bring))",
+        rf"offer|open|welcome|help|bring|talk|chat|answer|assist|support|discuss|send|take|do))",
         r"\b(?:just|recently)\s+(?:moved|relocated|retired|graduated|arrived)\b|\bnew\s+to\s+"
         r"(?:town|the\s+(?:city|area|country|group)|\w+)\b|\boriginally\s+from\b|\bgrew\s+up\s+"
         r"(?:in|on|with)\b|\bi\s+moved\s+(?:here|to|from)\b|\bnew\s+here\b|\bfirst\s+(?:post|"
         r"time\s+(?:here|posting|in\s+a))\b",
+        rf"\b(?:one|two|three|four|five|six|\d)\s+(?:[\w-]+\s+){{0,2}}?(?:kids|children|boys|girls|"
+        rf"sons|daughters|teenagers|teens|grandkids|grandchildren|{_PETS})\b",
+        rf"\b(?:started|taking\s+up|took\s+up|learning|learnt|learned|practi[sc]ing|love|loves|"
+        rf"enjoy|adore|into|obsessed\s+with)\s+(?:\w+\s+){{0,2}}?(?:{_HOBBIES})\b",
         r"\bi\s+cried\b|\bmade\s+me\s+(?:cry|laugh|smile)\b|\bi'?m\s+still\s+(?:smiling|laughing)\b|"
         r"\bhad\s+me\s+in\s+stitches\b|\bi\s+have\s+opinions\b",
         neg=False,
@@ -782,17 +875,22 @@ _CONTACT_PHRASES = _rule(
 _TRAILING = ".,;:!?)]}>'\"*_|"
 _ASKED = re.compile(
     r"\b(?:you|u|a\s+few\s+of\s+you|some\s+of\s+you|people|several\s+of\s+you)\s+(?:\w+\s+)?"
-    r"(?:asked|requested|wanted)\b|\bas\s+(?:promised|requested|discussed)\b|"
+    r"(?:asked|requested|wanted)\b|\bas\s+requested\b|"
     r"\b(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+asking\b|\bsince\s+you\s+asked\b|"
     r"\byou\s+said\s+you'?d\s+(?:love|like)\b|\bper\s+your\s+request\b|\bhere'?s\s+the\s+\w+\s+"
     r"you\b",
     re.I,
 )
-_ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price"})
+_BUT = re.compile(r"(?:[^.!?]|\.{2,}){0,40}?\bbut\b", re.I)
+_ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_promotion"})
 
 # --- Sentences, questions, pronouns -------------------------------------------------------
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
+# Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows.
+_SENTENCE = re.compile(
+    rf"(?:[^.!?\n{_EMOJI}]|[{_EMOJI}](?![{_EMOJI}\s]*[A-Z]))+(?:[.!?]+|[{_EMOJI}]+)?"
+)
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 _HASHTAGS = re.compile(r"(?:(?<![\w&])#[^\W\d_][\w]{1,40}\s*){2,}")
 _SELF = re.compile(
@@ -806,7 +904,7 @@ _ABOUT_THEM = re.compile(
 )
 # A yes/no question about the reader's pain or wants: the opening line of a sales page.
 _LURE = re.compile(
-    r"^\W*(?:are|r|do|does|is|have|did|would|will|wanna|ever|who'?s|who\s+is|who\s+else\s+is|"
+    r"(?:^|,\s*)\W*(?:are|r|do|does|is|have|did|would|will|wanna|ever|who'?s|who\s+is|who\s+else\s+is|"
     r"what\s+if|need|want|looking|tired|struggling|sick|ready|feeling|still)\b",
     re.I,
 )
@@ -842,6 +940,9 @@ _PITCH_KINDS_FOR_SENTENCE = frozenset(
         "hype",
         "announcement",
         "generic_audience",
+        "credentials",
+        "soft_offer",
+        "pitch_behaviour",
     }
 )
 
@@ -965,34 +1066,41 @@ def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
 
 def _questions(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
     found: list[_Raw] = []
-    pitchy = [
-        any(s <= r.start < e for r in raws if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE)
-        for s, e in sentences
-    ]
-    connecty = [
-        any(s <= r.start < e for r in raws if r.kind in ("giving", "invitation_no_sale"))
-        for s, e in sentences
-    ]
-    for i, (start, end) in enumerate(sentences):
-        if "?" not in plain[start:end]:
+    starts = [s for s, _ in sentences]
+    pitchy = [False] * len(sentences)
+    curious = [False] * len(sentences)
+    connecty = [False] * len(sentences)
+    for raw in raws:
+        i = _in_sentence(starts, raw.start)
+        if i < 0:
             continue
+        if raw.points < 0 and raw.kind in _PITCH_KINDS_FOR_SENTENCE:
+            pitchy[i] = True
+        elif raw.kind == "curiosity":
+            curious[i] = True
+        elif raw.kind in ("giving", "invitation_no_sale"):
+            connecty[i] = True
+    for i, (start, end) in enumerate(sentences):
         sentence = plain[start:end]
-        cstart, cend = _clip(start, end, plain)
-        if connecty[i]:
+        if "?" not in sentence or connecty[i]:
             continue  # "Want me to introduce you?", "Coffee sometime?" are scored already.
+        cstart, cend = _clip(start, end, plain)
         if _SALES_ASK.search(sentence) and (pitchy[i] or any(pitchy) or _OTHER.search(sentence)):
             found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -8))
             continue
-        lure = bool(_LURE.search(sentence) and _PAIN.search(sentence))
-        # "Are you X? Book a call": a question followed by a hard sell leads to the sale.
-        leads_to_sale = any(pitchy[i + 1 : i + 4]) and not _CURIOUS_START.search(sentence)
-        if lure or (leads_to_sale and _OTHER.search(sentence) and _LURE.search(sentence)):
-            found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8))
-            continue
-        if pitchy[i]:
-            continue
+        if not curious[i]:
+            lure = bool(_LURE.search(sentence) and _PAIN.search(sentence))
+            # "Are you X? Book a call": a question followed by a hard sell leads to the sale.
+            leads_to_sale = any(pitchy[i + 1 : i + 4]) and not _CURIOUS_START.search(sentence)
+            if lure or (leads_to_sale and _OTHER.search(sentence) and _LURE.search(sentence)):
+                found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8))
+                continue
+        if pitchy[i] or curious[i]:
+            continue  # a curious question is already scored as curiosity
         if _ABOUT_THEM.search(sentence):
-            found.append(_Raw("question_about_them", "question_about_them", cstart, cend, 7))
+            found.append(_Raw("question_about_them", "question_about_them", cstart, cend, 6))
+        else:
+            found.append(_Raw("question_about_them", "question", cstart, cend, 4))
     return found
 
 
@@ -1000,8 +1108,8 @@ _CURIOUS_START = re.compile(r"^\W*(?:how|what|why|where|when|which|tell)\b", re.
 
 
 def _self_focus(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
-    if not sentences:
-        return []
+    if not sentences or any(r.kind in _OPEN_DOORS for r in raws):
+        return []  # a monologue is the problem, not an "I" followed by a question
     personal = {
         i
         for i, (s, e) in enumerate(sentences)
@@ -1030,52 +1138,68 @@ def _self_focus(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) 
 
 
 SELF_FOCUS_MIN = 6.0
+_OPEN_DOORS = frozenset(
+    {"question_about_them", "curiosity", "asking_advice", "invitation_no_sale", "shared_interest"}
+)
 SELF_FOCUS_MAX = 8
 
 
-def _in_sentence(sentences: list[tuple[int, int]], starts: list[int], pos: int) -> int:
+def _in_sentence(starts: list[int], pos: int) -> int:
     return bisect_right(starts, pos) - 1
 
 
 def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> list[_Raw]:
-    """Context rules: negation is done; here, cards on request, 'not selling, but', and
-    connecting phrases inside a sales sentence."""
+    """Context rules (negation is already done): cards on request, 'not selling, but...',
+    referrals for someone else, and warm words inside a sales sentence."""
     starts = [s for s, _ in sentences]
+    giving = {_in_sentence(starts, r.start) for r in raws if r.kind == "giving"}
+    # "If anyone needs a childminder, I know someone": a referral for a friend, not a plug.
+    raws = [
+        r
+        for r in raws
+        if not (r.kind in ("generic_audience", "soft_offer") and _in_sentence(starts, r.start) in giving)
+    ]
     asked = _ASKED.search(plain)
-    sales_sentences = {
-        _in_sentence(sentences, starts, r.start)
+    sales = {
+        _in_sentence(starts, r.start)
         for r in raws
         if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE
-    }
-    giving_sentences = {
-        _in_sentence(sentences, starts, r.start) for r in raws if r.kind == "giving"
+        and not (asked and r.kind in _ASKABLE_KINDS and r.start > asked.start())
     }
     out: list[_Raw] = []
     for raw in raws:
-        idx = _in_sentence(sentences, starts, raw.start)
         if asked and raw.kind in _ASKABLE_KINDS and raw.start > asked.start():
             out.append(_Raw("asked_for", "asked_for", raw.start, raw.end, 3))
-            continue
-        if raw.kind == "no_sale" and re.match(r"[^.!?]{0,40}\bbut\b", plain[raw.end :], re.I):
+        elif raw.kind == "no_sale" and _BUT.match(plain, raw.end):
             out.append(_Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6))
-            continue
-        if raw.kind == "generic_audience" and idx in giving_sentences:
-            continue  # "if anyone needs a childminder, I know someone": a referral, not a pitch
-        if raw.points > 0 and raw.kind not in ("gratitude",) and idx in sales_sentences:
+        elif raw.points > 0 and raw.kind != "gratitude" and _in_sentence(starts, raw.start) in sales:
             continue  # warm words wrapped around a sale don't make it a conversation
-        out.append(raw)
+        else:
+            out.append(raw)
     return out
 
 
+# Kinds that say the same thing: when their spans overlap, only the stronger one counts.
+_FAMILIES: dict[str, str] = {
+    "generic_audience": "offer",
+    "soft_offer": "offer",
+    "elevator_pitch": "offer",
+    "self_promotion": "offer",
+    "curiosity": "question",
+    "question_about_them": "question",
+}
+
+
 def _dedupe(raws: list[_Raw]) -> list[_Raw]:
-    """One signal per overlapping stretch of the same kind; the stronger one wins."""
+    """One signal per overlapping stretch of the same kind (or family); the stronger wins."""
     raws.sort(key=lambda r: (r.start, -abs(r.points), -(r.end - r.start)))
     out: list[_Raw] = []
     last_end: dict[str, int] = {}
     for raw in raws:
-        if raw.start < last_end.get(raw.kind, -1):
+        family = _FAMILIES.get(raw.kind, raw.kind)
+        if raw.start < last_end.get(family, -1):
             continue
-        last_end[raw.kind] = raw.end
+        last_end[family] = max(raw.end, last_end.get(family, -1))
         out.append(raw)
     return out
 

@@ -161,3 +161,74 @@ def validate_answer(text: str) -> str:
     if len(cleaned) > ANSWER_MAX_CHARS:
         raise ValueError("too long")
     return cleaned
+
+
+@dataclass(frozen=True, slots=True)
+class DueState:
+    """What the scheduler knows about one due subscription."""
+
+    schedule: Schedule
+    next_send_at: datetime
+    next_send_on: date
+    last_sent_on: date | None
+    unanswered: int
+    backoff_state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DuePlan:
+    send: bool  # False: the bot was down too long, so that day's prompt is skipped
+    kind: str  # "daily" or "backoff" (the write-less-often question)
+    local_date: date
+    switched_to_weekly: bool
+    cadence: str
+    backoff_state: str | None
+    unanswered: int
+    last_sent_on: date | None
+    next: tuple[datetime, date] | None
+
+
+def plan_due(
+    state: DueState, *, now: datetime, catchup: timedelta, quiet_days: Collection[date] = ()
+) -> DuePlan:
+    """Decide what a due subscription gets now, and when it is due next."""
+    if now - state.next_send_at > catchup:
+        return DuePlan(
+            send=False,
+            kind=DAILY,
+            local_date=state.next_send_on,
+            switched_to_weekly=False,
+            cadence=state.schedule.cadence,
+            backoff_state=state.backoff_state,
+            unanswered=state.unanswered,
+            last_sent_on=state.last_sent_on,
+            next=next_send(
+                now, state.schedule, quiet_days=quiet_days, last_sent_on=state.last_sent_on
+            ),
+        )
+    kind, cadence, backoff, switched = DAILY, state.schedule.cadence, state.backoff_state, False
+    if backoff == "asked" and state.unanswered > 0:
+        # No reply to "write less often?": do the gentle thing and say so in this prompt.
+        cadence, backoff, switched = WEEKLY, "settled", True
+    elif backoff is None and cadence == DAILY and state.unanswered >= BACKOFF_AFTER_UNANSWERED:
+        kind, backoff = "backoff", "asked"
+    schedule = Schedule(
+        timezone=state.schedule.timezone,
+        time_of_day=state.schedule.time_of_day,
+        days=state.schedule.days,
+        cadence=cadence,
+        paused_until=state.schedule.paused_until,
+    )
+    return DuePlan(
+        send=True,
+        kind=kind,
+        local_date=state.next_send_on,
+        switched_to_weekly=switched,
+        cadence=cadence,
+        backoff_state=backoff,
+        unanswered=state.unanswered + 1,
+        last_sent_on=state.next_send_on,
+        next=next_send(
+            state.next_send_at, schedule, quiet_days=quiet_days, last_sent_on=state.next_send_on
+        ),
+    )

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     courier_max_per_second: float = Field(
         default=25.0, gt=0, le=1000, alias="COURIER_MAX_PER_SECOND"
     )
+    reflection_catchup_hours: float = Field(
+        default=3.0, ge=0, le=48, alias="REFLECTION_CATCHUP_HOURS"
+    )
     instance_name: str = Field(
         default_factory=socket.gethostname, min_length=1, max_length=60, alias="INSTANCE_NAME"
     )

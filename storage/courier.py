@@ -196,3 +196,15 @@ async def counts_by_state(session: AsyncSession) -> dict[str, int]:
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
     )
     return {state: int(count) for state, count in rows}
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Bulk `enqueue`: rows whose key already exists are left as they are."""
+    if not rows:
+        return
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = [{"state": PENDING, "attempts": 0, "channel_id": None, **row} for row in rows]
+    await session.execute(
+        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), values
+    )

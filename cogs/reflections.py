@@ -1,0 +1,881 @@
+"""Daily reflection prompts: `/reflections ...`, the DM buttons, plain-DM answers, the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import send_private
+from coaching.dates import InvalidDate, parse_date
+from coaching.reflections import (
+    ANSWER_MAX_CHARS,
+    DAILY,
+    MAX_PAUSE_DAYS,
+    WEEKLY,
+    DuePlan,
+    DueState,
+    InvalidDays,
+    Schedule,
+    describe_days,
+    local_date,
+    next_send,
+    parse_days,
+    plan_due,
+    prompt_for,
+    validate_answer,
+    weekly_streak,
+)
+from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
+from coaching.timezones import InvalidTimezone, parse_timezone
+from cogs.common import OwnedView, timezone_autocomplete
+from kindred.errors import UserFacingError
+from prompts import render, template_names
+from storage import reflections as store
+from storage.communities import ensure_community
+from storage.courier import enqueue_many
+from storage.members import ensure_member
+from storage.models import Member, ReflectionEntry, ReflectionSubscription
+
+if TYPE_CHECKING:
+    from bot import KindredBot
+
+log = logging.getLogger("kindred.reflections")
+
+PACK_PREFIX = "reflections/pack/"
+TICK_LIMIT = 1000
+JOURNAL_PAGE_SIZE = 4
+DM_ANSWER_WINDOW = timedelta(days=3)
+IDLE_RECHECK_SECONDS = 60.0
+
+
+def pack_keys() -> list[str]:
+    return [
+        name.removeprefix(PACK_PREFIX) for name in template_names() if name.startswith(PACK_PREFIX)
+    ]
+
+
+def render_prompt(key: str, *, community: str, custom: dict[str, str]) -> str:
+    if key.startswith("custom:"):
+        return custom.get(key, "")
+    return render(PACK_PREFIX + key, community=community)
+
+
+def epoch(instant: datetime | None) -> int:
+    return int(instant.timestamp()) if instant else 0
+
+
+def schedule_of(subscription: ReflectionSubscription) -> Schedule:
+    return Schedule(
+        timezone=subscription.timezone,
+        time_of_day=parse_time_of_day(subscription.time_of_day),
+        days=subscription.days,
+        cadence=subscription.cadence,
+        paused_until=subscription.paused_until,
+    )
+
+
+def prompt_buttons(entry_id: int) -> list[dict[str, Any]]:
+    def button(action: str, label: str, style: int) -> dict[str, Any]:
+        return {"type": 2, "style": style, "label": label, "custom_id": f"refl:{action}:{entry_id}"}
+
+    return [
+        {
+            "type": 1,
+            "components": [
+                button("write", render("reflections/button_write"), 1),
+                button("skip", render("reflections/button_skip"), 2),
+                button("pause", render("reflections/button_pause"), 2),
+                button("stop", render("reflections/button_stop"), 4),
+            ],
+        }
+    ]
+
+
+def backoff_buttons(entry_id: int) -> list[dict[str, Any]]:
+    def button(action: str, template: str, style: int) -> dict[str, Any]:
+        return {
+            "type": 2,
+            "style": style,
+            "label": render(f"reflections/{template}"),
+            "custom_id": f"reflb:{action}:{entry_id}",
+        }
+
+    return [
+        {
+            "type": 1,
+            "components": [
+                button("weekly", "backoff_weekly", 1),
+                button("pause", "backoff_pause", 2),
+                button("daily", "backoff_daily", 2),
+                button("stop", "backoff_stop", 4),
+            ],
+        }
+    ]
+
+
+class ReflectionScheduler:
+    """Finds due subscriptions, enqueues their prompts into the courier, sleeps until the
+    next one is due. `wake()` after any change that could move a send time earlier."""
+
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.keys = pack_keys()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kindred-reflections")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                handled = await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reflection scheduler tick failed; retrying in 5 s")
+                await asyncio.sleep(5)
+                continue
+            if handled >= TICK_LIMIT:
+                continue
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        async with self.bot.db.read() as session:
+            next_due = await store.next_due_at(session)
+        waits = [asyncio.ensure_future(self._wake.wait())]
+        if next_due is not None:
+            waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(next_due)))
+        try:
+            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+
+    async def tick(self) -> int:
+        """Handle up to TICK_LIMIT due subscriptions in one unit of work."""
+        self._wake.clear()
+        now = self.bot.clock.now()
+        catchup = timedelta(hours=self.bot.settings.reflection_catchup_hours)
+        async with self.bot.db.session() as session:
+            due = await store.due_subscriptions(session, now=now, limit=TICK_LIMIT)
+            if not due:
+                return 0
+            guild_ids = sorted({subscription.guild_id for subscription, _ in due})
+            quiet = await store.quiet_days_for(session, guild_ids)
+            custom = await store.community_prompts_for(session, guild_ids)
+            communities = await store.communities_by_id(session, guild_ids)
+            entries: list[dict[str, Any]] = []
+            messages: list[tuple[ReflectionSubscription, DuePlan, str]] = []
+            changes: list[dict[str, Any]] = []
+            for subscription, _user_id in due:
+                plan = self._plan(subscription, now=now, catchup=catchup, quiet=quiet)
+                change: dict[str, Any] = {
+                    "id": subscription.id,
+                    "next_send_at": plan.next[0] if plan.next else None,
+                    "next_send_on": plan.next[1] if plan.next else None,
+                    "updated_at": now,
+                }
+                if plan.send:
+                    community = communities.get(subscription.guild_id)
+                    community_name = community.name if community else ""
+                    guild_custom = custom.get(subscription.guild_id, {})
+                    if plan.kind == DAILY:
+                        key = prompt_for(
+                            subscription.prompts_sent,
+                            subscription.member_id,
+                            [*self.keys, *guild_custom],
+                        )
+                        prompt_text = render_prompt(
+                            key, community=community_name, custom=guild_custom
+                        )
+                        change["prompts_sent"] = subscription.prompts_sent + 1
+                        body = render(
+                            "reflections/daily_dm",
+                            prompt=prompt_text,
+                            community=community_name,
+                            switched_to_weekly=plan.switched_to_weekly,
+                        )
+                    else:
+                        key = "backoff"
+                        prompt_text = body = render(
+                            "reflections/backoff_ask", name=subscription.display_name
+                        )
+                    entries.append(
+                        {
+                            "member_id": subscription.member_id,
+                            "kind": plan.kind,
+                            "local_date": plan.local_date,
+                            "prompt_key": key,
+                            "prompt_text": prompt_text,
+                            "sent_at": now,
+                            "skipped": False,
+                        }
+                    )
+                    messages.append((subscription, plan, body))
+                    change.update(
+                        cadence=plan.cadence,
+                        backoff_state=plan.backoff_state,
+                        unanswered=plan.unanswered,
+                        last_sent_on=plan.last_sent_on,
+                    )
+                changes.append(change)
+            entry_ids = await store.add_entries(session, entries)
+            await enqueue_many(
+                session,
+                [
+                    {
+                        "guild_id": subscription.guild_id,
+                        "member_id": subscription.member_id,
+                        "purpose": "reflection",
+                        "dedupe_key": f"reflection:{subscription.member_id}:{plan.local_date}",
+                        "payload": {
+                            "content": body,
+                            "components": (
+                                prompt_buttons(entry_id)
+                                if plan.kind == DAILY
+                                else backoff_buttons(entry_id)
+                            ),
+                        },
+                        "due_at": now,
+                        "created_at": now,
+                    }
+                    for (subscription, plan, body), entry_id in zip(
+                        messages, entry_ids, strict=True
+                    )
+                ],
+            )
+            await store.update_subscriptions(session, changes)
+        if messages:
+            self.bot.courier.wake()
+        return len(due)
+
+    @staticmethod
+    def _plan(
+        subscription: ReflectionSubscription,
+        *,
+        now: datetime,
+        catchup: timedelta,
+        quiet: dict[int, set[date]],
+    ) -> DuePlan:
+        assert subscription.next_send_at is not None and subscription.next_send_on is not None
+        state = DueState(
+            schedule=schedule_of(subscription),
+            next_send_at=subscription.next_send_at,
+            next_send_on=subscription.next_send_on,
+            last_sent_on=subscription.last_sent_on,
+            unanswered=subscription.unanswered,
+            backoff_state=subscription.backoff_state,
+        )
+        return plan_due(
+            state, now=now, catchup=catchup, quiet_days=quiet.get(subscription.guild_id, set())
+        )
+
+
+async def reschedule(
+    session: Any, subscription: ReflectionSubscription, *, now: datetime
+) -> datetime | None:
+    """Recompute the next send after a change; returns it (None when nothing is ahead)."""
+    quiet = await store.quiet_days_for(session, [subscription.guild_id])
+    upcoming = None
+    if subscription.active:
+        upcoming = next_send(
+            now,
+            schedule_of(subscription),
+            quiet_days=quiet[subscription.guild_id],
+            last_sent_on=subscription.last_sent_on,
+        )
+    subscription.next_send_at = upcoming[0] if upcoming else None
+    subscription.next_send_on = upcoming[1] if upcoming else None
+    subscription.updated_at = now
+    await session.flush()
+    return subscription.next_send_at
+
+
+async def save_answer(bot: KindredBot, entry_id: int, user_id: int, text: str) -> str:
+    """Store an answer for the entry's owner; returns the acknowledgement to show."""
+    try:
+        answer = validate_answer(text)
+    except ValueError as exc:
+        if str(exc) == "empty":
+            raise UserFacingError("errors/answer_empty") from None
+        raise UserFacingError(
+            "errors/answer_too_long", length=len(text.strip()), limit=ANSWER_MAX_CHARS
+        ) from None
+    now = bot.clock.now()
+    async with bot.db.session() as session:
+        entry, member = await _owned_entry(session, entry_id, user_id)
+        entry.answer = answer
+        entry.answered_at = now
+        entry.skipped = False
+        subscription = await store.get_subscription(session, member.id)
+        zone = subscription.timezone if subscription else "UTC"
+        if subscription is not None:
+            subscription.unanswered = 0
+            subscription.backoff_state = None
+        today = local_date(now, zone)
+        answered = await store.answered_dates(session, member.id, since=today - timedelta(weeks=60))
+    streak = weekly_streak(answered, today)
+    return render("reflections/saved", streak=streak, variant=entry_id)
+
+
+async def _owned_entry(session: Any, entry_id: int, user_id: int) -> tuple[ReflectionEntry, Member]:
+    entry = await store.get_entry(session, entry_id)
+    if entry is None:
+        raise UserFacingError("errors/entry_gone")
+    member = await session.get(Member, entry.member_id)
+    if member is None:
+        raise UserFacingError("errors/entry_gone")
+    if member.user_id != user_id:
+        raise UserFacingError("errors/entry_not_yours")
+    return entry, member
+
+
+class ReflectionModal(discord.ui.Modal):
+    def __init__(self, bot: KindredBot, entry_id: int, prompt: str, existing: str | None) -> None:
+        super().__init__(title=render("reflections/modal_title"), timeout=None)
+        self.bot = bot
+        self.entry_id = entry_id
+        self.answer: discord.ui.TextInput[ReflectionModal] = discord.ui.TextInput(
+            label=render("reflections/modal_label"),
+            style=discord.TextStyle.paragraph,
+            placeholder=(prompt[:97] + "...") if len(prompt) > 100 else prompt,
+            default=existing,
+            required=True,
+            max_length=ANSWER_MAX_CHARS,
+        )
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        acknowledgement = await save_answer(
+            self.bot, self.entry_id, interaction.user.id, self.answer.value
+        )
+        await send_private(interaction, acknowledgement)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await _reply_error(interaction, error)
+
+
+async def _reply_error(interaction: discord.Interaction, error: Exception) -> None:
+    if isinstance(error, UserFacingError):
+        await send_private(interaction, render(error.template, **error.context))
+        return
+    log.exception("reflection interaction failed", exc_info=error)
+    await send_private(interaction, render("errors/unexpected", reference="reflections"))
+
+
+class PromptButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"refl:(?P<action>write|skip|pause|stop):(?P<entry>\d+)",
+):
+    """The buttons under a daily prompt; they keep working after a restart."""
+
+    def __init__(self, action: str, entry_id: int) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"refl:{action}:{entry_id}"))
+        self.action = action
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PromptButton:
+        return cls(match["action"], int(match["entry"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: KindredBot = interaction.client  # type: ignore[assignment]
+        try:
+            await self._act(bot, interaction)
+        except Exception as exc:
+            await _reply_error(interaction, exc)
+
+    async def _act(self, bot: KindredBot, interaction: discord.Interaction) -> None:
+        now = bot.clock.now()
+        if self.action == "write":
+            async with bot.db.read() as session:
+                entry, _ = await _owned_entry(session, self.entry_id, interaction.user.id)
+            await interaction.response.send_modal(
+                ReflectionModal(bot, entry.id, entry.prompt_text, entry.answer)
+            )
+            return
+        async with bot.db.session() as session:
+            entry, member = await _owned_entry(session, self.entry_id, interaction.user.id)
+            subscription = await store.get_subscription(session, member.id)
+            if self.action == "skip":
+                if entry.answer is None:
+                    entry.skipped = True
+                if subscription is not None:
+                    subscription.unanswered = 0
+                    subscription.backoff_state = None
+                text = render("reflections/skipped")
+            elif subscription is None:
+                text = render("reflections/not_subscribed")
+            elif self.action == "pause":
+                today = local_date(now, subscription.timezone)
+                subscription.paused_until = today + timedelta(days=7)
+                subscription.unanswered = 0
+                next_at = await reschedule(session, subscription, now=now)
+                text = render("reflections/paused_week", next_at=epoch(next_at))
+            else:
+                subscription.active = False
+                await reschedule(session, subscription, now=now)
+                text = render("reflections/stopped")
+        bot.reflections.wake()
+        await _close_prompt(interaction, text)
+
+
+class BackoffButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"reflb:(?P<action>weekly|pause|daily|stop):(?P<entry>\d+)",
+):
+    """The answer to "shall I write less often?"."""
+
+    def __init__(self, action: str, entry_id: int) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"reflb:{action}:{entry_id}"))
+        self.action = action
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> BackoffButton:
+        return cls(match["action"], int(match["entry"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: KindredBot = interaction.client  # type: ignore[assignment]
+        try:
+            await self._act(bot, interaction)
+        except Exception as exc:
+            await _reply_error(interaction, exc)
+
+    async def _act(self, bot: KindredBot, interaction: discord.Interaction) -> None:
+        now = bot.clock.now()
+        async with bot.db.session() as session:
+            entry, member = await _owned_entry(session, self.entry_id, interaction.user.id)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None:
+                raise UserFacingError("errors/entry_gone")
+            entry.answer = entry.answer or self.action
+            entry.answered_at = entry.answered_at or now
+            subscription.unanswered = 0
+            subscription.backoff_state = "settled"
+            if self.action == "weekly":
+                subscription.cadence = WEEKLY
+                text_name = "backoff_chose_weekly"
+            elif self.action == "pause":
+                today = local_date(now, subscription.timezone)
+                subscription.paused_until = today + timedelta(days=14)
+                text_name = "backoff_chose_pause"
+            elif self.action == "daily":
+                subscription.cadence = DAILY
+                text_name = "backoff_chose_daily"
+            else:
+                subscription.active = False
+                text_name = "stopped"
+            next_at = await reschedule(session, subscription, now=now)
+        bot.reflections.wake()
+        await _close_prompt(interaction, render(f"reflections/{text_name}", next_at=epoch(next_at)))
+
+
+async def _close_prompt(interaction: discord.Interaction, note: str) -> None:
+    """Grey out the prompt's buttons and say what happened under it."""
+    content = (interaction.message.content if interaction.message else "") or ""
+    await interaction.response.edit_message(
+        content=f"{content}\n\n{note}"[:2000],
+        view=None,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+
+
+class JournalView(OwnedView):
+    def __init__(
+        self, cog: ReflectionsCog, member_id: int, owner_id: int, search: str | None, total: int
+    ) -> None:
+        super().__init__(owner_id, timeout=600)
+        self.cog = cog
+        self.member_id = member_id
+        self.search = search
+        self.total = total
+        self.page = 0
+        self.newer.label = render("reflections/prev")
+        self.older.label = render("reflections/next")
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // JOURNAL_PAGE_SIZE))
+
+    def refresh_buttons(self) -> None:
+        self.newer.disabled = self.page == 0
+        self.older.disabled = self.page >= self.pages - 1
+
+    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
+    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.page = max(0, self.page - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
+    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.page = min(self.pages - 1, self.page + 1)
+        await self._show(interaction)
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        embed, self.total = await self.cog.journal_embed(self.member_id, self.search, self.page)
+        self.refresh_buttons()
+        await interaction.response.edit_message(embed=embed, view=self)
+
+
+class ReflectionsCog(commands.Cog):
+    reflections = app_commands.Group(
+        name="reflections", description="Daily reflection prompts by DM", guild_only=True
+    )
+
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+        bot.reflections = ReflectionScheduler(bot)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PromptButton, BackoffButton)
+        self.bot.reflections.start()
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PromptButton, BackoffButton)
+        await self.bot.reflections.stop()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    async def _member(self, session: Any, interaction: discord.Interaction) -> Member:
+        assert interaction.guild is not None
+        now = self.bot.clock.now()
+        await ensure_community(
+            session,
+            interaction.guild.id,
+            now=now,
+            name=interaction.guild.name,
+            timezone=self.bot.settings.default_timezone,
+            prompt_time=self.bot.settings.default_prompt_time,
+        )
+        return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
+
+    @staticmethod
+    def _parse_changes(
+        time_text: str | None, timezone: str | None, days: str | None
+    ) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if time_text is not None:
+            try:
+                changes["time_of_day"] = format_time_of_day(parse_time_of_day(time_text))
+            except InvalidTime:
+                raise UserFacingError("errors/bad_time", value=time_text) from None
+        if timezone is not None:
+            try:
+                changes["timezone"] = parse_timezone(timezone).key
+            except InvalidTimezone:
+                raise UserFacingError("errors/bad_timezone", value=timezone) from None
+        if days is not None:
+            try:
+                changes["days"] = parse_days(days)
+            except InvalidDays:
+                raise UserFacingError("errors/bad_days", value=days) from None
+        return changes
+
+    def _settings_text(self, subscription: ReflectionSubscription, *, changed: bool) -> str:
+        return render(
+            "reflections/settings",
+            changed=changed,
+            days=describe_days(subscription.days),
+            time=subscription.time_of_day,
+            timezone=subscription.timezone,
+            cadence=subscription.cadence,
+            active=subscription.active,
+            paused_until=subscription.paused_until.isoformat()
+            if subscription.paused_until
+            else None,
+            next_at=epoch(subscription.next_send_at),
+        )
+
+    # -- commands ---------------------------------------------------------------------------
+
+    @reflections.command(name="start", description="Get a short reflection question by DM")
+    @app_commands.describe(
+        time="When, in your time zone: 09:00, 8am, 8:30 pm",
+        timezone="Your time zone (type a city)",
+        days="daily, weekdays, weekends, or a list like mon,wed,fri",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 16] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        changes = self._parse_changes(time, timezone, days)
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            community = await ensure_community(session, member.guild_id, now=now)
+            existing = await store.get_subscription(session, member.id)
+            already = existing is not None and existing.active
+            fields: dict[str, Any] = {
+                "active": True,
+                "paused_until": None,
+                "display_name": interaction.user.display_name[:100],
+                "time_of_day": changes.get(
+                    "time_of_day", existing.time_of_day if existing else community.prompt_time
+                ),
+                "timezone": changes.get(
+                    "timezone",
+                    existing.timezone if existing else (member.timezone or community.timezone),
+                ),
+                "days": changes.get("days", existing.days if existing else 0b1111111),
+            }
+            if existing is None or not existing.active:
+                fields.update(cadence=DAILY, unanswered=0, backoff_state=None)
+            subscription = await store.save_subscription(session, member, now=now, **fields)
+            member.timezone = subscription.timezone
+            next_at = await reschedule(session, subscription, now=now)
+        self.bot.reflections.wake()
+        if next_at is None:
+            await send_private(interaction, render("reflections/no_next"))
+            return
+        await send_private(
+            interaction,
+            render(
+                "reflections/started",
+                already=already,
+                days=describe_days(subscription.days),
+                time=subscription.time_of_day,
+                timezone=subscription.timezone,
+                next_at=epoch(next_at),
+            ),
+        )
+
+    @reflections.command(name="settings", description="See or change your reflection prompts")
+    @app_commands.describe(
+        time="When, in your time zone: 09:00, 8am, 8:30 pm",
+        timezone="Your time zone (type a city)",
+        days="daily, weekdays, weekends, or a list like mon,wed,fri",
+        cadence="Every chosen day, or once a week",
+    )
+    @app_commands.choices(
+        cadence=[
+            app_commands.Choice(name="every chosen day", value=DAILY),
+            app_commands.Choice(name="once a week", value=WEEKLY),
+        ]
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 16] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+        cadence: app_commands.Choice[str] | None = None,
+    ) -> None:
+        changes = self._parse_changes(time, timezone, days)
+        if cadence is not None:
+            changes["cadence"] = cadence.value
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None:
+                raise UserFacingError("reflections/not_subscribed")
+            if changes:
+                for key, value in changes.items():
+                    setattr(subscription, key, value)
+                if "cadence" in changes:
+                    subscription.backoff_state = "settled" if cadence else None
+                await reschedule(session, subscription, now=now)
+        if changes:
+            self.bot.reflections.wake()
+        await send_private(interaction, self._settings_text(subscription, changed=bool(changes)))
+
+    @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
+    @app_commands.describe(until="A date like 2026-12-01, or 3d, 2w, friday")
+    async def pause(
+        self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 30]
+    ) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None or not subscription.active:
+                raise UserFacingError("reflections/not_subscribed")
+            today = local_date(now, subscription.timezone)
+            try:
+                resume_on = parse_date(until, today)
+            except InvalidDate:
+                raise UserFacingError("errors/bad_date", value=until) from None
+            if resume_on <= today:
+                raise UserFacingError("errors/date_in_past", value=until)
+            if (resume_on - today).days > MAX_PAUSE_DAYS:
+                raise UserFacingError("errors/pause_too_long")
+            subscription.paused_until = resume_on
+            next_at = await reschedule(session, subscription, now=now)
+        self.bot.reflections.wake()
+        name = "reflections/paused" if next_at else "reflections/paused_nothing_next"
+        await send_private(
+            interaction, render(name, until=resume_on.isoformat(), next_at=epoch(next_at))
+        )
+
+    @reflections.command(name="resume", description="Resume prompts now")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None or not subscription.active:
+                raise UserFacingError("reflections/not_subscribed")
+            subscription.paused_until = None
+            next_at = await reschedule(session, subscription, now=now)
+        self.bot.reflections.wake()
+        if next_at is None:
+            await send_private(interaction, render("reflections/no_next"))
+            return
+        await send_private(interaction, render("reflections/resumed", next_at=epoch(next_at)))
+
+    @reflections.command(name="stop", description="Stop reflection prompts (your journal stays)")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None or not subscription.active:
+                raise UserFacingError("reflections/not_subscribed")
+            subscription.active = False
+            await reschedule(session, subscription, now=now)
+        await send_private(interaction, render("reflections/stopped"))
+
+    @reflections.command(name="now", description="A reflection prompt right now, just for you")
+    async def now(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            custom = (await store.community_prompts_for(session, [member.guild_id]))[
+                member.guild_id
+            ]
+            position = subscription.prompts_sent if subscription else 0
+            key = prompt_for(position, member.id, [*self.bot.reflections.keys, *custom])
+            community = interaction.guild.name if interaction.guild else ""
+            prompt_text = render_prompt(key, community=community, custom=custom)
+            zone = subscription.timezone if subscription else (member.timezone or "UTC")
+            [entry_id] = await store.add_entries(
+                session,
+                [
+                    {
+                        "member_id": member.id,
+                        "kind": "now",
+                        "local_date": local_date(now, zone),
+                        "prompt_key": key,
+                        "prompt_text": prompt_text,
+                        "sent_at": now,
+                        "skipped": False,
+                    }
+                ],
+            )
+            if subscription is not None:
+                subscription.prompts_sent += 1
+        view = discord.ui.View(timeout=None)
+        write = PromptButton("write", entry_id)
+        write.item.label = render("reflections/button_write")
+        write.item.style = discord.ButtonStyle.primary
+        view.add_item(write)
+        await send_private(interaction, render("reflections/now", prompt=prompt_text), view=view)
+
+    @reflections.command(name="journal", description="Your past reflections (only you see them)")
+    @app_commands.describe(search="Only reflections containing this word")
+    async def journal(
+        self,
+        interaction: discord.Interaction,
+        search: app_commands.Range[str, 1, 50] | None = None,
+    ) -> None:
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+        embed, total = await self.journal_embed(member.id, search, 0)
+        if total == 0:
+            await send_private(interaction, render("reflections/journal_empty", search=search))
+            return
+        view = JournalView(self, member.id, interaction.user.id, search, total)
+        view.message_interaction = interaction
+        view.refresh_buttons()
+        await send_private(interaction, embed=embed, view=view)
+
+    async def journal_embed(
+        self, member_id: int, search: str | None, page: int
+    ) -> tuple[discord.Embed, int]:
+        async with self.bot.db.read() as session:
+            entries, total = await store.journal_page(
+                session,
+                member_id,
+                search=search,
+                offset=page * JOURNAL_PAGE_SIZE,
+                limit=JOURNAL_PAGE_SIZE,
+            )
+        pages = max(1, -(-total // JOURNAL_PAGE_SIZE))
+        embed = discord.Embed(
+            title=render("reflections/journal_title", search=search),
+            description="\n\n".join(
+                render(
+                    "reflections/journal_entry",
+                    day=entry.local_date.isoformat(),
+                    prompt=_shorten(entry.prompt_text, 180),
+                    answer=_shorten(entry.answer or "", 700),
+                )
+                for entry in entries
+            )[:4096],
+            colour=discord.Colour.from_str("#7a9e7e"),
+        )
+        embed.set_footer(
+            text=render("reflections/journal_footer", page=page + 1, pages=pages, total=total)
+        )
+        return embed, total
+
+    # -- plain DM replies -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot or not message.content.strip():
+            return
+        now = self.bot.clock.now()
+        async with self.bot.db.read() as session:
+            entry = await store.latest_open_entry(
+                session, message.author.id, since=now - DM_ANSWER_WINDOW
+            )
+        try:
+            if entry is None:
+                reply = render("reflections/dm_saved_no_prompt")
+            else:
+                reply = await save_answer(self.bot, entry.id, message.author.id, message.content)
+        except UserFacingError as error:
+            reply = render(error.template, **error.context)
+        await message.channel.send(reply, allowed_mentions=discord.AllowedMentions.none())
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def setup(bot: KindredBot) -> None:
+    await bot.add_cog(ReflectionsCog(bot))

@@ -1,0 +1,264 @@
+"""Queries for reflection subscriptions, the journal, quiet days and community prompts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Community,
+    CommunityPrompt,
+    Member,
+    QuietDay,
+    ReflectionEntry,
+    ReflectionSubscription,
+)
+
+MAX_COMMUNITY_PROMPTS = 200
+
+
+async def get_subscription(session: AsyncSession, member_id: int) -> ReflectionSubscription | None:
+    return await session.scalar(
+        select(ReflectionSubscription).where(ReflectionSubscription.member_id == member_id)
+    )
+
+
+async def save_subscription(
+    session: AsyncSession, member: Member, *, now: datetime, **fields: Any
+) -> ReflectionSubscription:
+    subscription = await get_subscription(session, member.id)
+    if subscription is None:
+        subscription = ReflectionSubscription(
+            member_id=member.id, guild_id=member.guild_id, created_at=now, **fields
+        )
+        subscription.updated_at = now
+        session.add(subscription)
+    else:
+        for key, value in fields.items():
+            setattr(subscription, key, value)
+        subscription.updated_at = now
+    await session.flush()
+    return subscription
+
+
+async def due_subscriptions(
+    session: AsyncSession, *, now: datetime, limit: int, guild_ids: Sequence[int] | None = None
+) -> list[tuple[ReflectionSubscription, int]]:
+    """Active subscriptions whose next prompt is due, with the member's user id."""
+    query = (
+        select(ReflectionSubscription, Member.user_id)
+        .join(Member, Member.id == ReflectionSubscription.member_id)
+        .where(
+            ReflectionSubscription.active.is_(True),
+            ReflectionSubscription.next_send_at <= now,
+        )
+        .order_by(ReflectionSubscription.next_send_at)
+        .limit(limit)
+    )
+    if guild_ids is not None:
+        query = query.where(ReflectionSubscription.guild_id.in_(guild_ids))
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(ReflectionSubscription.next_send_at)).where(
+            ReflectionSubscription.active.is_(True)
+        )
+    )
+
+
+async def quiet_days_for(session: AsyncSession, guild_ids: Sequence[int]) -> dict[int, set[date]]:
+    result: dict[int, set[date]] = {guild_id: set() for guild_id in guild_ids}
+    if not guild_ids:
+        return result
+    rows = await session.execute(
+        select(QuietDay.guild_id, QuietDay.day).where(QuietDay.guild_id.in_(set(guild_ids)))
+    )
+    for guild_id, day in rows:
+        result[guild_id].add(day)
+    return result
+
+
+async def communities_by_id(
+    session: AsyncSession, guild_ids: Sequence[int]
+) -> dict[int, Community]:
+    if not guild_ids:
+        return {}
+    rows = await session.scalars(select(Community).where(Community.guild_id.in_(set(guild_ids))))
+    return {community.guild_id: community for community in rows}
+
+
+async def community_prompts(session: AsyncSession, guild_id: int) -> list[CommunityPrompt]:
+    rows = await session.scalars(
+        select(CommunityPrompt)
+        .where(CommunityPrompt.guild_id == guild_id)
+        .order_by(CommunityPrompt.id)
+    )
+    return list(rows)
+
+
+async def community_prompts_for(
+    session: AsyncSession, guild_ids: Sequence[int]
+) -> dict[int, dict[str, str]]:
+    """Per server: prompt key ("custom:<id>") -> text."""
+    result: dict[int, dict[str, str]] = {guild_id: {} for guild_id in guild_ids}
+    if not guild_ids:
+        return result
+    rows = await session.execute(
+        select(CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text).where(
+            CommunityPrompt.guild_id.in_(set(guild_ids))
+        )
+    )
+    for guild_id, prompt_id, text in rows:
+        result[guild_id][f"custom:{prompt_id}"] = text
+    return result
+
+
+async def add_entries(session: AsyncSession, entries: list[dict[str, Any]]) -> list[int]:
+    """Insert journal entries; returns their ids in the same order."""
+    if not entries:
+        return []
+    result = await session.execute(
+        insert(ReflectionEntry).returning(ReflectionEntry.id, sort_by_parameter_order=True),
+        entries,
+    )
+    return [row[0] for row in result]
+
+
+async def update_subscriptions(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Bulk update by primary key: each dict has `id` and the fields to change."""
+    if changes:
+        await session.execute(update(ReflectionSubscription), changes)
+
+
+async def get_entry(session: AsyncSession, entry_id: int) -> ReflectionEntry | None:
+    return await session.get(ReflectionEntry, entry_id)
+
+
+async def latest_open_entry(
+    session: AsyncSession, user_id: int, *, since: datetime
+) -> ReflectionEntry | None:
+    """The newest prompt this person hasn't answered or skipped, in any server."""
+    return await session.scalar(
+        select(ReflectionEntry)
+        .join(Member, Member.id == ReflectionEntry.member_id)
+        .where(
+            Member.user_id == user_id,
+            ReflectionEntry.kind.in_(("daily", "now")),
+            ReflectionEntry.answer.is_(None),
+            ReflectionEntry.skipped.is_(False),
+            ReflectionEntry.sent_at >= since,
+        )
+        .order_by(ReflectionEntry.sent_at.desc(), ReflectionEntry.id.desc())
+        .limit(1)
+    )
+
+
+async def answered_dates(session: AsyncSession, member_id: int, *, since: date) -> set[date]:
+    rows = await session.scalars(
+        select(ReflectionEntry.local_date).where(
+            ReflectionEntry.member_id == member_id,
+            ReflectionEntry.answer.is_not(None),
+            ReflectionEntry.local_date >= since,
+        )
+    )
+    return set(rows)
+
+
+async def journal_page(
+    session: AsyncSession, member_id: int, *, search: str | None, offset: int, limit: int
+) -> tuple[list[ReflectionEntry], int]:
+    """The member's answered reflections, newest first, optionally containing a word."""
+    conditions = [ReflectionEntry.member_id == member_id, ReflectionEntry.answer.is_not(None)]
+    if search:
+        pattern = f"%{_escape_like(search.lower())}%"
+        conditions.append(
+            or_(
+                func.lower(ReflectionEntry.answer).like(pattern, escape="\\"),
+                func.lower(ReflectionEntry.prompt_text).like(pattern, escape="\\"),
+            )
+        )
+    total = await session.scalar(
+        select(func.count()).where(*conditions).select_from(ReflectionEntry)
+    )
+    rows = await session.scalars(
+        select(ReflectionEntry)
+        .where(*conditions)
+        .order_by(ReflectionEntry.sent_at.desc(), ReflectionEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def add_quiet_day(session: AsyncSession, guild_id: int, day: date) -> bool:
+    exists = await session.scalar(
+        select(QuietDay.id).where(QuietDay.guild_id == guild_id, QuietDay.day == day)
+    )
+    if exists:
+        return False
+    session.add(QuietDay(guild_id=guild_id, day=day))
+    await session.flush()
+    return True
+
+
+async def remove_quiet_day(session: AsyncSession, guild_id: int, day: date) -> bool:
+    result = await session.execute(
+        delete(QuietDay).where(QuietDay.guild_id == guild_id, QuietDay.day == day)
+    )
+    return bool(result.rowcount)
+
+
+async def list_quiet_days(session: AsyncSession, guild_id: int, *, since: date) -> list[date]:
+    rows = await session.scalars(
+        select(QuietDay.day)
+        .where(QuietDay.guild_id == guild_id, QuietDay.day >= since)
+        .order_by(QuietDay.day)
+    )
+    return list(rows)
+
+
+async def reschedule_guild(session: AsyncSession, guild_id: int) -> list[ReflectionSubscription]:
+    """Active subscriptions of a server, to recompute after its quiet days change."""
+    rows = await session.scalars(
+        select(ReflectionSubscription).where(
+            ReflectionSubscription.guild_id == guild_id, ReflectionSubscription.active.is_(True)
+        )
+    )
+    return list(rows)
+
+
+async def add_community_prompt(
+    session: AsyncSession, guild_id: int, text: str, *, author_user_id: int, now: datetime
+) -> CommunityPrompt | None:
+    count = await session.scalar(
+        select(func.count())
+        .where(CommunityPrompt.guild_id == guild_id)
+        .select_from(CommunityPrompt)
+    )
+    if (count or 0) >= MAX_COMMUNITY_PROMPTS:
+        return None
+    prompt = CommunityPrompt(
+        guild_id=guild_id, text=text, author_user_id=author_user_id, created_at=now
+    )
+    session.add(prompt)
+    await session.flush()
+    return prompt
+
+
+async def remove_community_prompt(session: AsyncSession, guild_id: int, prompt_id: int) -> bool:
+    result = await session.execute(
+        delete(CommunityPrompt).where(
+            CommunityPrompt.guild_id == guild_id, CommunityPrompt.id == prompt_id
+        )
+    )
+    return bool(result.rowcount)
