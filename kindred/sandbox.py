@@ -16,7 +16,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -48,6 +48,7 @@ DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 SETTLE_SECONDS = 0.4
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
+_TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
 _OPTION = re.compile(r"(?:^|\s)([a-z_][a-z0-9_-]*):", re.IGNORECASE)
 
 
@@ -134,6 +135,21 @@ class Sandbox:
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
+    def _timestamps(self, text: str) -> str:
+        """Discord shows <t:...> tags in each reader's zone; the sandbox shows UTC."""
+        now = self.clock.now()
+
+        def shown(match: re.Match[str]) -> str:
+            instant = datetime.fromtimestamp(int(match.group(1)), UTC)
+            if match.group(2) == "R":
+                hours = round((instant - now).total_seconds() / 3600)
+                if hours == 0:
+                    return "within the hour"
+                return f"in {hours} h" if hours > 0 else f"{-hours} h ago"
+            return f"{instant:%a %d %b %Y %H:%M} UTC"
+
+        return _TIMESTAMP.sub(shown, text)
+
     def show_message(self, where: str, message: Any) -> None:
         author = "Kindred" if int(message.author_id) == int(self.fd.bot_user.id) else None
         if author is None:
@@ -142,7 +158,7 @@ class Sandbox:
             )
         self.say(f"[{where}] {author}:")
         if message.content:
-            self.say(textwrap.indent(message.content, "  "))
+            self.say(textwrap.indent(self._timestamps(message.content), "  "))
         for embed in message.embeds or []:
             self._show_embed(embed)
         for attachment in getattr(message, "attachments", None) or []:
@@ -245,7 +261,14 @@ class Sandbox:
             self.say("Channels: " + ", ".join(f"#{c}" for c in self.channels))
         elif verb == "time":
             delta = parse_duration(rest)
-            await self.clock.advance(delta)
+            # Hour by hour, so everything scheduled on the way fires at its own time, as it
+            # would if you had waited (a single jump would land past catch-up windows).
+            remaining = delta
+            while remaining > timedelta():
+                step = min(remaining, timedelta(hours=1))
+                await self.clock.advance(step)
+                remaining -= step
+                await asyncio.sleep(0.05)
             self.say(
                 f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
                 f"{self.clock.now():%a %d %b %Y %H:%M} UTC."
