@@ -2,23 +2,169 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import KindredBot, send_private
+from coaching.dates import InvalidDate, parse_date
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import bot_can_post, require_organizer, timezone_autocomplete
 from kindred.errors import UserFacingError
 from prompts import render
-from storage.communities import ensure_community, update_community
+from storage import reflections as reflection_store
+from storage.communities import ensure_community, get_community, update_community
 from storage.models import Community
+
+MIN_PROMPT_CHARS = 10
 
 
 class AdminCog(commands.Cog):
+    admin = app_commands.Group(
+        name="admin",
+        description="Organizers: community prompts, quiet days",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+    prompts_group = app_commands.Group(
+        name="prompts", description="Your community's own reflection prompts", parent=admin
+    )
+    quietdays = app_commands.Group(
+        name="quietdays", description="Days with no reflection prompts", parent=admin
+    )
+
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
+
+    async def _community(self, session: Any, guild: discord.Guild) -> Community:
+        return await ensure_community(
+            session,
+            guild.id,
+            now=self.bot.clock.now(),
+            name=guild.name,
+            timezone=self.bot.settings.default_timezone,
+            prompt_time=self.bot.settings.default_prompt_time,
+        )
+
+    @prompts_group.command(name="add", description="Add a reflection prompt for this community")
+    @app_commands.describe(text="The question, in your community's words (10-300 characters)")
+    async def prompts_add(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 300]
+    ) -> None:
+        require_organizer(interaction)
+        assert interaction.guild is not None
+        cleaned = " ".join(text.split())
+        if len(cleaned) < MIN_PROMPT_CHARS:
+            raise UserFacingError("admin/prompt_too_short", minimum=MIN_PROMPT_CHARS)
+        async with self.bot.db.session() as session:
+            await self._community(session, interaction.guild)
+            prompt = await reflection_store.add_community_prompt(
+                session,
+                interaction.guild.id,
+                cleaned,
+                author_user_id=interaction.user.id,
+                now=self.bot.clock.now(),
+            )
+        if prompt is None:
+            raise UserFacingError(
+                "admin/prompts_full", limit=reflection_store.MAX_COMMUNITY_PROMPTS
+            )
+        await send_private(interaction, render("admin/prompt_added", id=prompt.id, text=cleaned))
+
+    @prompts_group.command(name="list", description="This community's own reflection prompts")
+    async def prompts_list(self, interaction: discord.Interaction) -> None:
+        require_organizer(interaction)
+        assert interaction.guild is not None
+        async with self.bot.db.read() as session:
+            prompts = await reflection_store.community_prompts(session, interaction.guild.id)
+        await send_private(
+            interaction,
+            render("admin/prompt_list", prompts=[(p.id, p.text) for p in prompts])[:2000],
+        )
+
+    @prompts_group.command(name="remove", description="Remove one of the community's prompts")
+    @app_commands.describe(number="The number shown by /admin prompts list")
+    async def prompts_remove(
+        self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
+    ) -> None:
+        require_organizer(interaction)
+        assert interaction.guild is not None
+        async with self.bot.db.session() as session:
+            removed = await reflection_store.remove_community_prompt(
+                session, interaction.guild.id, number
+            )
+        if not removed:
+            raise UserFacingError("admin/prompt_unknown", id=number)
+        await send_private(interaction, render("admin/prompt_removed", id=number))
+
+    async def _quiet_day(self, interaction: discord.Interaction, text: str) -> date:
+        require_organizer(interaction)
+        assert interaction.guild is not None
+        async with self.bot.db.read() as session:
+            community = await get_community(session, interaction.guild.id)
+        zone = community.timezone if community else self.bot.settings.default_timezone
+        today = self.bot.clock.now().astimezone(ZoneInfo(zone)).date()
+        try:
+            day = parse_date(text, today)
+        except InvalidDate:
+            raise UserFacingError("errors/bad_date", value=text) from None
+        if day < today:
+            raise UserFacingError("errors/date_in_past", value=text)
+        return day
+
+    @quietdays.command(name="add", description="No reflection prompts on this date")
+    @app_commands.describe(date="A date like 2026-12-24, or friday, 3d")
+    async def quietdays_add(
+        self, interaction: discord.Interaction, date: app_commands.Range[str, 1, 30]
+    ) -> None:
+        day = await self._quiet_day(interaction, date)
+        assert interaction.guild is not None
+        async with self.bot.db.session() as session:
+            await self._community(session, interaction.guild)
+            added = await reflection_store.add_quiet_day(session, interaction.guild.id, day)
+            await self._reschedule_guild(session, interaction.guild.id)
+        await send_private(interaction, render("admin/quiet_added", day=day.isoformat(), new=added))
+
+    @quietdays.command(name="remove", description="Allow reflection prompts on this date again")
+    @app_commands.describe(date="A date like 2026-12-24")
+    async def quietdays_remove(
+        self, interaction: discord.Interaction, date: app_commands.Range[str, 1, 30]
+    ) -> None:
+        day = await self._quiet_day(interaction, date)
+        assert interaction.guild is not None
+        async with self.bot.db.session() as session:
+            removed = await reflection_store.remove_quiet_day(session, interaction.guild.id, day)
+            await self._reschedule_guild(session, interaction.guild.id)
+        await send_private(
+            interaction, render("admin/quiet_removed", day=day.isoformat(), removed=removed)
+        )
+
+    @quietdays.command(name="list", description="Upcoming quiet days")
+    async def quietdays_list(self, interaction: discord.Interaction) -> None:
+        require_organizer(interaction)
+        assert interaction.guild is not None
+        today = self.bot.clock.now().date() - timedelta(days=1)
+        async with self.bot.db.read() as session:
+            days = await reflection_store.list_quiet_days(
+                session, interaction.guild.id, since=today
+            )
+        await send_private(
+            interaction, render("admin/quiet_list", days=[d.isoformat() for d in days])[:2000]
+        )
+
+    async def _reschedule_guild(self, session: Any, guild_id: int) -> None:
+        from cogs.reflections import reschedule
+
+        now = self.bot.clock.now()
+        for subscription in await reflection_store.reschedule_guild(session, guild_id):
+            await reschedule(session, subscription, now=now)
+        if hasattr(self.bot, "reflections"):
+            self.bot.reflections.wake()
 
     @app_commands.command(name="setup", description="Organizers: configure Kindred for this server")
     @app_commands.guild_only()

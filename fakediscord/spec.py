@@ -45,7 +45,7 @@ ROOT_PATH_LABEL = "(body)"
 BOT_CONTENT_MAX_LENGTH = 2000
 
 GUILD_MEDIA = 16
-_MEDIA_CHANNEL_TYPES = "FakediscordChannelTypesWithMedia"
+MESSAGE_REFERENCE_FORWARD = 1
 _CHANNEL_FILTER_SCHEMAS = (
     "ApplicationCommandChannelOption",
     "ChannelSelectComponentForMessageRequest",
@@ -99,6 +99,46 @@ def _types_of(schema: dict[str, Any]) -> list[str]:
     return declared if isinstance(declared, list) else [declared]
 
 
+def _widen_enum(
+    schemas: dict[str, Any],
+    *,
+    base: str,
+    extra: tuple[str, Any],
+    users: list[tuple[str, str]],
+) -> list[str]:
+    """Give the listed properties a copy of enum schema `base` that also allows one more value.
+
+    Discord's enums are written as oneOf of consts. The copy is registered under a new name so
+    every other user of `base` keeps the spec's definition. Does nothing once the spec itself
+    lists the value.
+    """
+    original = schemas.get(base)
+    known = original.get("oneOf") if isinstance(original, dict) else None
+    title, value = extra
+    if not isinstance(original, dict) or not isinstance(known, list):
+        return []
+    if any(isinstance(b, dict) and b.get("const") == value for b in known):
+        return []
+    widened_name = f"Fakediscord{base}With{title.title().replace('_', '')}"
+    schemas[widened_name] = {**original, "oneOf": [*known, {"title": title, "const": value}]}
+    applied: list[str] = []
+    old_ref, new_ref = _LOCAL_SCHEMA_REF + base, _LOCAL_SCHEMA_REF + widened_name
+    for schema_name, prop in users:
+        prop_schema = schemas.get(schema_name, {}).get("properties", {}).get(prop)
+        if _retarget_refs(prop_schema, old_ref, new_ref):
+            applied.append(f"{schema_name}.{prop}: {title} ({value!r}) accepted")
+    return applied
+
+
+def _retarget_refs(node: Any, old_ref: str, new_ref: str) -> bool:
+    changed = False
+    for sub in _walk_dicts(node):
+        if sub.get("$ref") == old_ref:
+            sub["$ref"] = new_ref
+            changed = True
+    return changed
+
+
 def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
     """Rewrite the loaded document in place; return a description of each change applied.
 
@@ -129,18 +169,22 @@ def _apply_adjustments(spec: dict[str, Any]) -> list[str]:
     # CHANNEL_TO_TYPES) and users may pass ChannelType.media to ui.ChannelSelect. Discord
     # documents type 16 and accepts it there, but the spec's ChannelTypes stops at 15. Only these
     # filter lists get the extra value; creating a channel or thread of type 16 stays rejected.
-    channel_types = schemas.get("ChannelTypes")
-    known = channel_types.get("oneOf") if isinstance(channel_types, dict) else None
-    # Skipped once the spec lists 16 itself.
-    if isinstance(known, list) and not any(b.get("const") == GUILD_MEDIA for b in known):
-        widened = dict(channel_types or {})
-        widened["oneOf"] = [*known, {"title": "GUILD_MEDIA", "const": GUILD_MEDIA}]
-        schemas[_MEDIA_CHANNEL_TYPES] = widened
-        for name in _CHANNEL_FILTER_SCHEMAS:
-            prop = schemas.get(name, {}).get("properties", {}).get("channel_types", {})
-            if prop.get("items") == {"$ref": f"{_LOCAL_SCHEMA_REF}ChannelTypes"}:
-                prop["items"] = {"$ref": f"{_LOCAL_SCHEMA_REF}{_MEDIA_CHANNEL_TYPES}"}
-                applied.append(f"{name}.channel_types: GUILD_MEDIA (16) accepted")
+    applied += _widen_enum(
+        schemas,
+        base="ChannelTypes",
+        extra=("GUILD_MEDIA", GUILD_MEDIA),
+        users=[(name, "channel_types") for name in _CHANNEL_FILTER_SCHEMAS],
+    )
+
+    # Message forwarding: Message.forward() sends message_reference {"type": 1, ...}
+    # (MessageReferenceType.forward) and Discord documents FORWARD = 1, but the spec's
+    # MessageReferenceType only lists DEFAULT = 0. Only the request's reference type is widened.
+    applied += _widen_enum(
+        schemas,
+        base="MessageReferenceType",
+        extra=("FORWARD", MESSAGE_REFERENCE_FORWARD),
+        users=[("MessageReferenceRequest", "type")],
+    )
 
     # Permission bitfields: Discord serialises permissions as decimal strings and accepts them in
     # requests, but the spec types these request fields as integers only. discord.py 2.7 sends
@@ -496,10 +540,13 @@ def _problems(error: ValidationError) -> Iterator[_Problem]:
             yield _summarise_discriminator(candidates)
             return
         candidates = aimed
-    # Several plausible branches (e.g. the integer/number/string autocomplete variants): follow
-    # the one jsonschema's relevance heuristic likes best and report all of its errors.
-    best = best_match(err for errs in candidates.values() for err in errs)
-    chosen = candidates[_branch_of(_top_context(best, error))] if best else []
+    # Several plausible branches (e.g. the integer/number/string autocomplete variants): the
+    # one with the fewest complaints is most likely the one meant; jsonschema's relevance
+    # heuristic breaks ties. All of the chosen branch's errors are reported.
+    fewest = min(len(errs) for errs in candidates.values())
+    tied = {i: errs for i, errs in candidates.items() if len(errs) == fewest}
+    best = best_match(err for errs in tied.values() for err in errs)
+    chosen = tied[_branch_of(_top_context(best, error))] if best else []
     for sub in chosen:
         yield from _problems(sub)
 

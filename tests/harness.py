@@ -118,6 +118,18 @@ class Harness:
         assert not self.bot.failed_extensions, self.bot.failed_extensions
         await self.bot.tree.sync()
 
+    async def restart_bot(self) -> None:
+        """Stop the bot and start a new one on the same database, fakediscord and clock."""
+        assert self.bot is not None and self.settings is not None
+        await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self._task, timeout=5)
+        self.db = open_database(self.settings.database_url)
+        self.bot = KindredBot(self.settings, self.db, self.clock, guild_ready_timeout=0.05)
+        self._task = asyncio.create_task(self.bot.start(self.fd.bot_token))
+        await asyncio.wait_for(self._wait_ready(), timeout=15)
+
     async def _wait_ready(self) -> None:
         assert self.bot is not None and self._task is not None
         ready = asyncio.ensure_future(self.bot.wait_until_ready())
