@@ -12,10 +12,13 @@ so the Discord layer can later move them into templates.
 from __future__ import annotations
 
 import re
+import re._constants as _C  # the parser's opcodes: used once, at import, to index the rules
+import re._parser as _sre_parse
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "BASE_SCORE",
@@ -253,6 +256,7 @@ GENERIC_QUESTION = "What's keeping you busy these days?"
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w{1,64}:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
 _MARKUP = re.compile(r"\*+|~~|\|\||__|`+|^\s*(?:-#|#{1,3})\s", re.M)
+_MARKUP_CHAR = re.compile(r"[*~|_`#]")
 _QUOTE_LINE = re.compile(r"^[ \t]*>>?>?[ \t]?.*$", re.M)
 _QUOTE_MARK = re.compile(r"^[ \t]*>>?>?[ \t]?", re.M)
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
@@ -332,12 +336,16 @@ def _normalise(text: str) -> tuple[str, list[int] | None]:
 
 
 def _prepare(text: str) -> tuple[str, list[int] | None]:
-    scan = _CODE_BLOCK.sub(_blank, text)
-    scan = _DISCORD_TOKEN.sub(_blank, scan)
-    # Quoted lines are someone else's words, unless the whole message is a quote.
-    quoted = _QUOTE_LINE.sub(_blank, scan)
-    scan = quoted if quoted.strip() else _QUOTE_MARK.sub(_blank, scan)
-    scan = _MARKUP.sub(_blank, scan)
+    # Each pass is skipped when its trigger character is absent: most messages are plain.
+    scan = _CODE_BLOCK.sub(_blank, text) if "```" in text else text
+    if "<" in scan:
+        scan = _DISCORD_TOKEN.sub(_blank, scan)
+    if ">" in scan:
+        # Quoted lines are someone else's words, unless the whole message is a quote.
+        quoted = _QUOTE_LINE.sub(_blank, scan)
+        scan = quoted if quoted.strip() else _QUOTE_MARK.sub(_blank, scan)
+    if _MARKUP_CHAR.search(scan):
+        scan = _MARKUP.sub(_blank, scan)
     return _normalise(scan)
 
 
@@ -349,13 +357,23 @@ class _Rule:
     kind: str
     reason_key: str
     points: int
-    pattern: re.Pattern[str]
+    alternatives: tuple[str, ...]
     negatable: bool
+    # Optional context that must end right before the match ("I'm so" before "nervous"):
+    # lets a rule be found by its rare word instead of a common one like "I".
+    before: re.Pattern[str] | None
 
 
-def _rule(kind: str, points: int, *alternatives: str, reason: str = "", neg: bool = True) -> _Rule:
-    pattern = re.compile("|".join(f"(?:{alt})" for alt in alternatives), re.I)
-    return _Rule(kind, reason or kind, points, pattern, neg)
+def _rule(
+    kind: str,
+    points: int,
+    *alternatives: str,
+    reason: str = "",
+    neg: bool = True,
+    before: str = "",
+) -> _Rule:
+    context = re.compile(rf"(?:{before})\Z", re.I) if before else None
+    return _Rule(kind, reason or kind, points, alternatives, neg, context)
 
 
 _NUM = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?|a\s+handful\s+of)"
@@ -505,7 +523,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"students|weddings|launches|deals|brands|businesses|women|families|projects|authors)\b",
         r"\b\d[\d,]*\+\s+(?:happy\s+|satisfied\s+)?(?:clients|customers|students|weddings|"
         r"launches|deals|brands|businesses|women|families|projects|authors|reviews)\b",
-        r"(?<!\w)#1\b|\bnumber\s+one\s+(?:in|rated)\b|\btop\s+\d+\b|\bfortune\s+500\b",
+        r"#(?<!\w#)1\b",
+        r"\bnumber\s+one\s+(?:in|rated)\b|\btop\s+\d+\b|\bfortune\s+500\b",
         r"\bnamed\s+one\s+of\b|\b(?:leading|renowned|sought-after)\s+(?:expert|authority)\b",
         r"\b(?:decluttering|marketing|sales|branding|industry|leading)\s+expert\b",
     ),
@@ -627,14 +646,18 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"(?:questions|advice)\s+(?:about|on|with)\b",
         r"\bi'?d\s+(?:love|be\s+(?:happy|glad|delighted))\s+to\s+(?:help|photograph|work\s+with|"
         r"support)\b",
-        r"\b(?:i'?m|i\s+am|i'?ll\s+be|we'?re|we\s+are|we'?ll\s+be)\s+(?:\w+\s+)?(?:launching|"
-        r"running|hosting|offering|opening|teaching|starting)\s+(?:a|an|my|our)\s+(?:[\w-]+\s+)"
-        r"{0,3}?(?:workshop|course|program\w*|class|masterclass|webinar|retreat|challenge|"
-        r"sessions?|membership|group|cohort|sale|open\s+(?:evening|day|studio)|pop-?up|"
-        r"launch\s+party)\b",
         r"\bi\s+(?:have|'ve\s+got)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,2}?(?:workshop|course|"
         r"program\w*|class|masterclass|webinar|retreat|guide|checklist|freebie|offer)\b",
         r"\b(?:available|for\s+sale)\s+(?:in|on|at)\s+my\s+(?:shop|store|site|website|etsy)\b",
+    ),
+    _rule(
+        "soft_offer",
+        -7,
+        r"\b(?:launching|running|hosting|offering|opening|teaching|starting)\s+(?:a|an|my|our)\s+"
+        r"(?:[\w-]+\s+){0,3}?(?:workshop|course|program\w*|class|masterclass|webinar|retreat|"
+        r"challenge|sessions?|membership|group|cohort|sale|open\s+(?:evening|day|studio)|pop-?up|"
+        r"launch\s+party)\b",
+        before=r"\b(?:i'?m|i\s+am|i'?ll\s+be|we'?re|we\s+are|we'?ll\s+be)\s+(?:\w+\s+)?",
     ),
     _rule(
         "pitch_behaviour",
@@ -716,7 +739,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
     _rule(
         "shared_interest",
         6,
-        r"\bme\s+too\b|\bsame\s+here\b|\bsame!|^\s*same\b|\bi'?m\s+the\s+same\b|\bme\s+as\s+well\b",
+        r"\bme\s+too\b|\bsame\s+here\b|\bsame!|\bi'?m\s+the\s+same\b|\bme\s+as\s+well\b",
         r"\bso\s+(?:am|do|have)\s+i\b",
         r"\byou(?:'re|\s+are)\s+(?:into|also)\b|\byou'?re\s+(?:\w+\s+){1,3}too\b",
         r"\bi'?m\s+also\s+(?:a|an|in|into|from|new|based|learning)\b",
@@ -800,9 +823,8 @@ _HOBBIES = (
 )
 _FEELINGS = (
     r"nervous|terrified|scared|shy|lonely|anxious|overwhelmed|proud|excited|thrilled|grateful|"
-    r"tired|exhausted|sad|happy|glad|lost|emotional|a\s+(?:bit\s+of\s+)?mess|an\s+introvert|"
-    r"introverted|heartbroken|relieved|stressed|struggling|obsessed|a\s+wreck|homesick|"
-    r"embarrassed|humbled|nervy|giddy|delighted"
+    r"tired|exhausted|sad|happy|glad|lost|emotional|introverted|heartbroken|relieved|stressed|"
+    r"struggling|obsessed|homesick|embarrassed|humbled|nervy|giddy|delighted"
 )
 
 PERSONAL_RULES: tuple[_Rule, ...] = (
@@ -819,17 +841,8 @@ PERSONAL_RULES: tuple[_Rule, ...] = (
         r"\b(?:coffee|tea|book|chocolate|podcast)\s+(?:addict|lover|nerd|fiend|snob|worm)\b|"
         r"\bbookworm\b|\b(?:history|theatre|theater|science|food|board\s+game|data|language)\s+"
         r"(?:nerd|geek|buff)\b",
-        rf"\b(?:i|i'm|i\s+am|i've|we)\s+(?:\w+\s+){{0,3}}?(?:love|enjoy|adore|into|obsessed\s+"
-        rf"with|passionate\s+about|learning|started|taking\s+up|addicted\s+to|a\s+(?:big|huge|"
-        rf"keen|avid|massive|terrible|slightly\s+obsessive|very\s+enthusiastic|wannabe)?\s*"
-        rf"(?:reader|runner|hiker|baker|cook|gardener|knitter|swimmer|cyclist|climber|painter|"
-        rf"traveller|traveler|nerd|geek|fan|napper|singer|dancer))\s+(?:\w+\s+){{0,3}}?"
-        rf"(?:{_HOBBIES})\b",
         r"\bi\s+(?:love|enjoy|adore)\s+(?!helping|working\s+with|to\s+help|supporting|serving|"
         r"what\s+i\s+do)(?:\w+ing)\b",
-        rf"\b(?:i'?m|i\s+am|i\s+feel|feeling|i\s+felt|i\s+was|i'?ve\s+been|honestly)\s+"
-        rf"(?:\w+\s+){{0,2}}?(?:{_FEELINGS})\b(?!\s+to\s+(?:announce|share|launch|introduce|"
-        rf"offer|open|welcome|help|bring|talk|chat|answer|assist|support|discuss|send|take|do))",
         r"\b(?:just|recently)\s+(?:moved|relocated|retired|graduated|arrived)\b|\bnew\s+to\s+"
         r"(?:town|the\s+(?:city|area|country|group)|\w+)\b|\boriginally\s+from\b|\bgrew\s+up\s+"
         r"(?:in|on|with)\b|\bi\s+moved\s+(?:here|to|from)\b|\bnew\s+here\b|\bfirst\s+(?:post|"
@@ -842,6 +855,24 @@ PERSONAL_RULES: tuple[_Rule, ...] = (
         r"\bhad\s+me\s+in\s+stitches\b|\bi\s+have\s+opinions\b",
         neg=False,
     ),
+    # Feelings and self-descriptions, found by the rare word and checked for "I'm ..." before.
+    _rule(
+        "personal_sharing",
+        5,
+        rf"\b(?:{_FEELINGS})\b(?!\s+to\s+(?:announce|share|launch|introduce|offer|open|welcome|"
+        r"help|bring|talk|chat|answer|assist|support|discuss|send|take|do))",
+        before=r"\b(?:i'?m|i\s+am|i\s+feel|feeling|i\s+felt|i\s+was|i'?ve\s+been|honestly)\s+"
+        r"(?:\w+\s+){0,2}",
+        neg=False,
+    ),
+    _rule(
+        "personal_sharing",
+        5,
+        r"\b(?:reader|runner|hiker|baker|cook|gardener|knitter|swimmer|cyclist|climber|painter|"
+        r"traveller|traveler|napper|singer|dancer|introvert|mess|wreck|nerd|geek)\b",
+        before=r"\b(?:i'?m|i\s+am|i\s+was|i'?ve\s+always\s+been)\s+(?:\w+[\s,]+){0,4}",
+        neg=False,
+    ),
 )
 
 # --- Links and contact details -------------------------------------------------------------
@@ -851,17 +882,16 @@ _TLD = (
     r"design|agency|academy|coach|art|photo|photography|life|online|site|website|page|link|ly|"
     r"biz|info|xyz|health|club|blog|live|tv|gg|fit|beauty|style|events|space|tech|world"
 )
-_URL = re.compile(
-    r"<?(?:https?://|www\.)[^\s<>]+"
-    rf"|(?<![@\w.-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9-]+)*\.(?:{_TLD})\b(?!@)(?:/[^\s<>]*)?",
-    re.I,
-)
+_URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s<>]+", re.I)
+# Lower-case only: "work.It's" (a missing space) is not a link to "work.it".
+_DOT_TLD = re.compile(rf"\.(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
 _PHONE = re.compile(r"(?<![\w$£€])\+?\(?\d[\d ().-]{7,}\d(?![\w%])")
 _HANDLE = re.compile(r"(?<![\w@<])@[A-Za-z0-9_.]{2,30}")
 _PLATFORM_BEFORE = re.compile(
     r"(?:instagram|insta|ig|tiktok|twitter|x|linkedin|threads|facebook|fb|youtube|follow|"
-    r"find\s+(?:me|us)|handle|on)\s*[:\-]?\s*$",
+    r"find\s+(?:me|us)|handle|on)\s*[:\-]?\s*\Z",
     re.I,
 )
 _CONTACT_PHRASES = _rule(
@@ -881,6 +911,7 @@ _ASKED = re.compile(
     r"you\b",
     re.I,
 )
+_ASKED_HINTS = ("ask", "request", "wanted", "you said", "here's the", "heres the")
 _BUT = re.compile(r"(?:[^.!?]|\.{2,}){0,40}?\bbut\b", re.I)
 _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_promotion"})
 
@@ -888,11 +919,13 @@ _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_prom
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 # Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows.
-_SENTENCE = re.compile(
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_SENTENCE_EMOJI = re.compile(
     rf"(?:[^.!?\n{_EMOJI}]|[{_EMOJI}](?![{_EMOJI}\s]*[A-Z]))+(?:[.!?]+|[{_EMOJI}]+)?"
 )
+_EMOJI_CHAR = re.compile(f"[{_EMOJI}]")
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
-_HASHTAGS = re.compile(r"(?:(?<![\w&])#[^\W\d_][\w]{1,40}\s*){2,}")
+_HASHTAGS = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}(?:\s*#[^\W\d_]\w{1,40})+")
 _SELF = re.compile(
     r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|we're|we've|we'll|us|our|ours)\b", re.I
 )
@@ -963,16 +996,18 @@ def _side(points: int) -> str:
     return "pitch" if points < 0 else "connect"
 
 
-def _negated(scan: str, start: int) -> bool:
-    window = scan[max(0, start - 28) : start].lower()
-    if re.search(r"(?:hesitate|forget|wait)\w*\s+(?:to\s+)?$", window):
-        return False
-    return bool(_NEGATION.search(window))
+def _negated(low: str, start: int) -> bool:
+    """"I'm not selling", "no need to book": a negation just before the phrase."""
+    begin = max(0, start - 28)
+    return bool(_NEGATION.search(low, begin, start)) and not _NOT_NEGATION.search(
+        low, begin, start
+    )
 
 
+_NOT_NEGATION = re.compile(r"(?:hesitate|forget|wait)\w*\s+(?:to\s+)?\Z")
 _NEGATION = re.compile(
     r"(?:\b(?:not|never|no|without|nobody|won't|don't|can't|didn't|isn't)|n't)"
-    r"(?:\s+\w+){0,2}\s*$"
+    r"(?:\s+\w+){0,2}\s*\Z"
 )
 
 
@@ -981,42 +1016,50 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
     found: list[_Raw] = []
     spans: list[tuple[int, int]] = []
 
-    def taken(start: int, end: int) -> bool:
-        return any(start < e and s < end for s, e in spans)
+    def take(kind: str, start: int, end: int, points: int) -> None:
+        if end - start >= 4 and not any(start < e and s < end for s, e in spans):
+            spans.append((start, end))
+            found.append(_Raw(kind, kind, start, end, points))
 
-    for match in _EMAIL.finditer(scan):
-        spans.append(match.span())
-        found.append(_Raw("contact_details", "contact_details", *match.span(), -10))
-    for match in _URL.finditer(scan):
+    has_at = "@" in scan
+    if has_at:
+        for match in _EMAIL.finditer(scan):
+            take("contact_details", *match.span(), -10)
+    if "http" in scan or "www." in scan or "WWW." in scan:
+        for match in _URL_SCHEME.finditer(scan):
+            start, end = match.span()
+            while end > start and scan[end - 1] in _TRAILING:
+                end -= 1
+            take("link", start, end, -10)
+    # Bare domains ("sophiadesigns.co/shop"): found from the dot, then grown to the left.
+    for match in _DOT_TLD.finditer(scan):
         start, end = match.span()
+        while start > 0 and scan[start - 1] in _DOMAIN_CHARS:
+            start -= 1
+        while start < match.start() and scan[start] in ".-":
+            start += 1
+        if start == match.start() or (start and scan[start - 1] in "@/"):
+            continue  # "e.g.", or part of an email or a link found above
         while end > start and scan[end - 1] in _TRAILING:
             end -= 1
-        if scan[start] == "<":
-            start += 1
-        if end - start < 4 or taken(start, end):
-            continue
-        spans.append((start, end))
-        found.append(_Raw("link", "link", start, end, -10))
-    for match in _PHONE.finditer(scan):
-        start, end = match.span()
-        if sum(c.isdigit() for c in match.group()) < 9 or taken(start, end):
-            continue
-        spans.append((start, end))
-        found.append(_Raw("contact_details", "contact_details", start, end, -10))
-    for match in _HANDLE.finditer(scan):
-        start, end = match.span()
-        while end > start + 1 and scan[end - 1] in _TRAILING:
-            end -= 1
-        handle = scan[start + 1 : end]
-        before = scan[max(0, start - 24) : start]
-        # "@Olivia, thank you" talks to a person; "IG: @rheashoots" hands out a card.
-        looks_like_brand = (handle.islower() and len(handle) >= 9) or any(
-            c.isdigit() or c in "_." for c in handle
-        )
-        if taken(start, end) or not (_PLATFORM_BEFORE.search(before) or looks_like_brand):
-            continue
-        spans.append((start, end))
-        found.append(_Raw("contact_details", "contact_details", start, end, -8))
+        take("link", start, end, -10)
+    if sum(map(scan.count, "0123456789")) >= 9:
+        for match in _PHONE.finditer(scan):
+            start, end = match.span()
+            if sum(c.isdigit() for c in match.group()) >= 9:
+                take("contact_details", start, end, -10)
+    if has_at:
+        for match in _HANDLE.finditer(scan):
+            start, end = match.span()
+            while end > start + 1 and scan[end - 1] in _TRAILING:
+                end -= 1
+            handle = scan[start + 1 : end]
+            # "@Olivia, thank you" talks to a person; "IG: @rheashoots" hands out a card.
+            looks_like_brand = (handle.islower() and len(handle) >= 9) or any(
+                c.isdigit() or c in "_." for c in handle
+            )
+            if looks_like_brand or _PLATFORM_BEFORE.search(scan, max(0, start - 24), start):
+                take("contact_details", start, end, -8)
     if not spans:
         return found, scan
     chars = list(scan)
@@ -1025,34 +1068,257 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
     return found, "".join(chars)
 
 
-def _phrases(plain: str, rules: Iterable[_Rule]) -> list[_Raw]:
+def _phrases(low: str, index: _Index) -> list[_Raw]:
+    """Run every rule, trying each pattern only where its first word occurs."""
     found: list[_Raw] = []
-    for rule in rules:
-        for match in rule.pattern.finditer(plain):
-            start, end = match.span()
-            if end <= start:
+    if low.isascii():
+        words = {w.decode() for w in low.encode().translate(_ASCII_WORDS).split()}
+    else:
+        words = set(_NON_WORD.sub(" ", low).split())
+    # Sorted so the order of signals never depends on set iteration (hash seeds).
+    for key in sorted(index.keys.intersection(words)):
+        union, bucket = index.exact[key]
+        for hit in index.locators[key].finditer(low):
+            pos = hit.start()
+            # One C-level call on the union says whether any rule here can match at all.
+            if union.match(low, pos):
+                for compiled in bucket:
+                    match = compiled.pattern.match(low, pos)
+                    if match:
+                        _add(found, compiled.rule, low, match.start(), match.end())
+    if index.digit and _HAS_DIGIT.search(low):
+        union, bucket = index.digit
+        for hit in _NUMBER.finditer(low):
+            pos = hit.start()
+            if (pos and _WORD_CHAR.match(low, pos - 1)) or not union.match(low, pos):
                 continue
-            # Trim whitespace the pattern may have swallowed at either end.
-            while start < end and plain[start].isspace():
-                start += 1
-            while end > start and plain[end - 1].isspace():
-                end -= 1
-            if rule.negatable and _negated(plain, start):
-                continue
-            found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
+            for compiled in bucket:
+                match = compiled.pattern.match(low, pos)
+                if match:
+                    _add(found, compiled.rule, low, match.start(), match.end())
+    for compiled in index.always:
+        for match in compiled.pattern.finditer(low):
+            _add(found, compiled.rule, low, match.start(), match.end())
     return found
 
 
+# ASCII punctuation becomes a space, so splitting gives the words the rules start with.
+_ASCII_WORDS = bytes(c if re.match(r"\w", chr(c)) else 32 for c in range(256))
+_NON_WORD = re.compile(r"[^\w\s]+")
+_WORD_CHAR = re.compile(r"\w")
+_HAS_DIGIT = re.compile(r"\d")
+_NUMBER = re.compile(r"\d+")
+
+
+def _add(found: list[_Raw], rule: _Rule, low: str, start: int, end: int) -> None:
+    # Trim whitespace the pattern may have swallowed at either end.
+    piece = low[start:end]
+    start += len(piece) - len(piece.lstrip())
+    end -= len(piece) - len(piece.rstrip())
+    if end <= start or (rule.negatable and _negated(low, start)):
+        return
+    if rule.before is not None and not rule.before.search(low, max(0, start - 48), start):
+        return
+    found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
+
+
+# --- The rule index: which patterns can start at which word -------------------------------
+# Python's `re` tries every alternative at every position, which is slow for a few hundred
+# phrases. Instead, each alternative's possible literal prefixes are read from the parsed
+# pattern once, at import, and a pattern is only tried where a word begins with them.
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    rule: _Rule
+    pattern: re.Pattern[str]
+
+
+
+
+# A bucket: the union of its patterns (one C-level call says whether any can match here),
+# then the patterns one by one.
+_Bucket = tuple[re.Pattern[str], tuple[_Compiled, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    keys: frozenset[str]  # every first word some pattern starts with
+    locators: dict[str, re.Pattern[str]]  # finds a first word fast (literal search)
+    exact: dict[str, _Bucket]  # patterns whose first word is exactly this word
+    digit: _Bucket | None  # patterns that start with a number
+    always: tuple[_Compiled, ...]  # patterns we could not index: run everywhere
+
+
+_END = "\x01"  # the first word ends here
+_DIGIT = "\x02"  # the first word is a number
+_MAX_HEADS = 400
+_WORDLIKE = re.compile(r"\w")
+
+
+def _heads(seq: list[Any], started: bool = False) -> set[str] | None:
+    """The literal first words a match of `seq` can start with.
+
+    A head ending in _END is a whole word; otherwise it is a prefix of the first word
+    ("" when nothing is known). None when there are too many to be useful. `started`: some
+    letters of the first word come before `seq`.
+    """
+    prefix = ""
+    for i, (op, av) in enumerate(seq):
+        tail = seq[i + 1 :]
+        if op is _C.AT:
+            if prefix or started:
+                return {prefix + _END}
+            continue
+        if op in (_C.ASSERT, _C.ASSERT_NOT):
+            continue
+        if op is _C.LITERAL:
+            char = chr(av).lower()
+            if not _WORDLIKE.match(char):
+                return {prefix + _END} if prefix or started else {""}
+            prefix += char
+            continue
+        branches: list[list[Any]]
+        if op is _C.SUBPATTERN:
+            branches = [list(av[-1].data) + tail]
+        elif op is _C.BRANCH:
+            branches = [list(b.data) + tail for b in av[1]]
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            least, most, sub = av
+            if _is_digit(sub.data):
+                return {prefix} if prefix or started else {_DIGIT}
+            once = list(sub.data) + (tail if most == 1 else [])
+            branches = [once] + ([tail] if least == 0 else [])
+        elif op is _C.IN:
+            if _is_digit([(op, av)]):
+                return {prefix} if prefix or started else {_DIGIT}
+            chars = [chr(v).lower() for o, v in av if o is _C.LITERAL]
+            if len(chars) == len(av) and len(chars) <= 4:
+                branches = [[(_C.LITERAL, ord(c))] + tail for c in chars]
+            elif (prefix or started) and _non_word_set(av):
+                return {prefix + _END}
+            else:
+                return {prefix}
+        else:
+            return {prefix}
+        out: set[str] = set()
+        for branch in branches:
+            sub_heads = _heads(branch, started or bool(prefix))
+            if sub_heads is None:
+                return None
+            out |= {prefix + h for h in sub_heads}
+            if len(out) > _MAX_HEADS:
+                return None
+        return out
+    return {prefix + _END} if prefix or started else {""}
+
+
+def _split_top(pattern: str) -> list[str]:
+    """Split a pattern at its top-level "|", so each branch is indexed by its own first word."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    start = 0
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _is_digit(items: Any) -> bool:
+    return any(
+        op is _C.IN and any(o is _C.CATEGORY and v is _C.CATEGORY_DIGIT for o, v in av)
+        for op, av in items
+    )
+
+
+def _non_word_set(items: Any) -> bool:
+    for op, av in items:
+        if op is _C.CATEGORY and av in (_C.CATEGORY_SPACE, _C.CATEGORY_NOT_WORD):
+            continue
+        if op is _C.LITERAL and not _WORDLIKE.match(chr(av)):
+            continue
+        return False
+    return True
+
+
+def _build_index(rules: Iterable[_Rule]) -> _Index:
+    keyed: dict[tuple[str, str, int], list[str]] = {}
+    always: list[_Compiled] = []
+    order = list(rules)
+    for rule_no, rule in enumerate(order):
+        for alternative in (a for alt in rule.alternatives for a in _split_top(alt)):
+            heads = _heads(list(_sre_parse.parse(alternative, re.I).data)) or {""}
+            keys: set[tuple[str, str]] = set()
+            for head in heads:
+                if head.startswith(_DIGIT) or head[:1].isdigit():
+                    keys.add(("digit", ""))
+                elif head.endswith(_END) and head[:1].isalpha():
+                    keys.add(("exact", head[:-1]))
+                else:
+                    keys = set()
+                    break
+            if not keys:
+                always.append(_Compiled(rule, re.compile(alternative, re.I)))
+            for table, key in keys:
+                keyed.setdefault((table, key, rule_no), []).append(alternative)
+    tables: dict[str, dict[str, list[_Compiled]]] = {"exact": {}, "digit": {}}
+    for (table, key, rule_no), alternatives in sorted(keyed.items()):
+        pattern = re.compile("|".join(f"(?:{a})" for a in alternatives), re.I)
+        tables[table].setdefault(key, []).append(_Compiled(order[rule_no], pattern))
+    digit = tables["digit"].get("")
+    return _Index(
+        keys=frozenset(tables["exact"]),
+        locators={k: _locator(k) for k in tables["exact"]},
+        exact={k: _bucket(v) for k, v in tables["exact"].items()},
+        digit=_bucket(digit) if digit else None,
+        always=tuple(always),
+    )
+
+
+def _locator(word: str) -> re.Pattern[str]:
+    # Starts with a literal so `re` can search fast; the lookbehind after the first letter
+    # then checks it is not in the middle of a longer word.
+    first = re.escape(word[0])
+    return re.compile(f"{first}(?<!\\w{first}){re.escape(word[1:])}(?!\\w)")
+
+
+def _bucket(compiled: list[_Compiled]) -> _Bucket:
+    union = "|".join(f"(?:{c.pattern.pattern})" for c in compiled)
+    return re.compile(union, re.I), tuple(compiled)
+
+
+_INDEX = _build_index((*PHRASE_RULES, _CONTACT_PHRASES, *PERSONAL_RULES))
+_RUN = re.compile(r"\w+")
+
+
 def _sentences(plain: str) -> list[tuple[int, int]]:
+    pattern = _SENTENCE_EMOJI if not plain.isascii() and _EMOJI_CHAR.search(plain) else _SENTENCE
     spans: list[tuple[int, int]] = []
-    for match in _SENTENCE.finditer(plain):
-        start, end = match.span()
-        while start < end and plain[start].isspace():
-            start += 1
-        while end > start and plain[end - 1].isspace():
-            end -= 1
-        if end > start and _WORD.search(plain, start, end):
-            spans.append((start, end))
+    for match in pattern.finditer(plain):
+        piece = match.group()
+        if not _WORD_CHAR.search(piece):
+            continue
+        start = match.start() + len(piece) - len(piece.lstrip())
+        spans.append((start, match.start() + len(piece.rstrip())))
     return spans
 
 
@@ -1159,7 +1425,8 @@ def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> 
         for r in raws
         if not (r.kind in ("generic_audience", "soft_offer") and _in_sentence(starts, r.start) in giving)
     ]
-    asked = _ASKED.search(plain)
+    low = plain.lower()
+    asked = _ASKED.search(plain) if any(k in low for k in _ASKED_HINTS) else None
     sales = {
         _in_sentence(starts, r.start)
         for r in raws
@@ -1229,7 +1496,7 @@ def analyze(text: str) -> PitchReport:
     """Score a member's own words for pitch vs. connection. Deterministic and pure."""
     text = text or ""
     norm, index = _prepare(text)
-    words = len(_WORD.findall(norm))
+    words = len(norm.split())
     if not words:
         return PitchReport(
             score=BASE_SCORE,
@@ -1240,14 +1507,13 @@ def analyze(text: str) -> PitchReport:
             word_count=0,
         )
     raws, plain = _links(norm)
-    raws += _phrases(plain, PHRASE_RULES)
-    raws += _phrases(plain, (_CONTACT_PHRASES,))
-    hashtags = [
-        _Raw("hashtags", "hashtags", m.start(), m.end(), -4) for m in _HASHTAGS.finditer(plain)
-    ]
-    raws += hashtags
+    low = plain.lower()
+    if len(low) != len(plain):  # a few characters grow when lower-cased ("İ"); keep indices
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in plain)
+    raws += _phrases(low, _INDEX)
+    if "#" in plain:
+        raws += [_Raw("hashtags", "hashtags", *m.span(), -4) for m in _HASHTAGS.finditer(plain)]
     sentences = _sentences(plain)
-    raws += _phrases(plain, PERSONAL_RULES)
     raws = _resolve(plain, raws, sentences)
     raws += _questions(plain, sentences, raws)
     raws += _self_focus(plain, sentences, raws)
