@@ -422,7 +422,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\blet'?s\s+book\b|\blet'?s\s+(?:hop|jump)\s+on\s+a\s+call\b",
         r"\bfollow\s+(?:me|us)\s+(?:on|at|for|@)\b",
         r"\bleave\s+a\s+review\b|\bsubscribe\s+(?:to\s+(?:my|our)|now|here)\b",
-        r"\bto\s+get\s+started\b|\bget\s+started\s+(?:today|now|here)\b",
+        r"\bget\s+started\s+(?:today|now|here)\b",
         r"\blet'?s\s+talk\s+about\s+(?:what|how|your)\b",
         r"\b(?:i'?d|i\s+would|would)\s+love\s+to\s+(?:schedule|set\s+up|show\s+you|"
         r"share\s+(?:this|more\s+about\s+my|the\s+details))\b",
@@ -449,7 +449,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"[$£€¥₹]\s?\d[\d,.]*\s?[kK]?\b",
         r"\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds|quid|bucks)\b",
         r"\b\d{1,3}\s?%\s*(?:off|discount)\b",
-        r"\b(?:discount|promo(?:\s+code)?|coupon|voucher|on\s+sale|flash\s+sale|"
+        r"\b(?:discount|promo(?:\s+code)?|coupon|voucher|(?<=on\s)sale|flash\s+sale|"
         r"payment\s+plans?|pricing(?:\s+guide)?|price\s+list|rate\s+card|flat\s+fee|"
         r"for\s+a\s+quote|free\s+quote|investment:)",
         r"\b(?:special|introductory|intro|exclusive|limited)\s+(?:offer|rate|price|deal|bundle)\b",
@@ -461,7 +461,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:affordable|competitive|great|my|our)\s+(?:rates|prices|pricing)\b",
         r"\buse\s+(?:promo\s+|discount\s+|my\s+|the\s+)?code\b",
         r"\bmention\s+this\s+(?:group|post)\b",
-        r"\bfor\s+(?:my\s+|our\s+)?(?:rates|pricing|prices|a\s+quote)\b",
+
         r"\b(?:attached|attaching|sending|send\s+over|sent)\s+(?:you\s+)?(?:a|an|my|our|the)\s+"
         r"(?:[\w-]+\s+)?(?:proposal|brochure|media\s+kit|rate\s+(?:card|sheet)|price\s+list|"
         r"(?:sales\s+|pitch\s+)?deck|quote|services\s+guide|pricing)\b",
@@ -483,11 +483,9 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "urgency",
         -8,
         rf"\bonly\s+{_NUM}\s+(?:\w+\s+)?(?:{_SPOTS}|left|remaining|available)\b",
-        rf"\b{_NUM}\s+(?:\w+\s+)?{_SPOTS}\s+(?:left|remaining|available|open)\b",
+        rf"\bonly\s+(?:\d+|one|two|three|four|five)\s+left\b",
         r"\blimited\s+(?:time|spots?|places?|seats?|availability|offer|edition|spaces|slots|"
         r"number)\b|\blimited\s+spots\b",
-        r"\b(?:today|tonight|this\s+week(?:end)?|this\s+month|\d+\s+hours?|\d+\s+days?|"
-        r"weekend)\s+only\b",
         r"\bdon'?t\s+miss\b|\blast\s+chance\b|\bfinal\s+(?:call|chance|days?|hours?)\b",
         r"\bhurry\b|\bact\s+(?:now|fast)\b",
         r"\bdoors?\s+(?:close|closing|open)s?\b",
@@ -500,8 +498,22 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bnow'?s\s+the\s+time\b|\bnow\s+is\s+the\s+time\b|\bwhile\s+(?:stocks?|supplies)\s+last\b",
         r"\bgoes\s+up\s+(?:to|on|after)\b|\bprices?\s+(?:goes|go|will\s+go)\s+up\b",
         r"\bonly\s+available\s+(?:until|till|for|this)\b",
+        r"\btoday\s+only\b|\btonight\s+only\b",
         rf"\b(?:book|order|sign\s+up|register|buy|grab|enrol+|dm\s+me)\s+(?:\w+\s+){{0,3}}"
         rf"before\s+{_DAYS}\b",
+    ),
+    _rule(
+        "urgency",
+        -8,
+        rf"\b{_SPOTS}\s+(?:left|remaining|available|open)\b",
+        before=rf"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|couple(?:\s+of)?|"
+        rf"handful\s+of)\s+(?:\w+\s+)?",
+    ),
+    _rule(
+        "urgency",
+        -8,
+        r"\bonly\b(?!\s+(?:just|a|one|me|you|if|because|when|to|the|thing))",
+        before=r"\b(?:this\s+week(?:end)?|this\s+month|\d+\s+hours?|\d+\s+days?|weekend)\s+",
     ),
     _rule(
         "credentials",
@@ -510,7 +522,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\baward[\s-]winning\b|\bmulti[\s-]award\b|\baward[\s-]nominated\b",
         r"\b\d+\+?\s+years?\s+(?:of\s+)?(?:experience|exp\b|practice|combined|in\s+(?:the\s+)?"
         r"(?:business|industry|game|field|trade|vc|hr|marketing|finance|tech))",
-        r"\b(?:a\s+)?decades?\s+of\s+experience\b|\b(?:ten|fifteen|twenty|thirty)\s+years\s+of\s+"
+        r"\bdecades?\s+of\s+experience\b|\b(?:ten|fifteen|twenty|thirty)\s+years\s+of\s+"
         r"experience\b|\bspent\s+\d+\s+years\b",
         r"\b(?:founder|co-?founder|ceo|owner|director|partner|president)\s*(?:&|and|/)\s*"
         r"(?:ceo|founder|owner|director)\b|\b(?:founder|ceo)\s+of\b",
@@ -577,7 +589,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         -6,
         r"\b(?:excited|thrilled|delighted|proud|happy)\s+to\s+(?:announce|launch|introduce|"
         r"unveil|offer|share\s+(?:that\s+)?my\s+new)\b",
-        r"\bjust\s+launched\b|\b(?:is\s+)?now\s+(?:open|live|available|enrolling)\b",
+        r"\blaunched\b(?<=just\slaunched)|\bnow\s+(?:open|live|available|enrolling)\b",
         r"\bintroducing\s+(?:my|our|the)\b|\bnew\s+cohort\b",
         r"\b(?:my|our)\s+new\s+(?:\w+\s+)?(?:course|program\w*|book|product|collection|offer|"
         r"service|package|range|line|app|workshop)\b",
@@ -587,7 +599,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "hype",
         -5,
         r"\btransform\s+(?:your|you)\b|\bgame[\s-]?changer\b|\blife[\s-]?changing\b",
-        r"\b10x\b|\bon\s+autopilot\b|\bdream\s+clients?\b|\bzone\s+of\s+genius\b",
+        r"\b10x\b|\bautopilot\b|\bdream\s+clients?\b|\bzone\s+of\s+genius\b",
         r"\bunlock\s+(?:your|their)\b|\bmanifest\s+abundance\b|\bnext\s+level\b",
         r"\bskyrocket\b|\bproven\s+(?:system|method|strategy|framework|formula|process|"
         r"results?)\b|\bsignature\s+(?:program\w*|framework|method|system|offer|course)\b",
@@ -601,7 +613,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bearn(?:ing)?\s+(?:an?\s+)?(?:extra|from\s+home|[$£€]|money|income)",
         r"\bno\s+experience\s+(?:needed|necessary|required)\b",
         r"\bjoin\s+my\s+team\b|\bbuilding\s+(?:a|my)\s+team\s+of\b",
-        r"\b(?:this|business|amazing|incredible)\s+opportunity\b",
+        r"\bopportunity\b(?<=this\sopportunity)|\b(?:business|amazing|incredible)\s+opportunity\b",
         r"\bindependent\s+(?:consultant|distributor)\b",
         r"\bfrom\s+(?:home|your\s+phone)\b.{0,40}\b(?:earn|income|money)\b",
     ),
@@ -610,21 +622,26 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         -7,
         r"\banyone\s+(?:who|that)\s+(?:needs?|wants?|is\s+looking|'?s\s+looking|is\s+struggling|"
         r"struggles|is\s+ready|is\s+thinking)\b",
-        r"\b(?:if|for)\s+(?:you\s+or\s+)?(?:anyone|anybody|someone)\s+(?:you\s+know\s+|here\s+)?"
-        r"(?:needs?|wants?|is\s+looking|'?s\s+looking|is\s+thinking|is\s+interested|ever\s+needs?)\b",
         r"\bif\s+you\s+know\s+(?:someone|anyone|anybody)\b",
         r"\bknow\s+(?:someone|anyone)\s+who\s+(?:needs?|wants?|could\s+use|is\s+looking)\b",
-        r"\b(?:calling|attention)\s+all\b|\ball\s+(?:small\s+)?business\s+owners\b",
-        r"\b(?:to|for)\s+(?:everyone|anyone|all)\s+who\s+(?:needs?|wants?)\b",
+        r"\b(?:calling|attention)\s+all\b|\b(?:small\s+)?business\s+owners\b",
+        r"\b(?:everyone|anyone|all)\s+who\s+(?:needs?|wants?)\b",
         r"\b(?:business\s+owners|people|women|ladies)\s+like\s+you\b",
         r"\bif\s+you(?:'re|\s+are)\s+an?\s+(?:[\w-]+[\s,]+){1,6}?(?:who|looking|ready|wanting|"
         r"struggling)\b",
         r"\bwho\s+want(?:s)?\s+to\s+(?:stop|start|earn|make|lose|grow|get|double|scale)\b",
         r"\banyone\s+(?:here\s+)?(?:need|needing|want|looking\s+for)\s+(?:a|an|help|some)\b",
-        r"\bfor\s+anyone\s+in\s+(?:the|this|our)\s+(?:group|area|community)\b",
+        r"\banyone\s+in\s+(?:the|this|our)\s+(?:group|area|community)\b",
         r"\bwhether\s+you'?re\s+(?:buying|selling|a|looking|starting)\b",
         r"\bif\s+you(?:'re|\s+are)\s+(?:\w+\s+)?(?:tired|sick|struggling|ready|fed\s+up|done)\b",
         r"\bif\s+any\s+of\s+your\s+(?:\w+\s+)?(?:friends|clients|contacts|network|colleagues)\b",
+    ),
+    _rule(
+        "generic_audience",
+        -7,
+        r"\b(?:anyone|anybody|someone)\s+(?:you\s+know\s+|here\s+)?(?:needs?|wants?|is\s+looking|"
+        r"'?s\s+looking|is\s+thinking|is\s+interested|ever\s+needs?)\b",
+        before=r"\b(?:if|for)\s+(?:you\s+or\s+)?",
     ),
     _rule(
         "generic_audience",
@@ -641,14 +658,13 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bif\s+(?:you|anyone|anybody|someone)(?:'s|'re|\s+is|\s+are)?\s+(?:ever\s+|still\s+)?"
         r"(?:need|needs|want|wants|looking\s+for|curious|interested|fancy|fancies|thinking\s+of)\b",
         r"\bi'?m\s+an?\s+[\w\s-]{2,30}?(?:myself)?,?\s+so\s+(?:if|of\s+course|feel|do|any)\b",
-        r"\bso\s+if\s+you\s+(?:ever\s+)?(?:need|want)\b",
         r"\bif\s+(?:you|anyone|anybody)\s+(?:ever\s+)?(?:has|have|needs?)\s+(?:any\s+)?"
         r"(?:questions|advice)\s+(?:about|on|with)\b",
         r"\bi'?d\s+(?:love|be\s+(?:happy|glad|delighted))\s+to\s+(?:help|photograph|work\s+with|"
         r"support)\b",
         r"\bi\s+(?:have|'ve\s+got)\s+(?:a|an|my)\s+(?:[\w-]+\s+){0,2}?(?:workshop|course|"
         r"program\w*|class|masterclass|webinar|retreat|guide|checklist|freebie|offer)\b",
-        r"\b(?:available|for\s+sale)\s+(?:in|on|at)\s+my\s+(?:shop|store|site|website|etsy)\b",
+        r"\b(?:available|sale)\s+(?:in|on|at)\s+my\s+(?:shop|store|site|website|etsy)\b",
     ),
     _rule(
         "soft_offer",
@@ -667,7 +683,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\bpitched\s+(?:my|to|at|everyone|every)\b|\b(?:my|gave\s+my|did\s+my)\s+(?:elevator\s+)?"
         r"(?:pitch|spiel)\b",
         r"\b(?:got|gained|landed|closed)\s+(?:\w+\s+)?(?:leads?|prospects?|sales?|deals?)\b",
-        r"\bin\s+front\s+of\s+(?:more\s+)?(?:prospects|buyers|clients|decision[\s-]makers)\b",
+        r"\bfront\s+of\s+(?:more\s+)?(?:prospects|buyers|clients|decision[\s-]makers)\b",
         r"\b(?:more|new|potential|qualified)\s+(?:prospects|leads)\b",
         neg=False,
     ),
@@ -684,9 +700,9 @@ PHRASE_RULES: tuple[_Rule, ...] = (
     _rule(
         "warmth",
         3,
-        r"\b(?:so\s+)?(?:glad|happy|thrilled|excited)\s+(?:you'?re|you\s+are|to\s+have\s+you)\s+"
+        r"\b(?:glad|happy|thrilled|excited)\s+(?:you'?re|you\s+are|to\s+have\s+you)\s+"
         r"(?:here|with\s+us|joining)\b|\bwelcome\b",
-        r"\b(?:so\s+|really\s+)?(?:nice|lovely|great|wonderful|good)\s+(?:to\s+(?:meet|see|chat)|"
+        r"\b(?:nice|lovely|great|wonderful|good)\s+(?:to\s+(?:meet|see|chat)|"
         r"meeting|chatting|seeing)\b|\bloved\s+(?:meeting|chatting|seeing)\b",
     ),
     _rule(
@@ -740,7 +756,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "shared_interest",
         6,
         r"\bme\s+too\b|\bsame\s+here\b|\bsame!|\bi'?m\s+the\s+same\b|\bme\s+as\s+well\b",
-        r"\bso\s+(?:am|do|have)\s+i\b",
+        r"\b(?:am|do|have)\s+i\b(?<=so\s(?:am|do)\si)|\bhave\s+i\b(?<=so\shave\si)",
         r"\byou(?:'re|\s+are)\s+(?:into|also)\b|\byou'?re\s+(?:\w+\s+){1,3}too\b",
         r"\bi'?m\s+also\s+(?:a|an|in|into|from|new|based|learning)\b",
         r"\b(?:i|we)\s+also\s+(?:love|have|live|grew|went|read|enjoy|moved|struggle)\b",
@@ -750,7 +766,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:any|other)\s+(?:other\s+)?\w+\s+(?:people|lovers|fans|nerds|mums|moms|parents|"
         r"runners|readers|folks)\b",
         r"\b(?:does\s+)?any(?:one|body)\s+else\b|\bwho\s+else\s+(?!is\s+ready|wants)\w+",
-        r"\bin\s+common\b|\bwe\s+both\b",
+        r"\bcommon\b(?<=in\scommon)|\bwe\s+both\b",
     ),
     _rule(
         "invitation_no_sale",
@@ -760,9 +776,9 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"drinks?|walk|bite|breakfast)\b",
         r"\b(?:coffee|lunch|walk|drinks?|tea|brunch)\s+(?:sometime|soon|next\s+week|this\s+week|"
         r"one\s+day|some\s+\w+day|on\s+me)\b",
-        r"(?:^|(?<=[.!?]\s))(?:coffee|lunch|drinks?|tea|cuppa|a\s+walk)\b[^.!?\n]{0,25}\?",
+        r"(?:^|(?<=[.!?]\s))(?:coffee|lunch|drinks?|tea|cuppa|walk)\b[^.!?\n]{0,25}\?",
         r"\bmy\s+treat\b|\bno\s+agenda\b",
-        r"\b(?:we\s+should|let'?s|to|could|want\s+to|love\s+to)\s+meet\s+up\b|\bcatch\s+up\s+soon\b",
+        r"\b(?:let'?s|should|could)\s+meet\s+up\b|\bcatch\s+up\s+soon\b",
         r"\b(?:stay|keep)\s+in\s+touch\b|\bpick\s+up\s+where\s+we\s+left\s+off\b",
         r"\bcontinue\s+(?:our|the)\s+(?:chat|conversation|talk)\b",
         r"\b(?:hope|can'?t\s+wait|looking\s+forward)\s+to\s+(?:seeing|meet(?:ing)?|see|getting\s+"
@@ -900,7 +916,7 @@ _CONTACT_PHRASES = _rule(
     r"\b(?:my|our)\s+(?:website|site|web\s+site|shop|store|page|card|business\s+card|number|"
     r"details|calendar|booking\s+link|linktree|instagram|insta|ig|facebook\s+page|tiktok|"
     r"youtube\s+channel|newsletter)\b",
-    r"\bon\s+(?:instagram|insta|tiktok|facebook|youtube)\b",
+    r"\binstagram\b(?<=on\sinstagram)|\binsta\b(?<=on\sinsta)|\btiktok\b(?<=on\stiktok)",
 )
 _TRAILING = ".,;:!?)]}>'\"*_|"
 _ASKED = re.compile(
@@ -1117,8 +1133,11 @@ def _add(found: list[_Raw], rule: _Rule, low: str, start: int, end: int) -> None
     end -= len(piece) - len(piece.rstrip())
     if end <= start or (rule.negatable and _negated(low, start)):
         return
-    if rule.before is not None and not rule.before.search(low, max(0, start - 48), start):
-        return
+    if rule.before is not None:
+        context = rule.before.search(low, max(0, start - 48), start)
+        if context is None:
+            return
+        start = context.start()
     found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
 
 

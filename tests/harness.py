@@ -93,7 +93,9 @@ class Harness:
 
     def __init__(self, tmp_dir: Path) -> None:
         self.tmp_dir = tmp_dir
-        self.fd = FakeDiscord()
+        # Discord's per-channel windows (5 messages / 5 s) are real; compressed 20x here so a
+        # test that plays a week of DMs in one channel doesn't wait on them.
+        self.fd = FakeDiscord(ratelimit_time_scale=0.05)
         self.clock = FakeClock()
         self.db: Database | None = None
         self.bot: KindredBot | None = None

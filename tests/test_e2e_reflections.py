@@ -19,7 +19,7 @@ from storage.models import Member, OutboxMessage, ReflectionEntry, ReflectionSub
 from tests.harness import Harness, Server
 
 _years = itertools.count(2031)
-SETTLE = 0.25
+SETTLE = 0.12
 
 
 async def fresh_year(kindred: Harness) -> int:
