@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bench import commands, courier
+from bench import commands, courier, reflections
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,11 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = [
     ("Slash-command latency (bot + fakediscord over loopback)", commands.run),
     ("Courier: paced delivery and crash safety", courier.run),
+    ("Reflection scheduler", reflections.run),
 ]
 
 
 async def main() -> int:
     logging.basicConfig(level=logging.WARNING)
+    # Injected 429s are the point of the courier benchmark; don't print each retry.
+    logging.getLogger("discord.http").setLevel(logging.ERROR)
     sections = []
     for title, bench in BENCHMARKS:
         print(title, flush=True)

@@ -11,6 +11,7 @@ so the Discord layer can later move them into templates.
 
 from __future__ import annotations
 
+import functools
 import re
 import re._constants as _C  # the parser's opcodes: used once, at import, to index the rules
 import re._parser as _sre_parse
@@ -260,11 +261,12 @@ _MARKUP_CHAR = re.compile(r"[*~|_`#]")
 _QUOTE_LINE = re.compile(r"^[ \t]*>>?>?[ \t]?.*$", re.M)
 _QUOTE_MARK = re.compile(r"^[ \t]*>>?>?[ \t]?", re.M)
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
-# Zero-width and formatting characters, variation selectors and the combining marks that
-# decorate Latin letters ("z̷a̷l̷g̷o̷"): removed so words still match.
+# Zero-width and formatting characters and the combining marks that decorate Latin letters
+# ("z̷a̷l̷g̷o̷"): removed so words still match. Emoji joiners and variation selectors stay:
+# they sit between emoji, not inside words.
 _INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\ufe00-\ufe0f\ufeff\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200c\u200e\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff"
     "\ufe20-\ufe2f]"
 )
 _PUNCT_FOLD = str.maketrans(
@@ -289,6 +291,13 @@ _PUNCT_FOLD = str.maketrans(
 )
 
 
+_FOLDABLE = re.compile("[" + "".join(chr(c) for c in _PUNCT_FOLD) + "]")
+
+
+def _fold_one(match: re.Match[str]) -> str:
+    return str(_PUNCT_FOLD[ord(match.group())])
+
+
 def _blank(match: re.Match[str]) -> str:
     # Keep newlines so line-based rules (quotes, sentences) still see line breaks.
     return re.sub(r"[^\n]", " ", match.group())
@@ -301,6 +310,10 @@ def _normalise(text: str) -> tuple[str, list[int] | None]:
     """
     if text.isascii():
         return text, None
+    if unicodedata.is_normalized("NFKC", text) and not _INVISIBLE.search(text):
+        # The common case for chat (emoji, accents): only curly quotes and dashes to fold,
+        # one character for one.
+        return _FOLDABLE.sub(_fold_one, text), None
     parts: list[str] = []
     index: list[int] = []
     shifted = False
@@ -756,7 +769,6 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "shared_interest",
         6,
         r"\bme\s+too\b|\bsame\s+here\b|\bsame!|\bi'?m\s+the\s+same\b|\bme\s+as\s+well\b",
-        r"\b(?:am|do|have)\s+i\b(?<=so\s(?:am|do)\si)|\bhave\s+i\b(?<=so\shave\si)",
         r"\byou(?:'re|\s+are)\s+(?:into|also)\b|\byou'?re\s+(?:\w+\s+){1,3}too\b",
         r"\bi'?m\s+also\s+(?:a|an|in|into|from|new|based|learning)\b",
         r"\b(?:i|we)\s+also\s+(?:love|have|live|grew|went|read|enjoy|moved|struggle)\b",
@@ -776,7 +788,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"drinks?|walk|bite|breakfast)\b",
         r"\b(?:coffee|lunch|walk|drinks?|tea|brunch)\s+(?:sometime|soon|next\s+week|this\s+week|"
         r"one\s+day|some\s+\w+day|on\s+me)\b",
-        r"(?:^|(?<=[.!?]\s))(?:coffee|lunch|drinks?|tea|cuppa|walk)\b[^.!?\n]{0,25}\?",
+        r"(?<![\w,] )(?<![\w,])(?:coffee|lunch|drinks?|tea|cuppa|walk)\b[^.!?\n]{0,25}\?",
         r"\bmy\s+treat\b|\bno\s+agenda\b",
         r"\b(?:let'?s|should|could)\s+meet\s+up\b|\bcatch\s+up\s+soon\b",
         r"\b(?:stay|keep)\s+in\s+touch\b|\bpick\s+up\s+where\s+we\s+left\s+off\b",
@@ -935,10 +947,8 @@ _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_prom
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 # Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows.
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_SENTENCE_EMOJI = re.compile(
-    rf"(?:[^.!?\n{_EMOJI}]|[{_EMOJI}](?![{_EMOJI}\s]*[A-Z]))+(?:[.!?]+|[{_EMOJI}]+)?"
-)
+_STOP = re.compile(r"[.!?]+|\n")
+_STOP_EMOJI = re.compile(rf"[.!?]+|\n|[{_EMOJI}]+(?=[{_EMOJI}\s]*[A-Z])")
 _EMOJI_CHAR = re.compile(f"[{_EMOJI}]")
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 _HASHTAGS = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}(?:\s*#[^\W\d_]\w{1,40})+")
@@ -1084,89 +1094,394 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
     return found, "".join(chars)
 
 
-def _phrases(low: str, index: _Index) -> list[_Raw]:
-    """Run every rule, trying each pattern only where its first word occurs."""
+def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
+    """Every rule match in `low`. Each first word ("key") that occurs in the text has one
+    regex that starts with the key's letters, so `re` finds it with a fast literal search."""
     found: list[_Raw] = []
-    if low.isascii():
-        words = {w.decode() for w in low.encode().translate(_ASCII_WORDS).split()}
-    else:
-        words = set(_NON_WORD.sub(" ", low).split())
+    words = set(low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split())
     # Sorted so the order of signals never depends on set iteration (hash seeds).
-    for key in sorted(index.keys.intersection(words)):
-        union, bucket = index.exact[key]
-        for hit in index.locators[key].finditer(low):
+    keys = sorted(scanner.keys.intersection(words))
+    if _HAS_DIGIT.search(low):
+        keys += sorted({b"^" + w[:1] for w in words if 47 < w[0] < 58})
+    for key in keys + scanner.letter_keys:
+        for hit in scanner.by_key[key].finditer(low):
             pos = hit.start()
-            # One C-level call on the union says whether any rule here can match at all.
-            if union.match(low, pos):
-                for compiled in bucket:
-                    match = compiled.pattern.match(low, pos)
-                    if match:
-                        _add(found, compiled.rule, low, match.start(), match.end())
-    if index.digit and _HAS_DIGIT.search(low):
-        union, bucket = index.digit
-        for hit in _NUMBER.finditer(low):
-            pos = hit.start()
-            if (pos and _WORD_CHAR.match(low, pos - 1)) or not union.match(low, pos):
-                continue
-            for compiled in bucket:
-                match = compiled.pattern.match(low, pos)
-                if match:
-                    _add(found, compiled.rule, low, match.start(), match.end())
-    for compiled in index.always:
-        for match in compiled.pattern.finditer(low):
-            _add(found, compiled.rule, low, match.start(), match.end())
+            name = hit.lastgroup
+            while name is not None:
+                rule, order, before = scanner.entries[int(name[1:])]
+                _add(found, rule, low, pos, hit.end(name), before)
+                # A key's regex reports the first rule that matches; look for later ones.
+                hit = _suffix(scanner, key, order + 1).match(low, pos)
+                name = hit.lastgroup if hit else None
+    for rule, pattern in scanner.always:
+        for match in pattern.finditer(low):
+            _add(found, rule, low, match.start(), match.end())
     return found
 
 
-# ASCII punctuation becomes a space, so splitting gives the words the rules start with.
-_ASCII_WORDS = bytes(c if re.match(r"\w", chr(c)) else 32 for c in range(256))
-_NON_WORD = re.compile(r"[^\w\s]+")
-_WORD_CHAR = re.compile(r"\w")
+# Bytes that are not word characters (and every byte of a non-ASCII character) become spaces,
+# so splitting gives the ASCII words the keys are made of.
+_BYTE_WORDS = bytes(c if c < 128 and re.match(r"\w", chr(c)) else 32 for c in range(256))
 _HAS_DIGIT = re.compile(r"\d")
-_NUMBER = re.compile(r"\d+")
 
 
-def _add(found: list[_Raw], rule: _Rule, low: str, start: int, end: int) -> None:
+def _add(
+    found: list[_Raw],
+    rule: _Rule,
+    low: str,
+    start: int,
+    end: int,
+    before: re.Pattern[str] | None = None,
+) -> None:
     # Trim whitespace the pattern may have swallowed at either end.
     piece = low[start:end]
     start += len(piece) - len(piece.lstrip())
     end -= len(piece) - len(piece.rstrip())
+    for context_pattern in (before, rule.before):
+        # Words that must come just before (found from a rarer word after them): the
+        # signal's span starts where they start.
+        if context_pattern is not None:
+            context = context_pattern.search(low, max(0, start - 48), start)
+            if context is None:
+                return
+            start = context.start()
     if end <= start or (rule.negatable and _negated(low, start)):
         return
-    if rule.before is not None:
-        context = rule.before.search(low, max(0, start - 48), start)
-        if context is None:
-            return
-        start = context.start()
     found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
 
 
-# --- The rule index: which patterns can start at which word -------------------------------
-# Python's `re` tries every alternative at every position, which is slow for a few hundred
-# phrases. Instead, each alternative's possible literal prefixes are read from the parsed
-# pattern once, at import, and a pattern is only tried where a word begins with them.
+# --- The scanner: all rules in one regex -------------------------------------------------
+# Python's `re` tries every branch of an alternation at every position, except branches that
+# start with a literal character, which it skips with one comparison. So at import each
+# pattern is rewritten, from its parse tree, into "its first word, then what must follow"
+# (a regex derivative), and all of them are grouped by first letter into one regex:
+#     i(?<!\wi)(?=(?P<g0>(?!\w)\s+help...)|...)|m(?<!\wm)(?=y(?P<g7>(?!\w)\s+services)|...)
+# One finditer then visits only the word starts where some rule matches. Named groups say
+# which rule; patterns that cannot be rewritten run on their own (`always`).
+
+
+_WORD_CHAR = re.compile(r"\w")
+
+
+class _CannotDerive(Exception):
+    """This pattern uses something the rewriter does not handle; it runs on its own."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
-    rule: _Rule
-    pattern: re.Pattern[str]
+class _Scanner:
+    keys: frozenset[bytes]  # whole first words, as bytes (compared with the text's words)
+    digit_keys: list[bytes]  # patterns that start with a number, by first digit
+    letter_keys: list[bytes]  # patterns that start mid-word ("congrat..."), by first letter
+    by_key: dict[bytes, re.Pattern[str]]
+    pieces: dict[bytes, tuple[tuple[int, str], ...]]  # key -> (group number, rule regex)
+    # group number -> (rule, order within its key, words required before the key)
+    entries: tuple[tuple[_Rule, int, re.Pattern[str] | None], ...]
+    always: tuple[tuple[_Rule, re.Pattern[str]], ...]  # patterns that could not be rewritten
+    suffixes: dict[tuple[bytes, int], re.Pattern[str]]  # compiled on first use
 
 
+_MAX_CONTINUATIONS = 48
+_CATEGORY_TEXT = {
+    _C.CATEGORY_DIGIT: r"\d",
+    _C.CATEGORY_NOT_DIGIT: r"\D",
+    _C.CATEGORY_SPACE: r"\s",
+    _C.CATEGORY_NOT_SPACE: r"\S",
+    _C.CATEGORY_WORD: r"\w",
+    _C.CATEGORY_NOT_WORD: r"\W",
+}
+_AT_TEXT = {
+    _C.AT_BEGINNING: "^",
+    _C.AT_BEGINNING_STRING: r"\A",
+    _C.AT_BOUNDARY: r"\b",
+    _C.AT_NON_BOUNDARY: r"\B",
+    _C.AT_END: "$",
+    _C.AT_END_STRING: r"\Z",
+}
 
 
-# A bucket: the union of its patterns (one C-level call says whether any can match here),
-# then the patterns one by one.
-_Bucket = tuple[re.Pattern[str], tuple[_Compiled, ...]]
+def _data(node: Any) -> list[Any]:
+    return list(getattr(node, "data", node))
 
 
-@dataclass(frozen=True, slots=True)
-class _Index:
-    keys: frozenset[str]  # every first word some pattern starts with
-    locators: dict[str, re.Pattern[str]]  # finds a first word fast (literal search)
-    exact: dict[str, _Bucket]  # patterns whose first word is exactly this word
-    digit: _Bucket | None  # patterns that start with a number
-    always: tuple[_Compiled, ...]  # patterns we could not index: run everywhere
+def _class_char(char: str) -> str:
+    return "\\" + char if char in "\\]^-[" else char
+
+
+def _unparse(seq: Any) -> str:
+    """Regex text for a (possibly rewritten) parse tree. Literals come out lower-case: the
+    scanner runs on lower-cased text."""
+    out: list[str] = []
+    for op, av in _data(seq):
+        if op is _C.LITERAL:
+            out.append(re.escape(chr(av).lower()))
+        elif op is _C.NOT_LITERAL:
+            out.append(f"[^{_class_char(chr(av).lower())}]")
+        elif op is _C.ANY:
+            out.append(".")
+        elif op is _C.IN:
+            out.append(_unparse_class(av))
+        elif op is _C.BRANCH:
+            out.append("(?:" + "|".join(_unparse(b) for b in av[1]) + ")")
+        elif op is _C.SUBPATTERN:
+            out.append("(?:" + _unparse(av[-1]) + ")")
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+            least, most, sub = av
+            if most == _C.MAXREPEAT:
+                quant = "*" if least == 0 else "+" if least == 1 else f"{{{least},}}"
+            elif least == most:
+                quant = f"{{{least}}}"
+            else:
+                quant = "?" if (least, most) == (0, 1) else f"{{{least},{most}}}"
+            lazy = "?" if op is _C.MIN_REPEAT else ""
+            out.append(f"(?:{_unparse(sub)}){quant}{lazy}")
+        elif op is _C.AT:
+            out.append(_AT_TEXT[av])
+        elif op in (_C.ASSERT, _C.ASSERT_NOT):
+            direction, sub = av
+            kind = ("=" if op is _C.ASSERT else "!") if direction == 1 else (
+                "<=" if op is _C.ASSERT else "<!"
+            )
+            out.append(f"(?{kind}{_unparse(sub)})")
+        else:
+            raise _CannotDerive(str(op))
+    return "".join(out)
+
+
+def _unparse_class(items: Any) -> str:
+    parts: list[str] = []
+    negate = False
+    for op, av in items:
+        if op is _C.NEGATE:
+            negate = True
+        elif op is _C.LITERAL:
+            parts.append(_class_char(chr(av).lower()))
+        elif op is _C.RANGE:
+            low, high = chr(av[0]), chr(av[1])
+            parts.append(f"{_class_char(low.lower())}-{_class_char(high.lower())}")
+            if low.isalpha() and low.upper() == low:  # [A-Z] under re.I: keep both cases
+                parts.append(f"{_class_char(low)}-{_class_char(high)}")
+        elif op is _C.CATEGORY:
+            parts.append(_CATEGORY_TEXT[av])
+        else:
+            raise _CannotDerive(str(op))
+    return "[" + ("^" if negate else "") + "".join(parts) + "]"
+
+
+@functools.lru_cache(maxsize=None)
+def _in_class(class_text: str, char: str) -> bool:
+    return re.fullmatch(class_text, char, re.I) is not None
+
+
+def _derive(seq: list[Any], char: str, first: bool, depth: int = 0) -> list[list[Any]]:
+    """What must still match after `seq` has consumed `char` (a regex derivative).
+
+    `first`: `char` is the first letter of a word, so a leading \\b holds.
+    """
+    if depth > 60:
+        raise _CannotDerive("too deep")
+    if not seq:
+        return []
+    (op, av), rest = seq[0], seq[1:]
+    if op is _C.AT:
+        if av is _C.AT_BOUNDARY and first:
+            return _derive(rest, char, first, depth + 1)
+        if av in (_C.AT_BOUNDARY, _C.AT_NON_BOUNDARY):
+            # Between two letters of a word: \B holds, \b does not.
+            return _derive(rest, char, first, depth + 1) if av is _C.AT_NON_BOUNDARY else []
+        raise _CannotDerive("anchor")
+    if op in (_C.ASSERT, _C.ASSERT_NOT):
+        direction, sub = av
+        if direction == 1:
+            # A look-ahead before `char` becomes a look-ahead for its own derivative after it.
+            inner = _derive(_data(sub), char, first, depth + 1)
+            if not inner:
+                return [] if op is _C.ASSERT else _derive(rest, char, first, depth + 1)
+            moved = (op, (1, [(_C.BRANCH, (None, inner))]))
+            return [[moved, *tail] for tail in _derive(rest, char, first, depth + 1)]
+        # A look-behind before `char` is the same look-behind, plus `char`, after it.
+        moved = (op, (direction, [*_data(sub), (_C.LITERAL, ord(char))]))
+        return [[moved, *tail] for tail in _derive(rest, char, first, depth + 1)]
+    if op is _C.LITERAL:
+        return [rest] if chr(av).lower() == char else []
+    if op is _C.NOT_LITERAL:
+        return [rest] if chr(av).lower() != char else []
+    if op is _C.ANY:
+        return [rest] if char != "\n" else []
+    if op is _C.IN:
+        return [rest] if _in_class(_unparse_class(av), char) else []
+    if op is _C.BRANCH:
+        return [t for b in av[1] for t in _derive([*_data(b), *rest], char, first, depth + 1)]
+    if op is _C.SUBPATTERN:
+        return _derive([*_data(av[-1]), *rest], char, first, depth + 1)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT):
+        least, most, sub = av
+        if most == 0:
+            return _derive(rest, char, first, depth + 1)
+        again = (op, (max(least - 1, 0), most if most == _C.MAXREPEAT else most - 1, sub))
+        once = _derive([*_data(sub), again, *rest], char, first, depth + 1)
+        skip = _derive(rest, char, first, depth + 1) if least == 0 else []
+        return once + skip if op is _C.MAX_REPEAT else skip + once
+    raise _CannotDerive(str(op))
+
+
+def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
+    # (key, whole word?) -> list of (rule, rule regex after the key, required words before)
+    by_key: dict[tuple[str, bool], list[tuple[_Rule, str, re.Pattern[str] | None]]] = {}
+    always: list[tuple[_Rule, re.Pattern[str]]] = []
+    for rule in rules:
+        for alternative in (a for alt in rule.alternatives for a in _split_top(alt)):
+            try:
+                pieces = _rewrite(alternative)
+            except _CannotDerive:
+                always.append((rule, re.compile(alternative, re.I)))
+                continue
+            for key, whole, body, before in pieces:
+                by_key.setdefault((key, whole), []).append((rule, body, before))
+    entries: list[tuple[_Rule, int, re.Pattern[str] | None]] = []
+    pieces_by_key: dict[bytes, tuple[tuple[int, str], ...]] = {}
+    patterns: dict[bytes, re.Pattern[str]] = {}
+    for (key, whole), items in sorted(by_key.items()):
+        numbered = []
+        for order, (rule, body, before) in enumerate(items):
+            numbered.append((len(entries), body))
+            entries.append((rule, order, before))
+        bkey = _key_id(key, whole)
+        pieces_by_key[bkey] = tuple(numbered)
+        patterns[bkey] = re.compile(_key_regex(key, whole, numbered))
+    return _Scanner(
+        keys=frozenset(k.encode() for k, whole in by_key if whole),
+        digit_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and k.isdigit()],
+        letter_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and not k.isdigit()],
+        by_key=patterns,
+        pieces=pieces_by_key,
+        entries=tuple(entries),
+        always=tuple(always),
+        suffixes={},
+    )
+
+
+def _rewrite(alternative: str) -> list[tuple[str, bool, str, re.Pattern[str] | None]]:
+    """(first word, is it the whole word, regex for the rest, words required before) for each
+    first word. A pattern that starts with very common words ("if you", "I'm") is keyed on
+    its first rarer word instead, with the common ones as required context: common words are
+    everywhere, and every occurrence would cost a try."""
+    out = []
+    for seq in _expand_first(list(_sre_parse.parse(alternative, re.I).data)):
+        out += _rewrite_seq(seq, [])
+    if not out:
+        raise _CannotDerive("nothing left")
+    return out
+
+
+def _rewrite_seq(
+    seq: list[Any], context: list[list[Any]]
+) -> list[tuple[str, bool, str, re.Pattern[str] | None]]:
+    heads = _heads(seq)
+    if not heads or any(not (h[:1].isalnum() or h[:1] == _DIGIT) for h in heads):
+        raise _CannotDerive("no first word")
+    if all(h.endswith(_END) and h[:-1] in COMMON_FIRST_WORDS for h in heads):
+        split = _split_after_first_word(seq)
+        if split is not None:
+            first, rest = split
+            try:
+                deeper = []
+                for path in _expand_first(rest):
+                    path_heads = _heads(path) or {""}
+                    if not all(h.endswith(_END) and h[:1].isalpha() for h in path_heads):
+                        raise _CannotDerive("no plain next word")
+                    deeper += _rewrite_seq(path, [*context, first])
+                return deeper
+            except _CannotDerive:
+                pass  # keyed on this (common) word after all
+    before = None
+    if context:
+        joined = r"\s+".join(f"(?:{_unparse(part)})" for part in context)
+        before = re.compile(rf"{joined}\s+\Z")
+    words: set[tuple[str, bool]] = set()
+    for head in heads:
+        if head.startswith(_DIGIT):
+            words |= {(digit, False) for digit in "0123456789"}
+        elif head.endswith(_END):
+            words.add((head[:-1], True))
+        else:
+            words.add((head[:1], False))
+    out = []
+    for word, whole in sorted(words):
+        conts = [seq]
+        for i, char in enumerate(word):
+            conts = [t for c in conts for t in _derive(c, char, i == 0)]
+            if len(conts) > _MAX_CONTINUATIONS:
+                raise _CannotDerive("too many")
+        if conts:
+            body = "|".join(f"(?:{_unparse(c)})" for c in conts)
+            out.append((word, whole, body, before))
+    return out
+
+
+def _expand_first(seq: list[Any]) -> list[list[Any]]:
+    """Split a leading alternation or optional word into separate patterns:
+    `(?:my|great)\\s+rates` -> `my\\s+rates`, `great\\s+rates`; `(?:so\\s+)?curious` ->
+    `so\\s+curious`, `curious`. Then a common first word and a rare one are keyed apart."""
+    for i, (op, av) in enumerate(seq):
+        if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+            continue
+        head, tail = seq[:i], seq[i + 1 :]
+        if op is _C.BRANCH:
+            return [p for b in av[1] for p in _expand_first([*head, *_data(b), *tail])]
+        if op is _C.SUBPATTERN:
+            return _expand_first([*head, *_data(av[-1]), *tail])
+        if op is _C.MAX_REPEAT and av[:2] == (0, 1):
+            with_it = _expand_first([*head, *_data(av[2]), *tail])
+            return [*with_it, *_expand_first([*head, *tail])]
+        break
+    return [seq]
+
+
+def _split_after_first_word(seq: list[Any]) -> tuple[list[Any], list[Any]] | None:
+    """Split a pattern at its first top-level `\\s+`: (first word part, the rest)."""
+    for i, (op, av) in enumerate(seq):
+        if (
+            op is _C.MAX_REPEAT
+            and av[0] >= 1
+            and _data(av[2]) == [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_SPACE)])]
+        ):
+            return (seq[:i], seq[i + 1 :]) if i and i + 1 < len(seq) else None
+    return None
+
+
+# Words so frequent that a rule starting with one is found from its second word instead.
+COMMON_FIRST_WORDS = frozenset(
+    """
+    i im ive id ill my we our you your a an the to for in on of and so is if it this that with
+    me what how all just do have be are can will would from out here at as or but not
+    """.split()
+)
+
+
+def _key_id(key: str, whole: bool) -> bytes:
+    # Whole words are looked up among the text's words; partial keys are marked apart.
+    return key.encode() if whole else b"^" + key.encode()
+
+
+def _key_regex(key: str, whole: bool, numbered: Iterable[tuple[int, str]]) -> str:
+    """The key's letters (a literal, so `re` searches fast), not inside a longer word, then
+    each rule in a look-ahead, so one match does not hide the next occurrence."""
+    escaped = re.escape(key)
+    end = r"(?!\w)" if whole else ""
+    rules = "|".join(f"(?P<g{number}>{body})" for number, body in numbered)
+    return rf"{escaped}(?<!\w{escaped}){end}(?=(?:{rules}))"
+
+
+def _suffix(scanner: _Scanner, key: bytes, order: int) -> re.Pattern[str]:
+    """A key's regex from its `order`-th rule on: finds further rules matching at a position
+    where an earlier one already did. Rare, so compiled on first use."""
+    pattern = scanner.suffixes.get((key, order))
+    if pattern is None:
+        rest = scanner.pieces[key][order:]
+        whole = not key.startswith(b"^")
+        source = _key_regex(key.lstrip(b"^").decode(), whole, rest) if rest else "(?!)"
+        pattern = scanner.suffixes[(key, order)] = re.compile(source)
+    return pattern
 
 
 _END = "\x01"  # the first word ends here
@@ -1279,66 +1594,26 @@ def _non_word_set(items: Any) -> bool:
     return True
 
 
-def _build_index(rules: Iterable[_Rule]) -> _Index:
-    keyed: dict[tuple[str, str, int], list[str]] = {}
-    always: list[_Compiled] = []
-    order = list(rules)
-    for rule_no, rule in enumerate(order):
-        for alternative in (a for alt in rule.alternatives for a in _split_top(alt)):
-            heads = _heads(list(_sre_parse.parse(alternative, re.I).data)) or {""}
-            keys: set[tuple[str, str]] = set()
-            for head in heads:
-                if head.startswith(_DIGIT) or head[:1].isdigit():
-                    keys.add(("digit", ""))
-                elif head.endswith(_END) and head[:1].isalpha():
-                    keys.add(("exact", head[:-1]))
-                else:
-                    keys = set()
-                    break
-            if not keys:
-                always.append(_Compiled(rule, re.compile(alternative, re.I)))
-            for table, key in keys:
-                keyed.setdefault((table, key, rule_no), []).append(alternative)
-    tables: dict[str, dict[str, list[_Compiled]]] = {"exact": {}, "digit": {}}
-    for (table, key, rule_no), alternatives in sorted(keyed.items()):
-        pattern = re.compile("|".join(f"(?:{a})" for a in alternatives), re.I)
-        tables[table].setdefault(key, []).append(_Compiled(order[rule_no], pattern))
-    digit = tables["digit"].get("")
-    return _Index(
-        keys=frozenset(tables["exact"]),
-        locators={k: _locator(k) for k in tables["exact"]},
-        exact={k: _bucket(v) for k, v in tables["exact"].items()},
-        digit=_bucket(digit) if digit else None,
-        always=tuple(always),
-    )
-
-
-def _locator(word: str) -> re.Pattern[str]:
-    # Starts with a literal so `re` can search fast; the lookbehind after the first letter
-    # then checks it is not in the middle of a longer word.
-    first = re.escape(word[0])
-    return re.compile(f"{first}(?<!\\w{first}){re.escape(word[1:])}(?!\\w)")
-
-
-def _bucket(compiled: list[_Compiled]) -> _Bucket:
-    union = "|".join(f"(?:{c.pattern.pattern})" for c in compiled)
-    return re.compile(union, re.I), tuple(compiled)
-
-
-_INDEX = _build_index((*PHRASE_RULES, _CONTACT_PHRASES, *PERSONAL_RULES))
-_RUN = re.compile(r"\w+")
+_SCANNER = _build_scanner((*PHRASE_RULES, _CONTACT_PHRASES, *PERSONAL_RULES))
 
 
 def _sentences(plain: str) -> list[tuple[int, int]]:
-    pattern = _SENTENCE_EMOJI if not plain.isascii() and _EMOJI_CHAR.search(plain) else _SENTENCE
+    """Sentence spans: split at . ! ? and line breaks, and in chat at an emoji followed by a
+    capital ("so excited 🎉 What do you...")."""
+    emoji = not plain.isascii() and _EMOJI_CHAR.search(plain) is not None
     spans: list[tuple[int, int]] = []
-    for match in pattern.finditer(plain):
-        piece = match.group()
-        if not _WORD_CHAR.search(piece):
-            continue
-        start = match.start() + len(piece) - len(piece.lstrip())
-        spans.append((start, match.start() + len(piece.rstrip())))
+    start = 0
+    for stop in (_STOP_EMOJI if emoji else _STOP).finditer(plain):
+        _add_sentence(spans, plain, start, stop.end())
+        start = stop.end()
+    _add_sentence(spans, plain, start, len(plain))
     return spans
+
+
+def _add_sentence(spans: list[tuple[int, int]], plain: str, start: int, end: int) -> None:
+    piece = plain[start:end]
+    if _WORD_CHAR.search(piece):
+        spans.append((start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())))
 
 
 def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
@@ -1529,7 +1804,7 @@ def analyze(text: str) -> PitchReport:
     low = plain.lower()
     if len(low) != len(plain):  # a few characters grow when lower-cased ("İ"); keep indices
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in plain)
-    raws += _phrases(low, _INDEX)
+    raws += _phrases(low, _SCANNER)
     if "#" in plain:
         raws += [_Raw("hashtags", "hashtags", *m.span(), -4) for m in _HASHTAGS.finditer(plain)]
     sentences = _sentences(plain)

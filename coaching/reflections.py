@@ -7,7 +7,9 @@ happens twice on a fall-back day is sent once (its first occurrence).
 
 from __future__ import annotations
 
-import random
+import functools
+import hashlib
+import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -76,6 +78,12 @@ class Schedule:
     paused_until: date | None = None  # prompts resume on this local date
 
 
+@functools.lru_cache(maxsize=1024)
+def zone(name: str) -> ZoneInfo:
+    """ZoneInfo's own cache keeps only a few zones; a scheduler tick touches hundreds."""
+    return ZoneInfo(name)
+
+
 def _exists(local: datetime) -> bool:
     back = local.astimezone(UTC).astimezone(local.tzinfo)
     return back.replace(tzinfo=None) == local.replace(tzinfo=None)
@@ -92,7 +100,7 @@ def send_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 
 def local_date(instant: datetime, timezone: str) -> date:
-    return instant.astimezone(ZoneInfo(timezone)).date()
+    return instant.astimezone(zone(timezone)).date()
 
 
 def next_send(
@@ -104,8 +112,8 @@ def next_send(
 ) -> tuple[datetime, date] | None:
     """The first send strictly after `after`: (UTC instant, local date), or None if none
     within a year (e.g. every allowed day is quiet)."""
-    zone = ZoneInfo(schedule.timezone)
-    start = after.astimezone(zone).date()
+    tz = zone(schedule.timezone)
+    start = after.astimezone(tz).date()
     for offset in range(SEARCH_DAYS_AHEAD):
         day = start + timedelta(days=offset)
         if not schedule.days & (1 << day.weekday()):
@@ -119,7 +127,7 @@ def next_send(
                 continue  # never two prompts for one local date
             if schedule.cadence == WEEKLY and (day - last_sent_on).days < 7:
                 continue
-        instant = send_instant(day, schedule.time_of_day, zone)
+        instant = send_instant(day, schedule.time_of_day, tz)
         if instant > after:
             return instant, day
     return None
@@ -139,18 +147,25 @@ def weekly_streak(answered_on: Collection[date], today: date) -> int:
 
 
 def prompt_for(position: int, member_seed: int, keys: Sequence[str]) -> str:
-    """The prompt at `position` in a member's own shuffled walk through the pack.
+    """The prompt at `position` in a member's own walk through the pack.
 
-    Each pass through the pack is a fresh shuffle seeded by the member and the pass number,
-    so nobody sees a prompt twice before seeing them all, members don't all get the same
-    prompt on the same day, and no history needs to be read to choose.
+    Each pass through the pack is a permutation of it (index -> a*index + b mod n, with a
+    coprime to n) seeded by the member and the pass number: nobody sees a prompt twice
+    before seeing them all, members don't all get the same prompt on the same day, and no
+    history needs to be read to choose. O(1), which matters to a tick of 1,000 members.
     """
     if not keys:
         raise ValueError("no prompts")
     ordered = sorted(keys)
-    cycle, index = divmod(position, len(ordered))
-    random.Random(f"{member_seed}:{cycle}").shuffle(ordered)
-    return ordered[index]
+    count = len(ordered)
+    cycle, index = divmod(position, count)
+    digest = hashlib.blake2b(f"{member_seed}:{cycle}".encode(), digest_size=8).digest()
+    seed = int.from_bytes(digest, "big")
+    step = seed % count or 1
+    while math.gcd(step, count) != 1:
+        step = step % count + 1
+    offset = (seed >> 32) % count
+    return ordered[(step * index + offset) % count]
 
 
 def validate_answer(text: str) -> str:

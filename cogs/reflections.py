@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from datetime import date, datetime, timedelta
@@ -65,14 +66,31 @@ def pack_keys() -> list[str]:
 def render_prompt(key: str, *, community: str, custom: dict[str, str]) -> str:
     if key.startswith("custom:"):
         return custom.get(key, "")
+    return _pack_prompt(key, community)
+
+
+# Templates don't change while the bot runs, so a rendering can be reused across ticks.
+@functools.lru_cache(maxsize=16384)
+def _pack_prompt(key: str, community: str) -> str:
     return render(PACK_PREFIX + key, community=community)
+
+
+@functools.lru_cache(maxsize=16384)
+def _daily_dm(prompt: str, community: str, switched_to_weekly: bool) -> str:
+    return render(
+        "reflections/daily_dm",
+        prompt=prompt,
+        community=community,
+        switched_to_weekly=switched_to_weekly,
+    )
 
 
 def epoch(instant: datetime | None) -> int:
     return int(instant.timestamp()) if instant else 0
 
 
-def schedule_of(subscription: ReflectionSubscription) -> Schedule:
+def schedule_of(subscription: Any) -> Schedule:
+    """The schedule of a subscription (an entity or a row with the same columns)."""
     return Schedule(
         timezone=subscription.timezone,
         time_of_day=parse_time_of_day(subscription.time_of_day),
@@ -82,43 +100,41 @@ def schedule_of(subscription: ReflectionSubscription) -> Schedule:
     )
 
 
-def prompt_buttons(entry_id: int) -> list[dict[str, Any]]:
-    def button(action: str, label: str, style: int) -> dict[str, Any]:
-        return {"type": 2, "style": style, "label": label, "custom_id": f"refl:{action}:{entry_id}"}
+# (action, label template, button style) for the buttons under each kind of DM.
+PROMPT_BUTTONS = (
+    ("write", "button_write", 1),
+    ("skip", "button_skip", 2),
+    ("pause", "button_pause", 2),
+    ("stop", "button_stop", 4),
+)
+BACKOFF_BUTTONS = (
+    ("weekly", "backoff_weekly", 1),
+    ("pause", "backoff_pause", 2),
+    ("daily", "backoff_daily", 2),
+    ("stop", "backoff_stop", 4),
+)
 
+
+def button_row(prefix: str, ref: str, buttons: tuple[tuple[str, str, int], ...]) -> list[Any]:
     return [
         {
             "type": 1,
             "components": [
-                button("write", render("reflections/button_write"), 1),
-                button("skip", render("reflections/button_skip"), 2),
-                button("pause", render("reflections/button_pause"), 2),
-                button("stop", render("reflections/button_stop"), 4),
+                {
+                    "type": 2,
+                    "style": style,
+                    "label": _label(template),
+                    "custom_id": f"{prefix}:{action}:{ref}",
+                }
+                for action, template, style in buttons
             ],
         }
     ]
 
 
-def backoff_buttons(entry_id: int) -> list[dict[str, Any]]:
-    def button(action: str, template: str, style: int) -> dict[str, Any]:
-        return {
-            "type": 2,
-            "style": style,
-            "label": render(f"reflections/{template}"),
-            "custom_id": f"reflb:{action}:{entry_id}",
-        }
-
-    return [
-        {
-            "type": 1,
-            "components": [
-                button("weekly", "backoff_weekly", 1),
-                button("pause", "backoff_pause", 2),
-                button("daily", "backoff_daily", 2),
-                button("stop", "backoff_stop", 4),
-            ],
-        }
-    ]
+@functools.cache
+def _label(template: str) -> str:
+    return render(f"reflections/{template}")
 
 
 class ReflectionScheduler:
@@ -181,98 +197,82 @@ class ReflectionScheduler:
             due = await store.due_subscriptions(session, now=now, limit=TICK_LIMIT)
             if not due:
                 return 0
-            guild_ids = sorted({subscription.guild_id for subscription, _ in due})
+            guild_ids = sorted({subscription.guild_id for subscription in due})
             quiet = await store.quiet_days_for(session, guild_ids)
             custom = await store.community_prompts_for(session, guild_ids)
             communities = await store.communities_by_id(session, guild_ids)
             entries: list[dict[str, Any]] = []
-            messages: list[tuple[ReflectionSubscription, DuePlan, str]] = []
+            outbox_rows: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
-            for subscription, _user_id in due:
+            for subscription in due:
                 plan = self._plan(subscription, now=now, catchup=catchup, quiet=quiet)
                 change: dict[str, Any] = {
                     "id": subscription.id,
                     "next_send_at": plan.next[0] if plan.next else None,
                     "next_send_on": plan.next[1] if plan.next else None,
                     "updated_at": now,
+                    "prompts_sent": subscription.prompts_sent,
+                    "cadence": plan.cadence,
+                    "backoff_state": plan.backoff_state,
+                    "unanswered": plan.unanswered,
+                    "last_sent_on": plan.last_sent_on,
                 }
-                if plan.send:
-                    community = communities.get(subscription.guild_id)
-                    community_name = community.name if community else ""
-                    guild_custom = custom.get(subscription.guild_id, {})
-                    if plan.kind == DAILY:
-                        key = prompt_for(
-                            subscription.prompts_sent,
-                            subscription.member_id,
-                            [*self.keys, *guild_custom],
-                        )
-                        prompt_text = render_prompt(
-                            key, community=community_name, custom=guild_custom
-                        )
-                        change["prompts_sent"] = subscription.prompts_sent + 1
-                        body = render(
-                            "reflections/daily_dm",
-                            prompt=prompt_text,
-                            community=community_name,
-                            switched_to_weekly=plan.switched_to_weekly,
-                        )
-                    else:
-                        key = "backoff"
-                        prompt_text = body = render(
-                            "reflections/backoff_ask", name=subscription.display_name
-                        )
-                    entries.append(
-                        {
-                            "member_id": subscription.member_id,
-                            "kind": plan.kind,
-                            "local_date": plan.local_date,
-                            "prompt_key": key,
-                            "prompt_text": prompt_text,
-                            "sent_at": now,
-                            "skipped": False,
-                        }
-                    )
-                    messages.append((subscription, plan, body))
-                    change.update(
-                        cadence=plan.cadence,
-                        backoff_state=plan.backoff_state,
-                        unanswered=plan.unanswered,
-                        last_sent_on=plan.last_sent_on,
-                    )
                 changes.append(change)
-            entry_ids = await store.add_entries(session, entries)
-            await enqueue_many(
-                session,
-                [
+                if not plan.send:
+                    continue
+                community = communities.get(subscription.guild_id)
+                community_name = community.name if community else ""
+                guild_custom = custom.get(subscription.guild_id, {})
+                ref = store.entry_ref_for(subscription.member_id, plan.local_date)
+                if plan.kind == DAILY:
+                    key = prompt_for(
+                        subscription.prompts_sent,
+                        subscription.member_id,
+                        [*self.keys, *guild_custom] if guild_custom else self.keys,
+                    )
+                    prompt_text = render_prompt(key, community=community_name, custom=guild_custom)
+                    body = _daily_dm(prompt_text, community_name, plan.switched_to_weekly)
+                    change["prompts_sent"] = subscription.prompts_sent + 1
+                    components = button_row("refl", ref, PROMPT_BUTTONS)
+                else:
+                    key = "backoff"
+                    prompt_text = body = render(
+                        "reflections/backoff_ask", name=subscription.display_name
+                    )
+                    components = button_row("reflb", ref, BACKOFF_BUTTONS)
+                entries.append(
+                    {
+                        "member_id": subscription.member_id,
+                        "kind": plan.kind,
+                        "local_date": plan.local_date,
+                        "prompt_key": key,
+                        "prompt_text": prompt_text,
+                        "sent_at": now,
+                        "skipped": False,
+                    }
+                )
+                outbox_rows.append(
                     {
                         "guild_id": subscription.guild_id,
                         "member_id": subscription.member_id,
                         "purpose": "reflection",
                         "dedupe_key": f"reflection:{subscription.member_id}:{plan.local_date}",
-                        "payload": {
-                            "content": body,
-                            "components": (
-                                prompt_buttons(entry_id)
-                                if plan.kind == DAILY
-                                else backoff_buttons(entry_id)
-                            ),
-                        },
+                        "payload": {"content": body, "components": components},
                         "due_at": now,
                         "created_at": now,
                     }
-                    for (subscription, plan, body), entry_id in zip(
-                        messages, entry_ids, strict=True
-                    )
-                ],
-            )
+                )
+            await store.add_entries(session, entries)
+            await enqueue_many(session, outbox_rows)
             await store.update_subscriptions(session, changes)
+        messages = outbox_rows
         if messages:
             self.bot.courier.wake()
         return len(due)
 
     @staticmethod
     def _plan(
-        subscription: ReflectionSubscription,
+        subscription: Any,
         *,
         now: datetime,
         catchup: timedelta,
@@ -312,7 +312,7 @@ async def reschedule(
     return subscription.next_send_at
 
 
-async def save_answer(bot: KindredBot, entry_id: int, user_id: int, text: str) -> str:
+async def save_answer(bot: KindredBot, ref: str, user_id: int, text: str) -> str:
     """Store an answer for the entry's owner; returns the acknowledgement to show."""
     try:
         answer = validate_answer(text)
@@ -324,7 +324,7 @@ async def save_answer(bot: KindredBot, entry_id: int, user_id: int, text: str) -
         ) from None
     now = bot.clock.now()
     async with bot.db.session() as session:
-        entry, member = await _owned_entry(session, entry_id, user_id)
+        entry, member = await _owned_entry(session, ref, user_id)
         entry.answer = answer
         entry.answered_at = now
         entry.skipped = False
@@ -336,11 +336,11 @@ async def save_answer(bot: KindredBot, entry_id: int, user_id: int, text: str) -
         today = local_date(now, zone)
         answered = await store.answered_dates(session, member.id, since=today - timedelta(weeks=60))
     streak = weekly_streak(answered, today)
-    return render("reflections/saved", streak=streak, variant=entry_id)
+    return render("reflections/saved", streak=streak, variant=entry.id)
 
 
-async def _owned_entry(session: Any, entry_id: int, user_id: int) -> tuple[ReflectionEntry, Member]:
-    entry = await store.get_entry(session, entry_id)
+async def _owned_entry(session: Any, ref: str, user_id: int) -> tuple[ReflectionEntry, Member]:
+    entry = await store.entry_by_ref(session, ref)
     if entry is None:
         raise UserFacingError("errors/entry_gone")
     member = await session.get(Member, entry.member_id)
@@ -352,10 +352,10 @@ async def _owned_entry(session: Any, entry_id: int, user_id: int) -> tuple[Refle
 
 
 class ReflectionModal(discord.ui.Modal):
-    def __init__(self, bot: KindredBot, entry_id: int, prompt: str, existing: str | None) -> None:
+    def __init__(self, bot: KindredBot, ref: str, prompt: str, existing: str | None) -> None:
         super().__init__(title=render("reflections/modal_title"), timeout=None)
         self.bot = bot
-        self.entry_id = entry_id
+        self.ref = ref
         self.answer: discord.ui.TextInput[ReflectionModal] = discord.ui.TextInput(
             label=render("reflections/modal_label"),
             style=discord.TextStyle.paragraph,
@@ -368,7 +368,7 @@ class ReflectionModal(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         acknowledgement = await save_answer(
-            self.bot, self.entry_id, interaction.user.id, self.answer.value
+            self.bot, self.ref, interaction.user.id, self.answer.value
         )
         await send_private(interaction, acknowledgement)
 
@@ -386,20 +386,20 @@ async def _reply_error(interaction: discord.Interaction, error: Exception) -> No
 
 class PromptButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"refl:(?P<action>write|skip|pause|stop):(?P<entry>\d+)",
+    template=r"refl:(?P<action>write|skip|pause|stop):(?P<ref>e\d+|\d+-\d{8})",
 ):
     """The buttons under a daily prompt; they keep working after a restart."""
 
-    def __init__(self, action: str, entry_id: int) -> None:
-        super().__init__(discord.ui.Button(label=action, custom_id=f"refl:{action}:{entry_id}"))
+    def __init__(self, action: str, ref: str) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"refl:{action}:{ref}"))
         self.action = action
-        self.entry_id = entry_id
+        self.ref = ref
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> PromptButton:
-        return cls(match["action"], int(match["entry"]))
+        return cls(match["action"], match["ref"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: KindredBot = interaction.client  # type: ignore[assignment]
@@ -412,13 +412,13 @@ class PromptButton(
         now = bot.clock.now()
         if self.action == "write":
             async with bot.db.read() as session:
-                entry, _ = await _owned_entry(session, self.entry_id, interaction.user.id)
+                entry, _ = await _owned_entry(session, self.ref, interaction.user.id)
             await interaction.response.send_modal(
-                ReflectionModal(bot, entry.id, entry.prompt_text, entry.answer)
+                ReflectionModal(bot, f"e{entry.id}", entry.prompt_text, entry.answer)
             )
             return
         async with bot.db.session() as session:
-            entry, member = await _owned_entry(session, self.entry_id, interaction.user.id)
+            entry, member = await _owned_entry(session, self.ref, interaction.user.id)
             subscription = await store.get_subscription(session, member.id)
             if self.action == "skip":
                 if entry.answer is None:
@@ -445,20 +445,20 @@ class PromptButton(
 
 class BackoffButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"reflb:(?P<action>weekly|pause|daily|stop):(?P<entry>\d+)",
+    template=r"reflb:(?P<action>weekly|pause|daily|stop):(?P<ref>\d+-\d{8})",
 ):
     """The answer to "shall I write less often?"."""
 
-    def __init__(self, action: str, entry_id: int) -> None:
-        super().__init__(discord.ui.Button(label=action, custom_id=f"reflb:{action}:{entry_id}"))
+    def __init__(self, action: str, ref: str) -> None:
+        super().__init__(discord.ui.Button(label=action, custom_id=f"reflb:{action}:{ref}"))
         self.action = action
-        self.entry_id = entry_id
+        self.ref = ref
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> BackoffButton:
-        return cls(match["action"], int(match["entry"]))
+        return cls(match["action"], match["ref"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: KindredBot = interaction.client  # type: ignore[assignment]
@@ -470,7 +470,7 @@ class BackoffButton(
     async def _act(self, bot: KindredBot, interaction: discord.Interaction) -> None:
         now = bot.clock.now()
         async with bot.db.session() as session:
-            entry, member = await _owned_entry(session, self.entry_id, interaction.user.id)
+            entry, member = await _owned_entry(session, self.ref, interaction.user.id)
             subscription = await store.get_subscription(session, member.id)
             if subscription is None:
                 raise UserFacingError("errors/entry_gone")
@@ -780,24 +780,20 @@ class ReflectionsCog(commands.Cog):
             community = interaction.guild.name if interaction.guild else ""
             prompt_text = render_prompt(key, community=community, custom=custom)
             zone = subscription.timezone if subscription else (member.timezone or "UTC")
-            [entry_id] = await store.add_entries(
+            entry_id = await store.add_entry(
                 session,
-                [
-                    {
-                        "member_id": member.id,
-                        "kind": "now",
-                        "local_date": local_date(now, zone),
-                        "prompt_key": key,
-                        "prompt_text": prompt_text,
-                        "sent_at": now,
-                        "skipped": False,
-                    }
-                ],
+                member_id=member.id,
+                kind="now",
+                local_date=local_date(now, zone),
+                prompt_key=key,
+                prompt_text=prompt_text,
+                sent_at=now,
+                skipped=False,
             )
             if subscription is not None:
                 subscription.prompts_sent += 1
         view = discord.ui.View(timeout=None)
-        write = PromptButton("write", entry_id)
+        write = PromptButton("write", f"e{entry_id}")
         write.item.label = render("reflections/button_write")
         write.item.style = discord.ButtonStyle.primary
         view.add_item(write)
@@ -866,7 +862,9 @@ class ReflectionsCog(commands.Cog):
             if entry is None:
                 reply = render("reflections/dm_saved_no_prompt")
             else:
-                reply = await save_answer(self.bot, entry.id, message.author.id, message.content)
+                reply = await save_answer(
+                    self.bot, f"e{entry.id}", message.author.id, message.content
+                )
         except UserFacingError as error:
             reply = render(error.template, **error.context)
         await message.channel.send(reply, allowed_mentions=discord.AllowedMentions.none())

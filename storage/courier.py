@@ -205,6 +205,8 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = [{"state": PENDING, "attempts": 0, "channel_id": None, **row} for row in rows]
+    # Core insert (not the ORM entity): the bulk path stays one executemany.
     await session.execute(
-        insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"]), values
+        insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+        values,
     )

@@ -1,0 +1,131 @@
+"""Reflection rules: days, rotation, streaks and wall-clock scheduling (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coaching.dates import InvalidDate, parse_date
+from coaching.reflections import (
+    ALL_DAYS,
+    WEEKDAYS_MASK,
+    WEEKENDS_MASK,
+    WEEKLY,
+    InvalidDays,
+    Schedule,
+    describe_days,
+    next_send,
+    parse_days,
+    prompt_for,
+    weekly_streak,
+)
+from coaching.timezones import zone_entries
+
+
+@pytest.mark.parametrize(
+    ("typed", "mask"),
+    [
+        ("daily", ALL_DAYS),
+        ("Weekdays", WEEKDAYS_MASK),
+        ("weekends", WEEKENDS_MASK),
+        ("mon,wed,fri", 0b10101),
+        ("Tue and Thu", 0b1010),
+        ("sunday", 0b1000000),
+    ],
+)
+def test_days(typed: str, mask: int) -> None:
+    assert parse_days(typed) == mask
+
+
+@pytest.mark.parametrize("typed", ["funday", "", "mon,funday", ",,,"])
+def test_bad_days(typed: str) -> None:
+    with pytest.raises(InvalidDays):
+        parse_days(typed)
+
+
+def test_describe_days() -> None:
+    assert describe_days(ALL_DAYS) == "every day"
+    assert describe_days(0b10101) == "Mon, Wed, Fri"
+
+
+def test_dates_members_type() -> None:
+    today = date(2026, 11, 21)  # a Saturday
+    assert parse_date("3d", today) == date(2026, 11, 24)
+    assert parse_date("2w", today) == date(2026, 12, 5)
+    assert parse_date("friday", today) == date(2026, 11, 27)
+    assert parse_date("next week", today) == date(2026, 11, 23)
+    assert parse_date("2026-12-01", today) == date(2026, 12, 1)
+    for bad in ("someday", "2026-02-30", "", "999d"):
+        with pytest.raises(InvalidDate):
+            parse_date(bad, today)
+
+
+@given(st.integers(min_value=1, max_value=200), st.integers(min_value=0, max_value=10**9))
+def test_rotation_shows_every_prompt_once_per_pass(count: int, member: int) -> None:
+    keys = [f"theme__{i:03d}" for i in range(count)]
+    for cycle in range(2):
+        seen = [prompt_for(cycle * count + i, member, keys) for i in range(count)]
+        assert sorted(seen) == keys
+
+
+def test_rotation_differs_between_members() -> None:
+    keys = [f"k{i}" for i in range(80)]
+    firsts = {prompt_for(0, member, keys) for member in range(200)}
+    assert len(firsts) > 30
+
+
+def test_weekly_streak() -> None:
+    today = date(2026, 11, 21)  # Saturday
+    this_week, last_week = date(2026, 11, 18), date(2026, 11, 12)
+    assert weekly_streak({this_week, last_week, date(2026, 11, 3)}, today) == 3
+    assert weekly_streak({last_week}, today) == 1  # this week can still continue it
+    assert weekly_streak({date(2026, 10, 1)}, today) == 0
+    assert weekly_streak(set(), today) == 0
+
+
+ZONES = [entry.key for entry in zone_entries()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(ZONES),
+    st.integers(min_value=0, max_value=23),
+    st.integers(min_value=0, max_value=59),
+    st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2030, 12, 31)),
+    st.integers(min_value=1, max_value=127),
+)
+def test_next_send_is_the_wall_clock_time_or_just_after_a_gap(
+    zone: str, hour: int, minute: int, after: datetime, days: int
+) -> None:
+    schedule = Schedule(timezone=zone, time_of_day=time(hour, minute), days=days)
+    start = after.replace(tzinfo=UTC)
+    result = next_send(start, schedule)
+    assert result is not None
+    instant, day = result
+    assert instant > start
+    local = instant.astimezone(ZoneInfo(zone))
+    assert local.date() == day and days & (1 << day.weekday())
+    wanted = datetime.combine(day, time(hour, minute))
+    shown = local.replace(tzinfo=None)
+    # Exactly the time, or (in a DST gap) the first valid minute after it.
+    assert shown == wanted or timedelta(0) < shown - wanted <= timedelta(hours=3)
+    # Never two on one date: the next after this one is on a later local date.
+    following = next_send(instant, schedule, last_sent_on=day)
+    assert following is not None and following[1] > day
+
+
+def test_weekly_waits_seven_days_and_quiet_days_are_skipped() -> None:
+    schedule = Schedule(timezone="UTC", time_of_day=time(9), cadence=WEEKLY)
+    after = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    result = next_send(after, schedule, last_sent_on=date(2026, 3, 2))
+    assert result is not None and result[1] == date(2026, 3, 9)
+    daily = Schedule(timezone="UTC", time_of_day=time(9))
+    quiet = next_send(after, daily, quiet_days={date(2026, 3, 3)})
+    assert quiet is not None and quiet[1] == date(2026, 3, 4)
+    paused = Schedule(timezone="UTC", time_of_day=time(9), paused_until=date(2026, 3, 10))
+    resumed = next_send(after, paused)
+    assert resumed is not None and resumed[1] == date(2026, 3, 10)
