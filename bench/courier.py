@@ -49,7 +49,11 @@ async def run(section: Section) -> None:
             await harness.stop()
     with tempfile.TemporaryDirectory() as tmp:
         outcome = await run_crash_scenario(
-            Path(tmp), messages=CRASH_MESSAGES, kills=CRASH_KILLS, rate=CRASH_RATE
+            Path(tmp),
+            messages=CRASH_MESSAGES,
+            kills=CRASH_KILLS,
+            rate=CRASH_RATE,
+            kill_after=(0.5, 4.0),
         )
         section.add(
             f"crash run: {CRASH_MESSAGES} DMs at {CRASH_RATE}/s, bot SIGKILLed {CRASH_KILLS} "

@@ -83,8 +83,15 @@ def _start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 async def run_crash_scenario(
-    tmp_path: Path, *, messages: int, kills: int, rate: int, seed: int = 20261121
+    tmp_path: Path,
+    *,
+    messages: int,
+    kills: int,
+    rate: int,
+    seed: int = 20261121,
+    kill_after: tuple[float, float] = (0.05, 0.8),
 ) -> CrashOutcome:
+    """`kill_after`: seconds after a run starts delivering, drawn uniformly, to SIGKILL it."""
     rng = random.Random(seed)
     outcome = CrashOutcome(messages=messages, kills=kills)
     fd = FakeDiscord(global_rate_limit=4 * rate)
@@ -112,7 +119,7 @@ async def run_crash_scenario(
             process = _start_bot(env, log)
             # Kill at a random moment once it is sending: mid-request, mid-transaction...
             await fd.wait_for(lambda before=before: delivered() > before, timeout=60)
-            await asyncio.sleep(rng.uniform(0.05, 0.8))
+            await asyncio.sleep(rng.uniform(*kill_after))
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=10)
             outcome.delivered_at_each_kill.append(delivered())
