@@ -51,6 +51,10 @@ MAX_WORDS_LEN = 200
 VERDICTS = ("connecting", "balanced", "pitching")
 
 
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
     kind: str
@@ -389,9 +393,15 @@ def _rule(
     return _Rule(kind, reason or kind, points, alternatives, neg, context)
 
 
-_NUM = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?|a\s+handful\s+of)"
+_NUM = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple(?:\s+of)?|"
+    r"a\s+handful\s+of)"
+)
 _SPOTS = r"(?:spots?|places?|seats?|slots?|openings?|spaces?|tickets?|dates?)"
-_DAYS = r"(?:today|tonight|tomorrow|soon|midnight|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_DAYS = (
+    r"(?:today|tonight|tomorrow|soon|midnight|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday)"
+)
 _SERVICE = (
     r"(?:call|session|consult\w*|appointment|slot|spot|place|seat|demo|discovery\s+\w+|"
     r"strategy\s+\w+|meeting|audit|review|class|treatment|massage|reading|shoot|"
@@ -474,7 +484,6 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:affordable|competitive|great|my|our)\s+(?:rates|prices|pricing)\b",
         r"\buse\s+(?:promo\s+|discount\s+|my\s+|the\s+)?code\b",
         r"\bmention\s+this\s+(?:group|post)\b",
-
         r"\b(?:attached|attaching|sending|send\s+over|sent)\s+(?:you\s+)?(?:a|an|my|our|the)\s+"
         r"(?:[\w-]+\s+)?(?:proposal|brochure|media\s+kit|rate\s+(?:card|sheet)|price\s+list|"
         r"(?:sales\s+|pitch\s+)?deck|quote|services\s+guide|pricing)\b",
@@ -496,7 +505,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "urgency",
         -8,
         rf"\bonly\s+{_NUM}\s+(?:\w+\s+)?(?:{_SPOTS}|left|remaining|available)\b",
-        rf"\bonly\s+(?:\d+|one|two|three|four|five)\s+left\b",
+        r"\bonly\s+(?:\d+|one|two|three|four|five)\s+left\b",
         r"\blimited\s+(?:time|spots?|places?|seats?|availability|offer|edition|spaces|slots|"
         r"number)\b|\blimited\s+spots\b",
         r"\bdon'?t\s+miss\b|\blast\s+chance\b|\bfinal\s+(?:call|chance|days?|hours?)\b",
@@ -519,8 +528,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         "urgency",
         -8,
         rf"\b{_SPOTS}\s+(?:left|remaining|available|open)\b",
-        before=rf"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|couple(?:\s+of)?|"
-        rf"handful\s+of)\s+(?:\w+\s+)?",
+        before=r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|couple(?:\s+of)?|"
+        r"handful\s+of)\s+(?:\w+\s+)?",
     ),
     _rule(
         "urgency",
@@ -914,9 +923,11 @@ _URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s<>]+", re.I)
 # Lower-case only: "work.It's" (a missing space) is not a link to "work.it".
 _DOT_TLD = re.compile(rf"\.(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
-_PHONE = re.compile(r"(?<![\w$£€])\+?\(?\d[\d ().-]{7,}\d(?![\w%])")
-_HANDLE = re.compile(r"(?<![\w@<])@[A-Za-z0-9_.]{2,30}")
+# Each starts with a literal or a character set, so `re` can skip ahead fast.
+_EMAIL = re.compile(r"@(?<=[\w.+-]@)[\w-]+(?:\.[\w-]+)+")
+_EMAIL_USER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
+_PHONE = re.compile(r"[+(\d](?<![\w$£€][+(\d])[\d ().-]{7,}\d(?![\w%])")
+_HANDLE = re.compile(r"@(?<![\w@<]@)[A-Za-z0-9_.]{2,30}")
 _PLATFORM_BEFORE = re.compile(
     r"(?:instagram|insta|ig|tiktok|twitter|x|linkedin|threads|facebook|fb|youtube|follow|"
     r"find\s+(?:me|us)|handle|on)\s*[:\-]?\s*\Z",
@@ -1023,11 +1034,9 @@ def _side(points: int) -> str:
 
 
 def _negated(low: str, start: int) -> bool:
-    """"I'm not selling", "no need to book": a negation just before the phrase."""
+    """ "I'm not selling", "no need to book": a negation just before the phrase."""
     begin = max(0, start - 28)
-    return bool(_NEGATION.search(low, begin, start)) and not _NOT_NEGATION.search(
-        low, begin, start
-    )
+    return bool(_NEGATION.search(low, begin, start)) and not _NOT_NEGATION.search(low, begin, start)
 
 
 _NOT_NEGATION = re.compile(r"(?:hesitate|forget|wait)\w*\s+(?:to\s+)?\Z")
@@ -1050,7 +1059,10 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
     has_at = "@" in scan
     if has_at:
         for match in _EMAIL.finditer(scan):
-            take("contact_details", *match.span(), -10)
+            start = match.start()
+            while start > 0 and scan[start - 1] in _EMAIL_USER:
+                start -= 1
+            take("contact_details", start, match.end(), -10)
     if "http" in scan or "www." in scan or "WWW." in scan:
         for match in _URL_SCHEME.finditer(scan):
             start, end = match.span()
@@ -1108,9 +1120,11 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
             pos = hit.start()
             name = hit.lastgroup
             while name is not None:
-                rule, order, before = scanner.entries[int(name[1:])]
+                rule, order, before = scanner.by_name[name]
                 _add(found, rule, low, pos, hit.end(name), before)
                 # A key's regex reports the first rule that matches; look for later ones.
+                if order + 1 >= scanner.counts[key]:
+                    break
                 hit = _suffix(scanner, key, order + 1).match(low, pos)
                 name = hit.lastgroup if hit else None
     for rule, pattern in scanner.always:
@@ -1176,6 +1190,8 @@ class _Scanner:
     pieces: dict[bytes, tuple[tuple[int, str], ...]]  # key -> (group number, rule regex)
     # group number -> (rule, order within its key, words required before the key)
     entries: tuple[tuple[_Rule, int, re.Pattern[str] | None], ...]
+    by_name: dict[str, tuple[_Rule, int, re.Pattern[str] | None]]  # "g12" -> entries[12]
+    counts: dict[bytes, int]  # rules per key
     always: tuple[tuple[_Rule, re.Pattern[str]], ...]  # patterns that could not be rewritten
     suffixes: dict[tuple[bytes, int], re.Pattern[str]]  # compiled on first use
 
@@ -1238,8 +1254,10 @@ def _unparse(seq: Any) -> str:
             out.append(_AT_TEXT[av])
         elif op in (_C.ASSERT, _C.ASSERT_NOT):
             direction, sub = av
-            kind = ("=" if op is _C.ASSERT else "!") if direction == 1 else (
-                "<=" if op is _C.ASSERT else "<!"
+            kind = (
+                ("=" if op is _C.ASSERT else "!")
+                if direction == 1
+                else ("<=" if op is _C.ASSERT else "<!")
             )
             out.append(f"(?{kind}{_unparse(sub)})")
         else:
@@ -1267,7 +1285,7 @@ def _unparse_class(items: Any) -> str:
     return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _in_class(class_text: str, char: str) -> bool:
     return re.fullmatch(class_text, char, re.I) is not None
 
@@ -1355,6 +1373,8 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
         by_key=patterns,
         pieces=pieces_by_key,
         entries=tuple(entries),
+        by_name={f"g{n}": entry for n, entry in enumerate(entries)},
+        counts={key: len(items) for key, items in pieces_by_key.items()},
         always=tuple(always),
         suffixes={},
     )
@@ -1451,10 +1471,13 @@ def _split_after_first_word(seq: list[Any]) -> tuple[list[Any], list[Any]] | Non
 
 # Words so frequent that a rule starting with one is found from its second word instead.
 COMMON_FIRST_WORDS = frozenset(
-    """
-    i im ive id ill my we our you your a an the to for in on of and so is if it this that with
-    me what how all just do have be are can will would from out here at as or but not
-    """.split()
+    _words(
+        """
+        i im ive id ill my we our you your a an the to for in on of and so is if it this that
+        with me what how all just do have be are can will would from out at as or but not was
+        were been am
+        """
+    )
 )
 
 
@@ -1528,7 +1551,7 @@ def _heads(seq: list[Any], started: bool = False) -> set[str] | None:
                 return {prefix} if prefix or started else {_DIGIT}
             chars = [chr(v).lower() for o, v in av if o is _C.LITERAL]
             if len(chars) == len(av) and len(chars) <= 4:
-                branches = [[(_C.LITERAL, ord(c))] + tail for c in chars]
+                branches = [[(_C.LITERAL, ord(c)), *tail] for c in chars]
             elif (prefix or started) and _non_word_set(av):
                 return {prefix + _END}
             else:
@@ -1717,14 +1740,17 @@ def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> 
     raws = [
         r
         for r in raws
-        if not (r.kind in ("generic_audience", "soft_offer") and _in_sentence(starts, r.start) in giving)
+        if not (
+            r.kind in ("generic_audience", "soft_offer") and _in_sentence(starts, r.start) in giving
+        )
     ]
     low = plain.lower()
     asked = _ASKED.search(plain) if any(k in low for k in _ASKED_HINTS) else None
     sales = {
         _in_sentence(starts, r.start)
         for r in raws
-        if r.points < 0 and r.kind in _PITCH_KINDS_FOR_SENTENCE
+        if r.points < 0
+        and r.kind in _PITCH_KINDS_FOR_SENTENCE
         and not (asked and r.kind in _ASKABLE_KINDS and r.start > asked.start())
     }
     out: list[_Raw] = []
@@ -1733,7 +1759,9 @@ def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> 
             out.append(_Raw("asked_for", "asked_for", raw.start, raw.end, 3))
         elif raw.kind == "no_sale" and _BUT.match(plain, raw.end):
             out.append(_Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6))
-        elif raw.points > 0 and raw.kind != "gratitude" and _in_sentence(starts, raw.start) in sales:
+        elif (
+            raw.points > 0 and raw.kind != "gratitude" and _in_sentence(starts, raw.start) in sales
+        ):
             continue  # warm words wrapped around a sale don't make it a conversation
         else:
             out.append(raw)
@@ -1851,93 +1879,17 @@ def analyze(text: str) -> PitchReport:
 
 _HELP_PHRASE = re.compile(r"\b(?:i|we)\s+help\s+(?P<rest>[^.!?\n;:]{3,200})", re.I)
 _VERBS = frozenset(
-    [
-        "find",
-        "get",
-        "build",
-        "grow",
-        "make",
-        "save",
-        "land",
-        "lose",
-        "reclaim",
-        "feel",
-        "protect",
-        "plan",
-        "raise",
-        "navigate",
-        "prepare",
-        "scale",
-        "launch",
-        "start",
-        "stop",
-        "create",
-        "attract",
-        "turn",
-        "take",
-        "write",
-        "manage",
-        "organise",
-        "organize",
-        "reach",
-        "earn",
-        "fill",
-        "sell",
-        "keep",
-        "stay",
-        "become",
-        "be",
-        "do",
-        "go",
-        "love",
-        "eat",
-        "sleep",
-        "move",
-        "buy",
-        "tell",
-        "show",
-        "speak",
-        "step",
-        "unlock",
-        "discover",
-        "achieve",
-        "transform",
-        "declutter",
-        "simplify",
-        "balance",
-        "overcome",
-        "heal",
-        "understand",
-        "master",
-        "increase",
-        "double",
-        "boost",
-        "negotiate",
-        "hire",
-        "run",
-        "lead",
-        "live",
-        "look",
-        "own",
-        "ditch",
-        "break",
-        "reduce",
-        "cut",
-        "stand",
-        "shine",
-        "share",
-        "spend",
-        "focus",
-        "set",
-        "shift",
-        "rediscover",
-        "regain",
-        "recover",
-        "navigate",
-        "thrive",
-        "win",
-        "book",
-    ]
+    _words(
+        """
+        find get build grow make save land lose reclaim feel protect plan raise navigate prepare
+        scale launch start stop create attract turn take write manage organise organize reach
+        earn fill sell keep stay become be do go love eat sleep move buy tell show speak step
+        unlock discover achieve transform declutter simplify balance overcome heal understand
+        master increase double boost negotiate hire run lead live look own ditch break reduce
+        cut stand shine share spend focus set shift rediscover regain recover navigate thrive
+        win book
+        """
+    )
 )
 _PRONOUN_SWAP = {
     "their": "your",

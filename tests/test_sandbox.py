@@ -70,6 +70,8 @@ def test_the_documented_tour_runs(tmp_path: Path) -> None:
     assert 'time zone "Europe/Berln"' in transcript  # the typo explained
     assert "Manage Server" in transcript  # Maya refused
     assert "Time moved forward" in transcript
+    assert "Today's reflection" in transcript  # the scheduled DM arrived
+    assert "pottery" in transcript and "Priya about coffee" in transcript  # both answers saved
     assert "Traceback" not in result.stderr
     # Generous bound for shared machines; the issue asks for a start in under 30 s.
     assert elapsed < 60, f"sandbox tour took {elapsed:.1f} s"
