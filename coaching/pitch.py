@@ -1414,9 +1414,11 @@ def _rewrite_seq(
             except _CannotDerive:
                 pass  # keyed on this (common) word after all
     before = None
+    guard = ""
     if context:
         joined = r"\s+".join(f"(?:{_unparse(part)})" for part in context)
         before = re.compile(rf"{joined}\s+\Z")
+        guard = _guard(context[-1])
     words: set[tuple[str, bool]] = set()
     for head in heads:
         if head.startswith(_DIGIT):
@@ -1434,7 +1436,51 @@ def _rewrite_seq(
                 raise _CannotDerive("too many")
         if conts:
             body = "|".join(f"(?:{_unparse(c)})" for c in conts)
+            if guard:
+                # Checked in C first; `before` (any spacing) stays the authority in `_add`.
+                key = re.escape(word)
+                body = "(?:" + "|".join(f"(?<={g}{key})" for g in guard.split("\0")) + f")(?:{body})"
             out.append((word, whole, body, before))
+    return out
+
+
+def _guard(part: list[Any]) -> str:
+    """Fixed-width look-behind texts for "the context word, one space" (plus "two spaces",
+    so odd spacing still reaches the full check): lets the regex drop most hits where the
+    key is not preceded by its context. "" when the context is not a short list of words."""
+    words = _literal_strings(part)
+    if not words or len(words) > 12:
+        return ""
+    return "\0".join([*(rf"\b{re.escape(w)}\s" for w in sorted(words)), r"\s\s"])
+
+
+def _literal_strings(seq: list[Any]) -> set[str] | None:
+    """Every string `seq` can match, if it is a small set of plain words; else None."""
+    out = {""}
+    for op, av in seq:
+        if (op is _C.AT and av is _C.AT_BOUNDARY) or op in (_C.ASSERT, _C.ASSERT_NOT):
+            continue  # only narrows the match; the guard may be looser than the real check
+        if op is _C.LITERAL:
+            options: set[str] | None = {chr(av).lower()}
+        elif op is _C.BRANCH:
+            options = set()
+            for branch in av[1]:
+                sub = _literal_strings(_data(branch))
+                if sub is None:
+                    return None
+                options |= sub
+        elif op is _C.SUBPATTERN:
+            options = _literal_strings(_data(av[-1]))
+        elif op is _C.MAX_REPEAT and av[:2] == (0, 1):
+            sub = _literal_strings(_data(av[2]))
+            options = None if sub is None else sub | {""}
+        else:
+            return None
+        if options is None:
+            return None
+        out = {a + b for a in out for b in options}
+        if len(out) > 12:
+            return None
     return out
 
 

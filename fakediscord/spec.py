@@ -14,6 +14,7 @@ import os
 import pathlib
 import re
 import reprlib
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -651,6 +652,9 @@ class SpecValidator:
         self._inliner = _Inliner(_schemas(spec))
         self._routes = _compile_routes(spec)
         self._validators: dict[tuple[str, str], Any] = {}
+        # fakediscord may validate from several threads; _Inliner's bookkeeping is not
+        # reentrant, so building (not using) a validator is serialised.
+        self._build_lock = threading.Lock()
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SpecValidator:
@@ -680,8 +684,11 @@ class SpecValidator:
         key = (method, route.template)
         validator = self._validators.get(key)
         if validator is None:
-            validator = _Validator(self._inliner.node(schema), registry=self._registry)
-            self._validators[key] = validator
+            with self._build_lock:
+                validator = self._validators.get(key)
+                if validator is None:
+                    validator = _Validator(self._inliner.node(schema), registry=self._registry)
+                    self._validators[key] = validator
         return validator
 
     def validate(self, method: str, path: str, body: object | None) -> list[str]:

@@ -37,7 +37,6 @@ SAMPLES: dict[str, object] = {
     "search": None,
     "page": 3,
     "pages": 12,
-    "total": 48,
     "minimum": 10,
     "removed_flag": True,
 }
