@@ -649,14 +649,18 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:calling|attention)\s+all\b|\b(?:small\s+)?business\s+owners\b",
         r"\b(?:everyone|anyone|all)\s+who\s+(?:needs?|wants?)\b",
         r"\b(?:business\s+owners|people|women|ladies)\s+like\s+you\b",
-        r"\bif\s+you(?:'re|\s+are)\s+an?\s+(?:[\w-]+[\s,]+){1,6}?(?:who|looking|ready|wanting|"
-        r"struggling)\b",
         r"\bwho\s+want(?:s)?\s+to\s+(?:stop|start|earn|make|lose|grow|get|double|scale)\b",
         r"\banyone\s+(?:here\s+)?(?:need|needing|want|looking\s+for)\s+(?:a|an|help|some)\b",
         r"\banyone\s+in\s+(?:the|this|our)\s+(?:group|area|community)\b",
         r"\bwhether\s+you'?re\s+(?:buying|selling|a|looking|starting)\b",
         r"\bif\s+you(?:'re|\s+are)\s+(?:\w+\s+)?(?:tired|sick|struggling|ready|fed\s+up|done)\b",
         r"\bif\s+any\s+of\s+your\s+(?:\w+\s+)?(?:friends|clients|contacts|network|colleagues)\b",
+    ),
+    _rule(
+        "generic_audience",
+        -7,
+        r"\b(?:who|looking|ready|wanting|struggling)\b",
+        before=r"\bif\s+you(?:'re|\s+are)\s+an?\s+(?:[\w-]+[\s,]+){1,6}?",
     ),
     _rule(
         "generic_audience",
@@ -679,7 +683,6 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         -7,
         r"\bif\s+(?:you|anyone|anybody|someone)(?:'s|'re|\s+is|\s+are)?\s+(?:ever\s+|still\s+)?"
         r"(?:need|needs|want|wants|looking\s+for|curious|interested|fancy|fancies|thinking\s+of)\b",
-        r"\bi'?m\s+an?\s+[\w\s-]{2,30}?(?:myself)?,?\s+so\s+(?:if|of\s+course|feel|do|any)\b",
         r"\bif\s+(?:you|anyone|anybody)\s+(?:ever\s+)?(?:has|have|needs?)\s+(?:any\s+)?"
         r"(?:questions|advice)\s+(?:about|on|with)\b",
         r"\bi'?d\s+(?:love|be\s+(?:happy|glad|delighted))\s+to\s+(?:help|photograph|work\s+with|"
@@ -868,7 +871,7 @@ PERSONAL_RULES: tuple[_Rule, ...] = (
     _rule(
         "personal_sharing",
         5,
-        rf"\b(?:my|our)\s+(?:(?:\w+|[\w-]+)\s+){{0,2}}?(?:{_FAMILY}|{_PETS})\b",
+        rf"\b(?:my|our)\s+(?:[\w-]+\s+){{0,2}}?(?:{_FAMILY}|{_PETS})\b",
         r"\b(?:mum|mom|mother|mama|dad|parent|grandma|grandmother|nana|wife|auntie|step-?mum|"
         r"step-?mom)\s+(?:of|to)\s+(?:\w+\s+)?(?:one|two|three|four|five|six|\d|twins|a|an|my)\b",
         r"\b(?:dog|cat|plant|cat\s+lady|boy|girl|twin|dance|soccer|football)\s+(?:mum|mom|lady|"
@@ -1155,7 +1158,7 @@ def _add(
         # Words that must come just before (found from a rarer word after them): the
         # signal's span starts where they start.
         if context_pattern is not None:
-            context = context_pattern.search(low, max(0, start - 48), start)
+            context = context_pattern.search(low, max(0, start - 80), start)
             if context is None:
                 return
             start = context.start()

@@ -365,11 +365,14 @@ async def test_no_duplicate_after_a_restart(kindred: Harness) -> None:
     zone = "UTC"
     await server.run("Maya", "reflections start", time="09:00", timezone=zone)
     day = date(year, 1, 1)
-    await expect_prompt_at(kindred, server, "Maya", at(day, time(9), zone))
+    before_restart = await expect_prompt_at(kindred, server, "Maya", at(day, time(9), zone))
     count = len(dms(kindred, server, "Maya"))
     await kindred.restart_bot()
     await move_to(kindred, at(day, time(9, 30), zone))
     assert len(dms(kindred, server, "Maya")) == count
+    # The buttons of a prompt sent before the restart still work.
+    opened = await click(kindred, server, "Maya", before_restart, "Write my reflection")
+    assert opened.modal is not None
     await expect_prompt_at(kindred, server, "Maya", at(day + timedelta(1), time(9), zone))
 
 
