@@ -109,6 +109,7 @@ REASONS: dict[str, str] = {
     "soft_offer": "A gentle 'if you ever need...' offer of your services. Kind, but still a plug.",
     "pitch_behaviour": "Counting cards, pitches and leads: that's the sell-working scoreboard.",
     "self_focus": "It's mostly about you, with no question for them yet.",
+    "one_way": "All offer, nothing for them yet: no question, no thanks, nothing personal.",
     "question_about_them": "A question about them: an open door.",
     "question": "A question that invites a reply.",
     "curiosity": "Real curiosity about the other person.",
@@ -163,6 +164,7 @@ SUGGESTIONS: dict[str, str] = {
     "each other.",
     "pitch_behaviour": 'Next time, try swapping "{ex}" for one long conversation. Fewer cards, '
     "more friends.",
+    "one_way": 'Before "{ex}", say something for them: a question, a thank-you, a bit about you.',
     "self_focus": 'Your opening is mostly about you. Lead with a question like "What brought '
     'you here?", then share.',
     # Things to keep doing.
@@ -184,7 +186,8 @@ SUGGESTIONS: dict[str, str] = {
     'or "What brought you here?"',
     "add_personal": "Share one thing beyond work: a hobby, a book, a pet. It gives people a "
     "way in.",
-    "add_invitation": 'End with an open door, like "Coffee sometime?", rather than a link.',
+    "add_invitation": 'Leave an open door at the end, like "Coffee sometime?" or "Would love to '
+    'hear more."',
     "empty": "Nothing to check yet: paste an intro or a message and I'll take a look.",
 }
 
@@ -379,6 +382,8 @@ class _Rule:
     # Optional context that must end right before the match ("I'm so" before "nervous"):
     # lets a rule be found by its rare word instead of a common one like "I".
     before: re.Pattern[str] | None
+    # Optional context that cancels the match ("spent" before "$40": a story, not a price).
+    unless: re.Pattern[str] | None
 
 
 def _rule(
@@ -388,9 +393,11 @@ def _rule(
     reason: str = "",
     neg: bool = True,
     before: str = "",
+    unless: str = "",
 ) -> _Rule:
     context = re.compile(rf"(?:{before})\Z", re.I) if before else None
-    return _Rule(kind, reason or kind, points, alternatives, neg, context)
+    veto = re.compile(rf"(?:{unless})(?:\s+\S+){{0,3}}\s*\Z", re.I) if unless else None
+    return _Rule(kind, reason or kind, points, alternatives, neg, context, veto)
 
 
 _NUM = (
@@ -462,6 +469,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:don'?t\s+hesitate\s+to\s+)?reach\s+out\b",
         r"\bget\s+in\s+touch\b",
         r"\byou\s+know\s+(?:where\s+to\s+find\s+me|who\s+to\s+call)\b",
+        r"\blet\s+me\s+know\s+if\s+(?:you|anyone|anybody)\b(?!\s+(?:want\s+to\s+(?:chat|talk|"
+        r"grab|meet)|need\s+(?:a\s+hand|anything)))",
         r"\bshout\s+(?:anytime|if\s+you\s+need)\b",
         r"\b(?:happy|glad)\s+to\s+share\s+(?:the\s+|more\s+|my\s+)?(?:details|info|rates|prices)\b",
         reason="call_to_action_soft",
@@ -469,8 +478,6 @@ PHRASE_RULES: tuple[_Rule, ...] = (
     _rule(
         "offer_price",
         -10,
-        r"[$£€¥₹]\s?\d[\d,.]*\s?[kK]?\b",
-        r"\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds|quid|bucks)\b",
         r"\b\d{1,3}\s?%\s*(?:off|discount)\b",
         r"\b(?:discount|promo(?:\s+code)?|coupon|voucher|(?<=on\s)sale|flash\s+sale|"
         r"payment\s+plans?|pricing(?:\s+guide)?|price\s+list|rate\s+card|flat\s+fee|"
@@ -484,10 +491,20 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:affordable|competitive|great|my|our)\s+(?:rates|prices|pricing)\b",
         r"\buse\s+(?:promo\s+|discount\s+|my\s+|the\s+)?code\b",
         r"\bmention\s+this\s+(?:group|post)\b",
+        r"\bfor\s+(?:my\s+|our\s+)?(?:rates|pricing|prices)\b|\bfor\s+a\s+(?:free\s+)?quote\b",
         r"\b(?:attached|attaching|sending|send\s+over|sent)\s+(?:you\s+)?(?:a|an|my|our|the)\s+"
         r"(?:[\w-]+\s+)?(?:proposal|brochure|media\s+kit|rate\s+(?:card|sheet)|price\s+list|"
         r"(?:sales\s+|pitch\s+)?deck|quote|services\s+guide|pricing)\b",
         r"\b(?:best|great|special|exclusive)\s+deals?\b",
+    ),
+    _rule(
+        "offer_price",
+        -10,
+        r"[$£€¥₹]\s?\d[\d,.]*\s?[kK]?\b",
+        r"\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars|euros|pounds|quid|bucks)\b",
+        # "I spent $40 on plants", "we raised £2,000": money in a story is not a price list.
+        unless=r"\b(?:spent|spend|spending|paid|pay|bought|won|raised|raising|lost|saved|owe|"
+        r"earned|donated|cost\s+me|worth|over|almost|nearly|about)\b",
     ),
     _rule(
         "offer_price",
@@ -556,7 +573,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\b(?:over|more\s+than)\s+\d[\d,]*\+?\s+(?:happy\s+|satisfied\s+)?(?:clients|customers|"
         r"students|weddings|launches|deals|brands|businesses|women|families|projects|authors)\b",
         r"\b\d[\d,]*\+\s+(?:happy\s+|satisfied\s+)?(?:clients|customers|students|weddings|"
-        r"launches|deals|brands|businesses|women|families|projects|authors|reviews)\b",
+        r"launches|deals|brands|businesses|women|families|projects|authors|reviews|meetings|"
+        r"leads|sales|downloads|followers|subscribers|members|students|events)\b",
         r"#(?<!\w#)1\b",
         r"\bnumber\s+one\s+(?:in|rated)\b|\btop\s+\d+\b|\bfortune\s+500\b",
         r"\bnamed\s+one\s+of\b|\b(?:leading|renowned|sought-after)\s+(?:expert|authority)\b",
@@ -570,6 +588,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"\blove\s+helping\s+(?:women|people|businesses|clients|founders|you|others|small|mums|"
         r"moms|families|entrepreneurs|coaches|brands|teams)\b|\bi'?m\s+(?:passionate\s+about|on\s+a\s+mission\s+to)\s+helping\b",
         r"\bmy\s+mission\s+is\s+to\s+help\b",
+        r"\b(?:my|our)\s+(?:[\w-]+\s+){0,2}?(?:agency|firm|company|business|team|studio)\s+"
+        r"helps\b",
     ),
     _rule(
         "self_promotion",
@@ -729,6 +749,7 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"(?:here|with\s+us|joining)\b|\bwelcome\b",
         r"\b(?:nice|lovely|great|wonderful|good)\s+(?:to\s+(?:meet|see|chat)|"
         r"meeting|chatting|seeing)\b|\bloved\s+(?:meeting|chatting|seeing)\b",
+        r"\b(?:glad|happy|lovely|nice|great)\s+to\s+have\s+(?:met|chatted|seen)\b",
     ),
     _rule(
         "asking_advice",
@@ -759,8 +780,8 @@ PHRASE_RULES: tuple[_Rule, ...] = (
         r"manage|make|meet|discover|figure|deal)\b",
         r"\bhow\s+do\s+you\s+(?:all\s+)?(?:find|carve|manage|keep|deal|juggle|cope|balance|"
         r"stay|handle|unwind|relax|switch\s+off|feel)\b",
-        r"\b(?:i'?d|i\s+would|would|i'?d\s+really)\s+love\s+to\s+(?:hear|know|learn\s+about|see\s+"
-        r"your)\b",
+        r"\b(?:i'?d|i\s+would|would|i'?d\s+really)\s+love\s+to\s+(?:hear|know|learn\s+(?:more\s+)?about|"
+        r"see\s+your)\b",
         r"\b(?:love|keen|curious)\s+to\s+(?:hear|know)\b",
         r"\btell\s+(?:me|us)\s+(?:about|more|what|how|everything)\b",
         r"\bi'?m\s+(?:so\s+|really\s+|genuinely\s+)?curious\b|\bcurious\s+(?:about|how|what)\b",
@@ -889,10 +910,17 @@ PERSONAL_RULES: tuple[_Rule, ...] = (
         r"time\s+(?:here|posting|in\s+a))\b",
         rf"\b(?:one|two|three|four|five|six|\d)\s+(?:[\w-]+\s+){{0,2}}?(?:kids|children|boys|girls|"
         rf"sons|daughters|teenagers|teens|grandkids|grandchildren|{_PETS})\b",
-        rf"\b(?:started|taking\s+up|took\s+up|learning|learnt|learned|practi[sc]ing|love|loves|"
-        rf"enjoy|adore|into|obsessed\s+with)\s+(?:\w+\s+){{0,2}}?(?:{_HOBBIES})\b",
         r"\bi\s+cried\b|\bmade\s+me\s+(?:cry|laugh|smile)\b|\bi'?m\s+still\s+(?:smiling|laughing)\b|"
         r"\bhad\s+me\s+in\s+stitches\b|\bi\s+have\s+opinions\b",
+        neg=False,
+    ),
+    # Hobbies, when they are the member's own ("what got you into pottery?" is about them).
+    _rule(
+        "personal_sharing",
+        5,
+        rf"\b(?:started|taking\s+up|took\s+up|learning|learnt|learned|practi[sc]ing|love|loves|"
+        rf"enjoy|adore|into|obsessed\s+with)\s+(?:\w+\s+){{0,2}}?(?:{_HOBBIES})\b",
+        before=r"\b(?:i|i'm|im|i\s+am|i've|ive|i\s+have|we|we're|we've)\s+(?:\w+\s+){0,3}",
         neg=False,
     ),
     # Feelings and self-descriptions, found by the rare word and checked for "I'm ..." before.
@@ -953,7 +981,6 @@ _ASKED = re.compile(
     r"you\b",
     re.I,
 )
-_ASKED_HINTS = ("ask", "request", "wanted", "you said", "here's the", "heres the")
 _BUT = re.compile(r"(?:[^.!?]|\.{2,}){0,40}?\bbut\b", re.I)
 _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_promotion"})
 
@@ -961,19 +988,19 @@ _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_prom
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
 # Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows.
-_STOP = re.compile(r"[.!?]+|\n")
-_STOP_EMOJI = re.compile(rf"[.!?]+|\n|[{_EMOJI}]+(?=[{_EMOJI}\s]*[A-Z])")
+# Character sets first, so `re` skips straight to candidates.
+_STOP = re.compile(r"[.!?\n][.!?]*")
+_STOP_EMOJI = re.compile(rf"[.!?\n{_EMOJI}][.!?{_EMOJI}]*")
+_TERMINAL = re.compile(r"[.!?\n]")
+_CAPITAL_NEXT = re.compile(rf"[{_EMOJI}\s]*[A-Z]")
 _EMOJI_CHAR = re.compile(f"[{_EMOJI}]")
 _WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 _HASHTAGS = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}(?:\s*#[^\W\d_]\w{1,40})+")
-_SELF = re.compile(
-    r"\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself|we|we're|we've|we'll|us|our|ours)\b", re.I
-)
-_OTHER = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd|y'all|u)\b", re.I)
-_ABOUT_THEM = re.compile(
-    r"\b(?:you|your|yours|y'all|u|anyone|anybody|everyone|everybody|who|all\s+of\s+you|"
-    r"folks|ladies|friends)\b",
-    re.I,
+# Pronouns, as the bytes words of a sentence ("i'm" splits into "i" and "m").
+_SELF_WORDS = frozenset(b"i me my mine myself we us our ours ourselves".split())
+_OTHER_WORDS = frozenset(b"you your yours yourself yourselves u ya".split())
+_ABOUT_THEM_WORDS = _OTHER_WORDS | frozenset(
+    b"anyone anybody everyone everybody who folks ladies friends".split()
 )
 # A yes/no question about the reader's pain or wants: the opening line of a sales page.
 _LURE = re.compile(
@@ -981,23 +1008,58 @@ _LURE = re.compile(
     r"what\s+if|need|want|looking|tired|struggling|sick|ready|feeling|still)\b",
     re.I,
 )
-_PAIN = re.compile(
+_PAIN_SOURCE = (
     r"\b(?:tired\s+of|sick\s+of|struggl\w*|drown\w*|stuck|overwhelm\w*|stress\w*|frustrat\w*|"
     r"invisible|ready\s+to|ready\s+for\s+(?:a|your)|looking\s+for\s+(?:a|an)|need\s+(?:a|an|help|"
     r"more)|want\s+to\s+(?:lose|earn|make|grow|double|quit|get|know|feel|stop|start)|dream\s+of|"
     r"wish\s+you|wonder(?:ed)?\s+why|know\s+(?:your|how|why|what)|burn(?:ed|t)?\s+out|exhausted|"
     r"costing|convert\w*|thought\s+about|considered|interested\s+in|open\s+to|lose\s+\d+|"
     r"quit(?:ting)?\s+your|what\s+if|earn|income|spending\s+hours|doing\s+your\s+own|"
-    r"feel\s+(?:invisible|stuck|lost|behind|overwhelmed)|hate\s+\w+ing|worried|a\s+\w+\s+who)",
-    re.I,
+    r"feel\s+(?:invisible|stuck|lost|behind|overwhelmed)|hate\s+\w+ing|worried|a\s+\w+\s+who)"
 )
-_SALES_ASK = re.compile(
-    r"\b(?:quick\s+call|a\s+call|\d+\s+min(?:ute)?s?|demo|proposal|quote|case\s+stud\w+|"
+_CALL_ASK = re.compile(r"\ba\s+(?:call|chat|zoom|video\s+call|phone\s+call)\b")
+_SALES_ASK_SOURCE = (
+    r"\b(?:quick\s+call|\d+\s+min(?:ute)?s?|demo|proposal|quote|case\s+stud\w+|"
     r"hearing\s+more|more\s+info|the\s+details|pricing|an\s+invite|your\s+email|your\s+number|"
     r"newsletter|good\s+time\s+to\s+call|to\s+discuss|options|a\s+sample|free\s+\w+|"
-    r"want\s+in|sign\s+up|the\s+link)\b",
-    re.I,
+    r"want\s+in|sign\s+up|the\s+link)\b"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Gate:
+    """A regex of word alternatives, run only when one of its first words is present."""
+
+    pattern: re.Pattern[str]
+    words: frozenset[bytes]  # whole first words
+    prefixes: tuple[str, ...]  # first words known only by their start ("struggl...")
+    digits: bool  # some alternative starts with a number
+
+    def search(self, low: str, words: set[bytes]) -> re.Match[str] | None:
+        if (
+            self.words.isdisjoint(words)
+            and not any(p in low for p in self.prefixes)
+            and not (self.digits and _HAS_DIGIT.search(low))
+        ):
+            return None
+        return self.pattern.search(low)
+
+
+def _gate(source: str) -> _Gate:
+    heads = _heads(list(_sre_parse.parse(source, re.I).data)) or {""}
+    if any(not (h[:1].isalnum() or h[:1] == _DIGIT) for h in heads):
+        raise ValueError(f"cannot gate {source[:40]}")
+    return _Gate(
+        pattern=re.compile(source, re.I),
+        words=frozenset(h[:-1].encode() for h in heads if h.endswith(_END)),
+        prefixes=tuple(sorted(h for h in heads if not h.endswith(_END) and h[:1] != _DIGIT)),
+        digits=any(h[:1] == _DIGIT for h in heads),
+    )
+
+
+def _sentence_words(low: str) -> set[bytes]:
+    return set(low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split())
+
 
 _PITCH_KINDS_FOR_SENTENCE = frozenset(
     {
@@ -1030,6 +1092,7 @@ class _Raw:
     start: int  # in the normalised text
     end: int
     points: int
+    sentence: int = -1
 
 
 def _side(points: int) -> str:
@@ -1039,6 +1102,14 @@ def _side(points: int) -> str:
 def _negated(low: str, start: int) -> bool:
     """ "I'm not selling", "no need to book": a negation just before the phrase."""
     begin = max(0, start - 28)
+    window = low[begin:start]
+    # Every negation word has "no", "n't", "never" or "without": skip the regex otherwise.
+    if "no" not in window and "n't" not in window and "never" not in window:
+        return "without" in window and _negation(low, begin, start)
+    return _negation(low, begin, start)
+
+
+def _negation(low: str, begin: int, start: int) -> bool:
     return bool(_NEGATION.search(low, begin, start)) and not _NOT_NEGATION.search(low, begin, start)
 
 
@@ -1113,7 +1184,7 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
     """Every rule match in `low`. Each first word ("key") that occurs in the text has one
     regex that starts with the key's letters, so `re` finds it with a fast literal search."""
     found: list[_Raw] = []
-    words = set(low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split())
+    words = low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
     # Sorted so the order of signals never depends on set iteration (hash seeds).
     keys = sorted(scanner.keys.intersection(words))
     if _HAS_DIGIT.search(low):
@@ -1150,21 +1221,24 @@ def _add(
     end: int,
     before: re.Pattern[str] | None = None,
 ) -> None:
-    # Trim whitespace the pattern may have swallowed at either end.
-    piece = low[start:end]
-    start += len(piece) - len(piece.lstrip())
-    end -= len(piece) - len(piece.rstrip())
-    for context_pattern in (before, rule.before):
-        # Words that must come just before (found from a rarer word after them): the
-        # signal's span starts where they start.
-        if context_pattern is not None:
-            context = context_pattern.search(low, max(0, start - 80), start)
-            if context is None:
-                return
-            start = context.start()
-    if end <= start or (rule.negatable and _negated(low, start)):
+    while end > start and low[end - 1].isspace():  # a pattern may end on a space
+        end -= 1
+    # Words that must come just before (the key was a rarer word after them): the signal's
+    # span starts where they start.
+    if before is not None:
+        context = before.search(low, start - 80 if start > 80 else 0, start)
+        if context is None:
+            return
+        start = context.start()
+    if rule.before is not None:
+        context = rule.before.search(low, start - 80 if start > 80 else 0, start)
+        if context is None:
+            return
+        start = context.start()
+    if rule.unless is not None and rule.unless.search(low, max(0, start - 40), start):
         return
-    found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
+    if end > start and not (rule.negatable and _negated(low, start)):
+        found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
 
 
 # --- The scanner: all rules in one regex -------------------------------------------------
@@ -1363,12 +1437,13 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
     patterns: dict[bytes, re.Pattern[str]] = {}
     for (key, whole), items in sorted(by_key.items()):
         numbered = []
+        bkey = _key_id(key, whole)
         for order, (rule, body, before) in enumerate(items):
             numbered.append((len(entries), body))
             entries.append((rule, order, before))
-        bkey = _key_id(key, whole)
         pieces_by_key[bkey] = tuple(numbered)
         patterns[bkey] = re.compile(_key_regex(key, whole, numbered))
+
     return _Scanner(
         keys=frozenset(k.encode() for k, whole in by_key if whole),
         digit_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and k.isdigit()],
@@ -1442,7 +1517,9 @@ def _rewrite_seq(
             if guard:
                 # Checked in C first; `before` (any spacing) stays the authority in `_add`.
                 key = re.escape(word)
-                body = "(?:" + "|".join(f"(?<={g}{key})" for g in guard.split("\0")) + f")(?:{body})"
+                body = (
+                    "(?:" + "|".join(f"(?<={g}{key})" for g in guard.split("\0")) + f")(?:{body})"
+                )
             out.append((word, whole, body, before))
     return out
 
@@ -1666,6 +1743,8 @@ def _non_word_set(items: Any) -> bool:
     return True
 
 
+_PAIN = _gate(_PAIN_SOURCE)
+_SALES_ASK = _gate(_SALES_ASK_SOURCE)
 _SCANNER = _build_scanner((*PHRASE_RULES, _CONTACT_PHRASES, *PERSONAL_RULES))
 
 
@@ -1676,15 +1755,20 @@ def _sentences(plain: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for stop in (_STOP_EMOJI if emoji else _STOP).finditer(plain):
-        _add_sentence(spans, plain, start, stop.end())
-        start = stop.end()
+        end = stop.end()
+        if emoji and not _TERMINAL.search(stop.group()) and not _CAPITAL_NEXT.match(plain, end):
+            continue  # an emoji inside a sentence
+        _add_sentence(spans, plain, start, end)
+        start = end
     _add_sentence(spans, plain, start, len(plain))
     return spans
 
 
 def _add_sentence(spans: list[tuple[int, int]], plain: str, start: int, end: int) -> None:
     piece = plain[start:end]
-    if _WORD_CHAR.search(piece):
+    stripped = piece.strip()
+    # Blank or bare punctuation ("!!", "...") is not a sentence.
+    if stripped and not (len(stripped) < 4 and not stripped.isalnum() and stripped.isascii()):
         spans.append((start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())))
 
 
@@ -1696,127 +1780,156 @@ def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
     return start, cut if cut > start + 20 else start + MAX_EXCERPT
 
 
-def _questions(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
-    found: list[_Raw] = []
+def _in_context(
+    plain: str, low: str, raws: list[_Raw], sentences: list[tuple[int, int]]
+) -> list[_Raw]:
+    """Context rules (negation is already done): referrals for someone else, cards on
+    request, "not selling, but...", warm words inside a sales sentence; then the questions
+    and the self-focus, which depend on what each sentence holds."""
     starts = [s for s, _ in sentences]
-    pitchy = [False] * len(sentences)
-    curious = [False] * len(sentences)
-    connecty = [False] * len(sentences)
     for raw in raws:
-        i = _in_sentence(starts, raw.start)
-        if i < 0:
-            continue
-        if raw.points < 0 and raw.kind in _PITCH_KINDS_FOR_SENTENCE:
-            pitchy[i] = True
-        elif raw.kind == "curiosity":
-            curious[i] = True
-        elif raw.kind in ("giving", "invitation_no_sale"):
-            connecty[i] = True
+        raw.sentence = bisect_right(starts, raw.start) - 1
+    giving = {r.sentence for r in raws if r.kind == "giving"}
+    hinted = "ask" in low or "request" in low or "wanted" in low or "you said" in low
+    asked = _ASKED.search(low) if hinted or "here's the" in low else None
+    asked_at = asked.start() if asked else len(low)
+    sales: set[int] = set()
+    kept: list[_Raw] = []
+    for raw in raws:
+        if raw.kind in _OFFER_KINDS and raw.sentence in giving:
+            continue  # "If anyone needs a childminder, I know someone": a referral, not a plug
+        if raw.kind in _ASKABLE_KINDS and raw.start > asked_at:
+            raw = _Raw("asked_for", "asked_for", raw.start, raw.end, 3, raw.sentence)
+        elif raw.kind == "no_sale" and _BUT.match(plain, raw.end):
+            raw = _Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6, raw.sentence)
+        elif raw.points < 0 and raw.kind in _PITCH_KINDS_FOR_SENTENCE:
+            sales.add(raw.sentence)
+        kept.append(raw)
+    # Warm words wrapped around a sale don't make it a conversation.
+    kept = [
+        r for r in kept if not (r.points > 0 and r.sentence in sales and r.kind not in _ALWAYS_WARM)
+    ]
+    for raw in kept:
+        if raw.kind in _TO_QUESTION_END and raw.sentence >= 0:
+            # "What got you" reads better as the whole question it opens.
+            mark = plain.find("?", raw.end, sentences[raw.sentence][1])
+            if 0 <= mark - raw.end <= 80:
+                raw.end = mark + 1
+    kept += _questions(plain, low, sentences, kept, sales)
+    if not any(r.kind in _OPEN_DOORS for r in kept):
+        kept += _self_focus(plain, low, sentences, kept)
+    if sales and not any(r.points > 0 for r in kept):
+        # Selling, and nothing at all for them: no question, no thanks, nothing personal.
+        first = min(sales)
+        if first >= 0:
+            start, end = _clip(*sentences[first], plain)
+        else:  # a bare link or number, outside any sentence
+            start, end = min((r.start, r.end) for r in kept if r.sentence == first)
+        kept.append(_Raw("one_way", "one_way", start, end, ONE_WAY_POINTS, first))
+    return kept
+
+
+_OFFER_KINDS = frozenset({"generic_audience", "soft_offer"})
+_TO_QUESTION_END = frozenset({"curiosity", "asking_advice", "shared_interest"})
+_ALWAYS_WARM = frozenset({"gratitude", "asked_for"})
+
+
+def _questions(
+    plain: str, low: str, sentences: list[tuple[int, int]], raws: list[_Raw], pitchy: set[int]
+) -> list[_Raw]:
+    found: list[_Raw] = []
+    curious = {r.sentence for r in raws if r.kind == "curiosity"}
+    scored = {r.sentence for r in raws if r.kind in ("giving", "invitation_no_sale")}
     for i, (start, end) in enumerate(sentences):
-        sentence = plain[start:end]
-        if "?" not in sentence or connecty[i]:
+        if plain.find("?", start, end) < 0 or i in scored:
             continue  # "Want me to introduce you?", "Coffee sometime?" are scored already.
-        cstart, cend = _clip(start, end, plain)
-        if _SALES_ASK.search(sentence) and (pitchy[i] or any(pitchy) or _OTHER.search(sentence)):
-            found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -8))
+        sentence = plain[start:end]
+        lowered = low[start:end]
+        words = _sentence_words(lowered)
+        if not words:
             continue
-        if not curious[i]:
-            lure = bool(_LURE.search(sentence) and _PAIN.search(sentence))
+        to_them = not _OTHER_WORDS.isdisjoint(words)
+        cstart, cend = _clip(start, end, plain)
+        if _SALES_ASK.search(lowered, words) and (pitchy or to_them):
+            found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -10, i))
+            continue
+        if _CALL_ASK.search(lowered):
+            # "Up for a call next week?" follows up; in a sales text it books a sales call.
+            if pitchy:
+                found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -10, i))
+            else:
+                found.append(_Raw("invitation_no_sale", "invitation_no_sale", cstart, cend, 7, i))
+            continue
+        if i not in curious:
+            lure = _LURE.search(sentence) is not None
             # "Are you X? Book a call": a question followed by a hard sell leads to the sale.
-            leads_to_sale = any(pitchy[i + 1 : i + 4]) and not _CURIOUS_START.search(sentence)
-            if lure or (leads_to_sale and _OTHER.search(sentence) and _LURE.search(sentence)):
-                found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8))
+            if (lure and _PAIN.search(lowered, words)) or (
+                lure
+                and not pitchy.isdisjoint((i + 1, i + 2, i + 3))
+                and not _CURIOUS_START.search(sentence)
+                and to_them
+            ):
+                found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8, i))
                 continue
-        if pitchy[i] or curious[i]:
+        if i in pitchy or i in curious:
             continue  # a curious question is already scored as curiosity
-        if _ABOUT_THEM.search(sentence):
-            found.append(_Raw("question_about_them", "question_about_them", cstart, cend, 6))
+        if not _ABOUT_THEM_WORDS.isdisjoint(words):
+            found.append(_Raw("question_about_them", "question_about_them", cstart, cend, 6, i))
         else:
-            found.append(_Raw("question_about_them", "question", cstart, cend, 4))
+            found.append(_Raw("question_about_them", "question", cstart, cend, 4, i))
     return found
 
 
 _CURIOUS_START = re.compile(r"^\W*(?:how|what|why|where|when|which|tell)\b", re.I)
 
 
-def _self_focus(plain: str, sentences: list[tuple[int, int]], raws: list[_Raw]) -> list[_Raw]:
-    if not sentences or any(r.kind in _OPEN_DOORS for r in raws):
-        return []  # a monologue is the problem, not an "I" followed by a question
-    personal = {
-        i
-        for i, (s, e) in enumerate(sentences)
-        if any(s <= r.start < e and r.points > 0 for r in raws)
-    }
+def _self_focus(
+    plain: str, low: str, sentences: list[tuple[int, int]], raws: list[_Raw]
+) -> list[_Raw]:
+    """A monologue: "I/my/we" with little "you", weighted towards the opening. Sentences that
+    share something personal don't count: sharing about yourself is half of a conversation."""
+    if not sentences:
+        return []
+    skip = {r.sentence for r in raws if r.points > 0}
     opening_end = sentences[0][0] + OPENING_SHARE * (sentences[-1][1] - sentences[0][0])
-    self_w = other_w = 0.0
-    best: tuple[float, int] = (0.0, -1)
+    # Four strings (opening/rest x counted/all), tokenized once each: cheaper than per sentence.
+    parts: dict[tuple[bool, bool], list[str]] = {}
+    first_counted = -1
     for i, (start, end) in enumerate(sentences):
-        sentence = plain[start:end]
-        weight = OPENING_WEIGHT if (i < 2 or start < opening_end) else 1.0
-        others = len(_OTHER.findall(sentence))
-        other_w += weight * others
-        if i in personal or "?" in sentence:
-            continue
-        selves = len(_SELF.findall(sentence))
-        self_w += weight * selves
-        if weight * selves > best[0]:
-            best = (weight * selves, i)
+        opening = i < 2 or start < opening_end
+        piece = low[start:end]
+        parts.setdefault((opening, False), []).append(piece)
+        if i not in skip and "?" not in piece:
+            parts.setdefault((opening, True), []).append(piece)
+            if first_counted < 0 and not _SELF_WORDS.isdisjoint(_sentence_words(piece)):
+                first_counted = i
+    self_w = other_w = 0.0
+    for (opening, counted), pieces in parts.items():
+        weight = OPENING_WEIGHT if opening else 1.0
+        if counted:
+            self_w += weight * _count_words(" ".join(pieces), _SELF_WORDS)
+        else:
+            other_w += weight * _count_words(" ".join(pieces), _OTHER_WORDS)
     excess = self_w - 1.5 * other_w
-    if excess < SELF_FOCUS_MIN or best[1] < 0:
+    if excess < SELF_FOCUS_MIN or first_counted < 0:
         return []
     points = -min(SELF_FOCUS_MAX, round(excess / 2))
-    start, end = _clip(*sentences[best[1]], plain)
-    return [_Raw("self_focus", "self_focus", start, end, points)]
+    start, end = _clip(*sentences[first_counted], plain)
+    return [_Raw("self_focus", "self_focus", start, end, points, first_counted)]
+
+
+def _count_words(low: str, vocabulary: frozenset[bytes]) -> int:
+    words = low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
+    return sum(map(vocabulary.__contains__, words))
 
 
 SELF_FOCUS_MIN = 6.0
+ONE_WAY_POINTS = -6
+SELF_FOCUS_MAX = 8
+# Any of these means the text already opens a door to the other person.
 _OPEN_DOORS = frozenset(
     {"question_about_them", "curiosity", "asking_advice", "invitation_no_sale", "shared_interest"}
 )
-SELF_FOCUS_MAX = 8
-
-
-def _in_sentence(starts: list[int], pos: int) -> int:
-    return bisect_right(starts, pos) - 1
-
-
-def _resolve(plain: str, raws: list[_Raw], sentences: list[tuple[int, int]]) -> list[_Raw]:
-    """Context rules (negation is already done): cards on request, 'not selling, but...',
-    referrals for someone else, and warm words inside a sales sentence."""
-    starts = [s for s, _ in sentences]
-    giving = {_in_sentence(starts, r.start) for r in raws if r.kind == "giving"}
-    # "If anyone needs a childminder, I know someone": a referral for a friend, not a plug.
-    raws = [
-        r
-        for r in raws
-        if not (
-            r.kind in ("generic_audience", "soft_offer") and _in_sentence(starts, r.start) in giving
-        )
-    ]
-    low = plain.lower()
-    asked = _ASKED.search(plain) if any(k in low for k in _ASKED_HINTS) else None
-    sales = {
-        _in_sentence(starts, r.start)
-        for r in raws
-        if r.points < 0
-        and r.kind in _PITCH_KINDS_FOR_SENTENCE
-        and not (asked and r.kind in _ASKABLE_KINDS and r.start > asked.start())
-    }
-    out: list[_Raw] = []
-    for raw in raws:
-        if asked and raw.kind in _ASKABLE_KINDS and raw.start > asked.start():
-            out.append(_Raw("asked_for", "asked_for", raw.start, raw.end, 3))
-        elif raw.kind == "no_sale" and _BUT.match(plain, raw.end):
-            out.append(_Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6))
-        elif (
-            raw.points > 0 and raw.kind != "gratitude" and _in_sentence(starts, raw.start) in sales
-        ):
-            continue  # warm words wrapped around a sale don't make it a conversation
-        else:
-            out.append(raw)
-    return out
-
-
 # Kinds that say the same thing: when their spans overlap, only the stronger one counts.
 _FAMILIES: dict[str, str] = {
     "generic_audience": "offer",
@@ -1825,32 +1938,28 @@ _FAMILIES: dict[str, str] = {
     "self_promotion": "offer",
     "curiosity": "question",
     "question_about_them": "question",
+    "asking_advice": "question",
 }
 
 
-def _dedupe(raws: list[_Raw]) -> list[_Raw]:
-    """One signal per overlapping stretch of the same kind (or family); the stronger wins."""
-    raws.sort(key=lambda r: (r.start, -abs(r.points), -(r.end - r.start)))
+def _weigh(raws: list[_Raw]) -> list[_Raw]:
+    """One signal per overlapping stretch of the same kind (or family), the stronger one;
+    then each repeat of a kind counts REPEAT_DECAY times the one before."""
+    raws.sort(key=lambda r: (r.start, -abs(r.points), r.start - r.end, r.kind))
     out: list[_Raw] = []
     last_end: dict[str, int] = {}
+    seen: dict[str, int] = {}
     for raw in raws:
         family = _FAMILIES.get(raw.kind, raw.kind)
         if raw.start < last_end.get(family, -1):
             continue
         last_end[family] = max(raw.end, last_end.get(family, -1))
-        out.append(raw)
-    return out
-
-
-def _decay(raws: list[_Raw]) -> list[_Raw]:
-    seen: dict[str, int] = {}
-    out: list[_Raw] = []
-    for raw in sorted(raws, key=lambda r: (r.start, r.end, r.kind)):
         n = seen.get(raw.kind, 0)
         if n >= MAX_SIGNALS_PER_KIND:
             continue
         seen[raw.kind] = n + 1
-        raw.points = round(raw.points * REPEAT_DECAY**n)
+        if n:
+            raw.points = round(raw.points * REPEAT_DECAY**n)
         out.append(raw)
     return out
 
@@ -1885,10 +1994,7 @@ def analyze(text: str) -> PitchReport:
     if "#" in plain:
         raws += [_Raw("hashtags", "hashtags", *m.span(), -4) for m in _HASHTAGS.finditer(plain)]
     sentences = _sentences(plain)
-    raws = _resolve(plain, raws, sentences)
-    raws += _questions(plain, sentences, raws)
-    raws += _self_focus(plain, sentences, raws)
-    raws = _decay(_dedupe(raws))
+    raws = _weigh(_in_context(plain, low, raws, sentences))
 
     signals: list[Signal] = []
     for raw in raws:
@@ -2007,7 +2113,11 @@ def _suggest(signals: list[Signal], verdict: str) -> tuple[Suggestion, ...]:
         used.add(kind)
         out.append(Suggestion(kind, _render(kind, excerpt, question), excerpt))
 
-    pitch = sorted((s for s in signals if s.points < 0), key=lambda s: (s.points, s.start))
+    # The elevator line first: its suggestion rewrites the member's own words.
+    pitch = sorted(
+        (s for s in signals if s.points < 0),
+        key=lambda s: (s.kind != "elevator_pitch", s.points, s.start),
+    )
     connect = sorted((s for s in signals if s.points > 0), key=lambda s: (-s.points, s.start))
     kinds = {s.kind for s in signals}
     for sig in pitch:

@@ -21,6 +21,7 @@ EDITABLE = frozenset(
         "pitch_enabled",
         "thanks_enabled",
         "rolodex_enabled",
+        "intro_nudges",
     }
 )
 

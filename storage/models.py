@@ -51,6 +51,8 @@ class Community(Base):
     pitch_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     thanks_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     rolodex_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Private DM to the author of a new introduction that reads as a pitch (opt-in).
+    intro_nudges: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -189,3 +191,33 @@ class CommunityPrompt(Base):
     # The organizer who wrote it; cleared if they delete their data (the prompt stays).
     author_user_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PitchCheck(Base):
+    """One self-check a member ran (their own text, or their behaviour at an event)."""
+
+    __tablename__ = "pitch_checks"
+    __table_args__ = (Index("ix_pitch_checks_member_created", "member_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # "text", "message", "event", "nudge"
+    label: Mapped[str | None] = mapped_column(String(100))  # event name
+    score: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(12))
+    # The start of what was checked, so the member recognises it in their history.
+    excerpt: Mapped[str | None] = mapped_column(String(120))
+    signals: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PitchPreference(Base):
+    """A member's choices about the introductions nudge."""
+
+    __tablename__ = "pitch_preferences"
+    __table_args__ = (UniqueConstraint("member_id", name="uq_pitch_preferences_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    nudges: Mapped[bool] = mapped_column(Boolean, default=True)
+    last_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,6 +37,8 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("outbox", hidden=("claimed_by", "claimed_until")),
     MemberTable("reflection_subscriptions"),
     MemberTable("reflection_entries"),
+    MemberTable("pitch_checks"),
+    MemberTable("pitch_preferences"),
     MemberTable(
         "community_prompts", column="author_user_id", by="user", anonymise=("author_user_id",)
     ),

@@ -106,7 +106,7 @@ FAMILIES = [
     ("availability", "I'm currently taking on new clients for June.", None),
     ("pitch_question", "Are you tired of chasing clients? I can help.", None),
     ("question_about_them", "Lovely to meet you! Where are you based these days?", None),
-    ("curiosity", "What got you into ceramics?", "What got you"),
+    ("curiosity", "What got you into ceramics?", "What got you into ceramics?"),
     ("curiosity", "How did you decide to go freelance?", None),
     ("curiosity", "I'd love to hear more about your garden project.", "I'd love to hear"),
     ("personal_sharing", "Mum of two, and my dog Pickle runs the house.", "Mum of two"),
@@ -117,7 +117,7 @@ FAMILIES = [
     ("gratitude", "Thank you so much for the introduction, Ada!", "Thank you"),
     ("giving", "My friend Sam is a brilliant accountant, want me to introduce you?", None),
     ("warmth", "Congratulations on the launch, Mei!", "Congratulations"),
-    ("asking_advice", "Does anyone know a good dentist in town?", "Does anyone know"),
+    ("asking_advice", "Does anyone know a good dentist in town?", None),
     ("hashtags", "New post up! #branding #smallbiz", "#branding #smallbiz"),
 ]
 
