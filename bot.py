@@ -46,6 +46,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.privacy",
     "cogs.reflections",
+    "cogs.pitch",
 )
 
 NO_TOKEN_HELP = """\
@@ -134,11 +135,15 @@ async def _send_dm_notice_if_due(interaction: discord.Interaction) -> None:
         await send_private(interaction, render("courier/dms_closed_notice"))
 
 
-def intents() -> discord.Intents:
-    """Only what the features use; none of them privileged."""
+def intents(settings: Settings) -> discord.Intents:
+    """Only what the features use; the one privileged intent only when the host opts in."""
     wanted = discord.Intents.none()
     wanted.guilds = True  # channels and permissions, to check where Kindred can post
     wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
+    if settings.message_content_intent:
+        # The optional introductions nudge reads new posts in the introductions channel.
+        wanted.guild_messages = True
+        wanted.message_content = True
     return wanted
 
 
@@ -152,7 +157,7 @@ class KindredBot(commands.Bot):
         extensions: Sequence[str] = EXTENSIONS,
         **options: object,
     ) -> None:
-        options.setdefault("intents", intents())
+        options.setdefault("intents", intents(settings))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
         options.setdefault("chunk_guilds_at_startup", False)

@@ -994,7 +994,6 @@ _STOP_EMOJI = re.compile(rf"[.!?\n{_EMOJI}][.!?{_EMOJI}]*")
 _TERMINAL = re.compile(r"[.!?\n]")
 _CAPITAL_NEXT = re.compile(rf"[{_EMOJI}\s]*[A-Z]")
 _EMOJI_CHAR = re.compile(f"[{_EMOJI}]")
-_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 _HASHTAGS = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}(?:\s*#[^\W\d_]\w{1,40})+")
 # Pronouns, as the bytes words of a sentence ("i'm" splits into "i" and "m").
 _SELF_WORDS = frozenset(b"i me my mine myself we us our ours ourselves".split())
@@ -1241,17 +1240,17 @@ def _add(
         found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
 
 
-# --- The scanner: all rules in one regex -------------------------------------------------
-# Python's `re` tries every branch of an alternation at every position, except branches that
-# start with a literal character, which it skips with one comparison. So at import each
-# pattern is rewritten, from its parse tree, into "its first word, then what must follow"
-# (a regex derivative), and all of them are grouped by first letter into one regex:
-#     i(?<!\wi)(?=(?P<g0>(?!\w)\s+help...)|...)|m(?<!\wm)(?=y(?P<g7>(?!\w)\s+services)|...)
-# One finditer then visits only the word starts where some rule matches. Named groups say
-# which rule; patterns that cannot be rewritten run on their own (`always`).
-
-
-_WORD_CHAR = re.compile(r"\w")
+# --- The scanner: one fast regex per first word ---------------------------------------
+# Python's `re` tries every alternative of a pattern at every position of the text, which is
+# slow for hundreds of phrases. But a pattern that starts with literal text is found with a
+# fast search. So at import each pattern is rewritten, from its parse tree, into "its first
+# word, then what must follow" (a regex derivative), and the rules that share a first word
+# ("key") become one regex that starts with that word:
+#     help(?<!\whelp)(?!\w)(?=(?:(?P<g7>...)|(?P<g8>...)))
+# Per text, only the keys that occur are searched; named groups say which rule matched.
+# Rules that start with very common words ("I", "if you") are keyed on their first rarer
+# word, with the common words checked as context. Patterns that cannot be rewritten run on
+# their own (`always`).
 
 
 class _CannotDerive(Exception):

@@ -174,6 +174,7 @@ class AdminCog(commands.Cog):
         intro_channel="Where new members introduce themselves",
         timezone="The community's default time zone (type a city)",
         prompt_time="Default time for daily reflection prompts, e.g. 09:00 or 8:30am",
+        intro_nudges="Privately DM authors of introductions that read like a pitch (weekly cap)",
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def setup_command(
@@ -183,6 +184,7 @@ class AdminCog(commands.Cog):
         intro_channel: discord.TextChannel | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
         prompt_time: app_commands.Range[str, 1, 16] | None = None,
+        intro_nudges: bool | None = None,
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None  # require_organizer refuses DMs
@@ -199,6 +201,10 @@ class AdminCog(commands.Cog):
                 changes["prompt_time"] = format_time_of_day(parse_time_of_day(prompt_time))
             except InvalidTime:
                 raise UserFacingError("errors/bad_time", value=prompt_time) from None
+        if intro_nudges is not None:
+            if intro_nudges and not self.bot.settings.message_content_intent:
+                raise UserFacingError("errors/nudge_needs_intent")
+            changes["intro_nudges"] = intro_nudges
         for field, chosen in (
             ("thanks_channel_id", thanks_channel),
             ("intro_channel_id", intro_channel),
@@ -253,6 +259,11 @@ def configuration_embed(community: Community, guild: discord.Guild) -> discord.E
             inline=False,
         )
     embed.add_field(name=render("admin/label_timezone"), value=community.timezone, inline=True)
+    embed.add_field(
+        name=render("admin/label_intro_nudges"),
+        value=render("admin/nudges_value", on=community.intro_nudges),
+        inline=True,
+    )
     embed.add_field(
         name=render("admin/label_prompt_time"), value=community.prompt_time, inline=True
     )

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     courier_max_per_second: float = Field(
         default=25.0, gt=0, le=1000, alias="COURIER_MAX_PER_SECOND"
     )
+    message_content_intent: bool = Field(default=False, alias="MESSAGE_CONTENT_INTENT")
     reflection_catchup_hours: float = Field(
         default=3.0, ge=0, le=48, alias="REFLECTION_CATCHUP_HOURS"
     )

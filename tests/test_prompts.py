@@ -38,6 +38,31 @@ SAMPLES: dict[str, object] = {
     "page": 3,
     "pages": 12,
     "minimum": 10,
+    "checks": [
+        {
+            "day": "2026-11-21",
+            "kind": "event",
+            "label": "Lisbon founders breakfast, November edition",
+            "score": 88,
+            "verdict": "connecting",
+            "excerpt": "Hi all! I'm Ana, I run a tiny bakery and I love hiking with my dog" * 1,
+        }
+    ]
+    * 12,
+    "spark": "▁▂▃▄▅▆▇█▇▆▅▄",
+    "trend": "up",
+    "on": True,
+    "verdict": "balanced",
+    "score": 55,
+    "bar": "🟩🟩🟩🟩🟩⬜⬜⬜⬜⬜",
+    "checked": "Hi! I help busy moms reclaim 10 hours a week. DM me! " * 6,
+    "number": 3,
+    "question": "Did you ask people about themselves, beyond their job title?",
+    "strongest": "Listening. People remember how it felt to be heard.",
+    "try_next": "Next time, bring one question that isn't about work.",
+    "suggestion": "Try asking what eats most of their week right now.",
+    "excerpt": "I help busy moms reclaim 10 hours a week",
+    "reason": "An offer before they know you.",
     "removed_flag": True,
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters

@@ -11,7 +11,9 @@ import copy
 import datetime
 import io
 import json
+import os
 import pathlib
+import random
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -795,20 +797,26 @@ def test_rewrites_accept_and_reject_exactly_what_the_spec_does(validator: SpecVa
         ref = f"{uri}#{quote(pointer + '/schema', safe='/~@')}"
         return Draft202012Validator({"$ref": ref}, registry=registry)
 
+    # Every mutation of every body takes about three minutes against the unrewritten spec, so
+    # a fixed sample per body is checked; FAKEDISCORD_SPEC_DIFF_SAMPLES=0 checks them all.
+    samples = int(os.environ.get("FAKEDISCORD_SPEC_DIFF_SAMPLES", "12"))
+    cases = {name: build() for name, build in VALID_BODIES.items()}
+    cases |= {name: body for name, (body, _field) in INVALID_BODIES.items()}
     checked = rejected = 0
     disagreements: list[str] = []
-    cases = [build() for build in VALID_BODIES.values()]
-    cases += [body for body, _field in INVALID_BODIES.values()]
-    for method, path, body in cases:
+    for name, (method, path, body) in cases.items():
         expected = reference(method, path)
-        for candidate in [body, *_mutations(body)]:
+        mutations = list(_mutations(body))
+        if samples and len(mutations) > samples:
+            mutations = random.Random(name).sample(mutations, samples)
+        for candidate in [body, *mutations]:
             verdict = validator.validate(method, path, candidate) == []
             checked += 1
             rejected += not verdict
             if verdict != expected.is_valid(candidate):
-                disagreements.append(f"{method} {path}: {json.dumps(candidate)[:300]}")
+                disagreements.append(f"{name}: {json.dumps(candidate)[:300]}")
     assert disagreements == []
-    assert checked > 1000 and rejected > checked // 2  # the mutations really exercise rejection
+    assert checked > 500 and rejected > checked // 2  # the mutations really exercise rejection
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,403 @@
+"""The "spotted an elevator pitch" self-check: `/pitchcheck ...`, a context menu, the nudge."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import send_private
+from coaching.pitch import PitchReport, analyze
+from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
+from kindred.errors import UserFacingError
+from prompts import render
+from storage import pitch as store
+from storage.communities import ensure_community, get_community
+from storage.courier import enqueue
+from storage.members import ensure_member, get_member
+from storage.models import Member
+
+if TYPE_CHECKING:
+    from bot import KindredBot
+
+log = logging.getLogger("kindred.pitch")
+
+MAX_TEXT = 4000
+HISTORY_SIZE = 12
+NUDGE_EVERY = timedelta(days=7)
+EVENT_TIMEOUT_SECONDS = 600.0
+SIGNALS_SHOWN = 5
+COLOURS = {"connecting": "#7a9e7e", "balanced": "#d9a441", "pitching": "#c2577a"}
+
+
+def score_bar(score: int) -> str:
+    filled = round(score / 10)
+    return "🟩" * filled + "⬜" * (10 - filled)
+
+
+def report_embed(report: PitchReport, *, checked: str | None = None) -> discord.Embed:
+    """The report in Kindred's voice; phrases shown exactly as written (escaped)."""
+    excerpt = None
+    if checked:
+        flat = " ".join(checked.split())
+        excerpt = flat if len(flat) <= 300 else flat[:299] + "…"
+    embed = discord.Embed(
+        title=render("pitch/verdict_title", verdict=report.verdict, score=report.score),
+        description=render(
+            "pitch/verdict_line",
+            verdict=report.verdict,
+            bar=score_bar(report.score),
+            checked=excerpt,
+        )[:4096],
+        colour=discord.Colour.from_str(COLOURS[report.verdict]),
+    )
+    for side, label in (("connect", "pitch/label_connect"), ("pitch", "pitch/label_pitch")):
+        lines = [
+            render("pitch/signal_line", excerpt=signal.excerpt[:80], reason=signal.reason)
+            for signal in report.signals
+            if signal.side == side
+        ][:SIGNALS_SHOWN]
+        if lines:
+            embed.add_field(name=render(label), value=_fit("\n".join(lines), 1024), inline=False)
+    if report.suggestions:
+        embed.add_field(
+            name=render("pitch/label_try"),
+            value=_fit("\n".join(f"• {s.text}" for s in report.suggestions), 1024),
+            inline=False,
+        )
+    if not report.signals:
+        embed.add_field(name="\u200b", value=render("pitch/nothing_found"), inline=False)
+    embed.set_footer(text=render("pitch/footer"))
+    return embed
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 100 else flat[:99] + "…"
+
+
+class DraftModal(discord.ui.Modal):
+    def __init__(self, cog: PitchCog) -> None:
+        super().__init__(title=render("pitch/draft_title"), timeout=None)
+        self.cog = cog
+        self.draft: discord.ui.TextInput[DraftModal] = discord.ui.TextInput(
+            label=render("pitch/draft_label"),
+            style=discord.TextStyle.paragraph,
+            placeholder=render("pitch/draft_placeholder"),
+            max_length=MAX_TEXT,
+            required=True,
+        )
+        self.add_item(self.draft)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.check_and_reply(interaction, self.draft.value, kind="text")
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        if isinstance(error, UserFacingError):
+            await send_private(interaction, render(error.template, **error.context))
+            return
+        log.exception("draft check failed", exc_info=error)
+        await send_private(interaction, render("errors/unexpected", reference="pitch-draft"))
+
+
+class EventCheckView(discord.ui.View):
+    """Eight yes/no questions in one private message, answered one after another."""
+
+    def __init__(self, cog: PitchCog, owner_id: int, name: str | None) -> None:
+        super().__init__(timeout=EVENT_TIMEOUT_SECONDS)
+        self.cog = cog
+        self.owner_id = owner_id
+        self.name = name
+        self.answers: list[bool] = []
+        self.yes.label = render("pitch/yes")
+        self.no.label = render("pitch/no")
+        self.message_interaction: discord.Interaction | None = None
+
+    def question_text(self) -> str:
+        question = EVENT_QUESTIONS[len(self.answers)]
+        return render(
+            "pitch/event_progress",
+            number=len(self.answers) + 1,
+            total=len(EVENT_QUESTIONS),
+            question=render(f"pitch/event_{question.key}"),
+        )
+
+    def embed(self) -> discord.Embed:
+        return discord.Embed(
+            title=render("pitch/event_title", name=self.name),
+            description=self.question_text(),
+            colour=discord.Colour.from_str("#7a9e7e"),
+        )
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await send_private(interaction, render("errors/not_your_button"))
+        return False
+
+    @discord.ui.button(label="Yes", style=discord.ButtonStyle.primary)
+    async def yes(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._answer(interaction, True)
+
+    @discord.ui.button(label="No", style=discord.ButtonStyle.secondary)
+    async def no(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        await self._answer(interaction, False)
+
+    async def _answer(self, interaction: discord.Interaction, answer: bool) -> None:
+        self.answers.append(answer)
+        if len(self.answers) < len(EVENT_QUESTIONS):
+            await interaction.response.edit_message(embed=self.embed(), view=self)
+            return
+        self.stop()
+        result = score_event(self.answers)
+        await self.cog.record(
+            interaction,
+            kind="event",
+            score=result.score,
+            verdict=result.verdict,
+            signals=list(result.connecting_keys),
+            label=self.name,
+        )
+        embed = discord.Embed(
+            title=render("pitch/verdict_title", verdict=result.verdict, score=result.score),
+            description=score_bar(result.score)
+            + "\n\n"
+            + render(
+                "pitch/event_result",
+                strongest=render(f"pitch/strength_{result.strongest}") if result.strongest else "",
+                try_next=render(f"pitch/try_{result.try_next}") if result.try_next else "",
+            ),
+            colour=discord.Colour.from_str(COLOURS[result.verdict]),
+        )
+        embed.set_footer(text=render("pitch/event_title", name=self.name))
+        await interaction.response.edit_message(embed=embed, view=None)
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message_interaction is not None:
+            try:
+                await self.message_interaction.edit_original_response(view=self)
+            except discord.HTTPException:
+                log.debug("event check message gone before its timeout")
+
+
+class PitchCog(commands.Cog):
+    pitchcheck = app_commands.Group(
+        name="pitchcheck",
+        description="Does it read as a pitch or as connecting? Private, kind feedback",
+    )
+
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+        self.context_menu = app_commands.ContextMenu(
+            name="Spotted an elevator pitch?", callback=self.check_message
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.context_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
+
+    # -- shared -----------------------------------------------------------------------------
+
+    async def _member(self, session: Any, interaction: discord.Interaction) -> Member | None:
+        """The member row in this server (None in DMs, where results aren't stored)."""
+        if interaction.guild is None:
+            return None
+        now = self.bot.clock.now()
+        await ensure_community(
+            session,
+            interaction.guild.id,
+            now=now,
+            name=interaction.guild.name,
+            timezone=self.bot.settings.default_timezone,
+            prompt_time=self.bot.settings.default_prompt_time,
+        )
+        return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
+
+    async def record(self, interaction: discord.Interaction, **fields: Any) -> None:
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            if member is not None:
+                await store.record_check(
+                    session, member_id=member.id, now=self.bot.clock.now(), **fields
+                )
+
+    async def check_and_reply(
+        self, interaction: discord.Interaction, text: str, *, kind: str
+    ) -> None:
+        if not text or not text.strip():
+            raise UserFacingError("errors/check_empty")
+        report = analyze(text[:MAX_TEXT])
+        await self.record(
+            interaction,
+            kind=kind,
+            score=report.score,
+            verdict=report.verdict,
+            signals=sorted({signal.kind for signal in report.signals}),
+            excerpt=_excerpt(text),
+        )
+        await send_private(interaction, embed=report_embed(report, checked=text))
+
+    # -- commands ---------------------------------------------------------------------------
+
+    @pitchcheck.command(name="text", description="Check your own words: an intro, a message, a bio")
+    @app_commands.describe(text="What you wrote (or are about to post)")
+    async def check_text(
+        self, interaction: discord.Interaction, text: app_commands.Range[str, 1, MAX_TEXT]
+    ) -> None:
+        await self.check_and_reply(interaction, text, kind="text")
+
+    @pitchcheck.command(name="draft", description="Check a longer draft in a form")
+    async def check_draft(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(DraftModal(self))
+
+    async def check_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        if message.author.id != interaction.user.id:
+            await send_private(interaction, render("pitch/not_your_message"))
+            return
+        if not message.content.strip():
+            await send_private(interaction, render("pitch/empty_message"))
+            return
+        await self.check_and_reply(interaction, message.content, kind="message")
+
+    @pitchcheck.command(name="event", description="A quick look back at how you connected")
+    @app_commands.describe(name="Which event (optional)")
+    async def check_event(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        view = EventCheckView(self, interaction.user.id, name)
+        view.message_interaction = interaction
+        await send_private(interaction, embed=view.embed(), view=view)
+
+    @pitchcheck.command(name="history", description="Your recent self-checks and the trend")
+    async def history(self, interaction: discord.Interaction) -> None:
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            checks = (
+                await store.recent_checks(session, member.id, limit=HISTORY_SIZE) if member else []
+            )
+        scores = [check.score for check in reversed(checks)]
+        embed = discord.Embed(
+            title=render("pitch/history_title"),
+            description=render(
+                "pitch/history",
+                checks=[
+                    {
+                        "day": check.created_at.date().isoformat(),
+                        "kind": check.kind,
+                        "label": check.label,
+                        "score": check.score,
+                        "verdict": check.verdict,
+                        "excerpt": (check.excerpt or "")[:60],
+                    }
+                    for check in checks
+                ],
+                spark=sparkline(scores),
+                trend=trend(scores),
+            )[:4096],
+            colour=discord.Colour.from_str("#7a9e7e"),
+        )
+        await send_private(interaction, embed=embed)
+
+    @pitchcheck.command(
+        name="nudges", description="Private DMs about your introductions: on or off"
+    )
+    @app_commands.describe(setting="on or off")
+    @app_commands.choices(
+        setting=[
+            app_commands.Choice(name="on", value="on"),
+            app_commands.Choice(name="off", value="off"),
+        ]
+    )
+    @app_commands.guild_only()
+    async def nudges(
+        self, interaction: discord.Interaction, setting: app_commands.Choice[str]
+    ) -> None:
+        async with self.bot.db.session() as session:
+            member = await self._member(session, interaction)
+            assert member is not None
+            preference = await store.preference(session, member.id)
+            preference.nudges = setting.value == "on"
+        await send_private(interaction, render("pitch/nudges", on=setting.value == "on"))
+
+    # -- the introductions nudge --------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if (
+            message.guild is None
+            or message.author.bot
+            or not self.bot.settings.message_content_intent
+        ):
+            return
+        if not message.content.strip():
+            return
+        async with self.bot.db.read() as session:
+            community = await get_community(session, message.guild.id)
+        if (
+            community is None
+            or not community.intro_nudges
+            or community.intro_channel_id != message.channel.id
+        ):
+            return
+        report = analyze(message.content[:MAX_TEXT])
+        if report.verdict != "pitching":
+            return
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await get_member(session, message.guild.id, message.author.id)
+            if member is None:
+                member = await ensure_member(session, message.guild.id, message.author.id, now=now)
+            preference = await store.preference(session, member.id)
+            if not preference.nudges:
+                return
+            if preference.last_nudged_at and now - preference.last_nudged_at < NUDGE_EVERY:
+                return
+            preference.last_nudged_at = now
+            await store.record_check(
+                session,
+                member_id=member.id,
+                kind="nudge",
+                score=report.score,
+                verdict=report.verdict,
+                signals=sorted({signal.kind for signal in report.signals}),
+                excerpt=_excerpt(message.content),
+                now=now,
+            )
+            await enqueue(
+                session,
+                guild_id=message.guild.id,
+                member_id=member.id,
+                purpose="pitch_nudge",
+                dedupe_key=f"pitch_nudge:{member.id}:{message.id}",
+                payload={
+                    "content": render(
+                        "pitch/nudge_dm",
+                        score=report.score,
+                        suggestion=report.suggestions[0].text if report.suggestions else None,
+                    )
+                },
+                due_at=now,
+                now=now,
+            )
+        self.bot.courier.wake()
+
+
+async def setup(bot: KindredBot) -> None:
+    await bot.add_cog(PitchCog(bot))

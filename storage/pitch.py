@@ -1,0 +1,59 @@
+"""Queries for self-check results and nudge preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import PitchCheck, PitchPreference
+
+
+async def record_check(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    kind: str,
+    score: int,
+    verdict: str,
+    signals: list[str],
+    now: datetime,
+    excerpt: str | None = None,
+    label: str | None = None,
+) -> PitchCheck:
+    check = PitchCheck(
+        member_id=member_id,
+        kind=kind,
+        label=label,
+        score=score,
+        verdict=verdict,
+        excerpt=excerpt,
+        signals=signals,
+        created_at=now,
+    )
+    session.add(check)
+    await session.flush()
+    return check
+
+
+async def recent_checks(session: AsyncSession, member_id: int, *, limit: int) -> list[PitchCheck]:
+    """Newest first."""
+    rows = await session.scalars(
+        select(PitchCheck)
+        .where(PitchCheck.member_id == member_id)
+        .order_by(PitchCheck.created_at.desc(), PitchCheck.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def preference(session: AsyncSession, member_id: int) -> PitchPreference:
+    found = await session.scalar(
+        select(PitchPreference).where(PitchPreference.member_id == member_id)
+    )
+    if found is None:
+        found = PitchPreference(member_id=member_id, nudges=True)
+        session.add(found)
+        await session.flush()
+    return found
