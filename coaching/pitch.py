@@ -193,65 +193,34 @@ SUGGESTIONS: dict[str, str] = {
 
 # "I help busy moms reclaim 10 hours a week" -> a question about the same topic, about them.
 # First match wins; the keys are word stems found in the member's own phrase.
-TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (
-        ("hour", "time", "week", "busy", "overwhelm", "calendar", "inbox"),
-        "What eats most of your week right now?",
-    ),
-    (
+TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (tuple(_words(stems)), question)
+    for stems, question in (
+        ("hour time week busy overwhelm calendar inbox", "What eats most of your week right now?"),
         (
-            "money",
-            "financ",
-            "tax",
-            "books",
-            "bookkeep",
-            "cash",
-            "retire",
-            "saving",
-            "budget",
-            "debt",
-            "invest",
-            "paycheck",
+            "money financ tax books bookkeep cash retire saving budget debt invest paycheck fund "
+            "round",
+            "How do you feel about the money side of things at the moment?",
         ),
-        "How do you feel about the money side of things at the moment?",
-    ),
-    (
-        ("client", "sale", "lead", "revenue", "grow", "scale", "business", "launch", "sell"),
-        "What's been the best part of building your business so far?",
-    ),
-    (
         (
-            "health",
-            "weight",
-            "energy",
-            "fit",
-            "belly",
-            "sleep",
-            "stress",
-            "burn",
-            "balance",
-            "calm",
-            "wellness",
-            "eat",
+            "client sale lead revenue grow scale business launch sell",
+            "What's been the best part of building your business so far?",
         ),
-        "What helps you recharge when things get hectic?",
-    ),
-    (
-        ("confiden", "visib", "voice", "speak", "brave", "invisible"),
-        "What's something you've felt braver about lately?",
-    ),
-    (
-        ("website", "online", "social", "instagram", "brand", "market", "content", "ads"),
-        "How do people usually find you and your work?",
-    ),
-    (
-        ("career", "job", "interview", "raise", "promotion", "salary", "negotiat"),
-        "What's next for you, work-wise?",
-    ),
-    (
-        ("home", "house", "space", "declutter", "organi"),
-        "What's your favourite corner of your home?",
-    ),
+        (
+            "health weight energy fit belly sleep stress burn balance calm wellness eat",
+            "What helps you recharge when things get hectic?",
+        ),
+        (
+            "confiden visib voice speak brave invisible",
+            "What's something you've felt braver about lately?",
+        ),
+        (
+            "website online social instagram brand market content ads",
+            "How do people usually find you and your work?",
+        ),
+        ("career job interview raise promotion salary negotiat", "What's next for you, work-wise?"),
+        ("home house space declutter organi", "What's your favourite corner of your home?"),
+    )
 )
 FALLBACK_QUESTION = "What's been the hardest part of trying to {clause}?"
 GENERIC_QUESTION = "What's keeping you busy these days?"
@@ -2062,8 +2031,10 @@ def _rewrite_help(phrase: str) -> str | None:
         return None
     rest = match.group("rest")
     lowered = rest.lower()
+    starts = set(re.findall(r"\w+", lowered))
     for stems, question in TOPIC_QUESTIONS:
-        if any(stem in lowered for stem in stems):
+        # Word starts only: "eat" is in "eating", not in "create".
+        if any(any(w.startswith(stem) for w in starts) for stem in stems):
             return question
     tokens = re.split(r"\s+", rest.strip())
     verb_at = next(
@@ -2124,6 +2095,8 @@ def _suggest(signals: list[Signal], verdict: str) -> tuple[Suggestion, ...]:
             break
         if sig.kind == "elevator_pitch":
             add(sig.kind, sig.excerpt, _rewrite_help(sig.excerpt) or GENERIC_QUESTION)
+        elif sig.reason == REASONS["sales_ask"]:
+            add("sales_ask", sig.excerpt)
         else:
             add(sig.kind if sig.kind in SUGGESTIONS else "call_to_action", sig.excerpt)
     if verdict != "connecting" and not kinds & {"question_about_them", "curiosity"}:

@@ -41,8 +41,8 @@ _CONTENT_TYPES = ("application/json", "multipart/form-data", "application/x-www-
 
 ROOT_PATH_LABEL = "(body)"
 
-# Bots may never send more than 2000 characters of content (the spec's 4000 is the Nitro
-# user limit), and the brief for fakediscord is "reject what Discord rejects for a bot".
+# A bot's message content is capped at 2000 characters; the spec's 4000 is the limit for Nitro
+# users, which no bot has. The fake must reject what Discord rejects from a bot.
 BOT_CONTENT_MAX_LENGTH = 2000
 
 GUILD_MEDIA = 16

@@ -265,6 +265,13 @@ def overwrites() -> list[dict[str, Any]]:
     return [{"allow": allow.value, "deny": deny.value, "id": USER, "type": 1}]
 
 
+def make_poll() -> discord.Poll:
+    poll = discord.Poll(question="Coffee?", duration=datetime.timedelta(hours=2), multiple=True)
+    poll.add_answer(text="Yes", emoji="☕")
+    poll.add_answer(text="No")
+    return poll
+
+
 VALID_BODIES: dict[str, Callable[[], Body]] = {
     "message create, everything": lambda: (
         "POST",
@@ -454,13 +461,6 @@ VALID_BODIES: dict[str, Callable[[], Body]] = {
         permission_overwrites=[{"allow": "1024", "deny": "0", "id": str(USER), "type": 1}],
     ),
 }
-
-
-def make_poll() -> discord.Poll:
-    poll = discord.Poll(question="Coffee?", duration=datetime.timedelta(hours=2), multiple=True)
-    poll.add_answer(text="Yes", emoji="☕")
-    poll.add_answer(text="No")
-    return poll
 
 
 # --------------------------------------------------------------------------------------------
