@@ -47,6 +47,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.privacy",
     "cogs.reflections",
     "cogs.pitch",
+    "cogs.thanks",
 )
 
 NO_TOKEN_HELP = """\
@@ -140,9 +141,9 @@ def intents(settings: Settings) -> discord.Intents:
     wanted = discord.Intents.none()
     wanted.guilds = True  # channels and permissions, to check where Kindred can post
     wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
+    wanted.guild_messages = True  # a thanks post deleted by hand marks its record removed
     if settings.message_content_intent:
         # The optional introductions nudge reads new posts in the introductions channel.
-        wanted.guild_messages = True
         wanted.message_content = True
     return wanted
 

@@ -37,6 +37,20 @@ class AdminCog(commands.Cog):
     quietdays = app_commands.Group(
         name="quietdays", description="Days with no reflection prompts", parent=admin
     )
+    thanks_group = app_commands.Group(
+        name="thanks", description="Moderate the thanks channel", parent=admin
+    )
+
+    @thanks_group.command(name="remove", description="Remove a thank-you: its post and its record")
+    @app_commands.describe(number="The thank-you's number (shown by /thanks received or given)")
+    async def thanks_remove(
+        self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
+    ) -> None:
+        require_organizer(interaction)
+        thanks_cog = self.bot.get_cog("ThanksCog")
+        if thanks_cog is None:
+            raise UserFacingError("errors/unexpected", reference="thanks-unavailable")
+        await thanks_cog.remove(interaction, number)  # type: ignore[attr-defined]
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
@@ -175,6 +189,16 @@ class AdminCog(commands.Cog):
         timezone="The community's default time zone (type a city)",
         prompt_time="Default time for daily reflection prompts, e.g. 09:00 or 8:30am",
         intro_nudges="Privately DM authors of introductions that read like a pitch (weekly cap)",
+        digest_day="Day of the weekly thanks digest",
+        digest_hour="Hour of the weekly thanks digest (0-23, community time)",
+    )
+    @app_commands.choices(
+        digest_day=[
+            app_commands.Choice(name=name, value=index)
+            for index, name in enumerate(
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+            )
+        ]
     )
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     async def setup_command(
@@ -185,6 +209,8 @@ class AdminCog(commands.Cog):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         prompt_time: app_commands.Range[str, 1, 16] | None = None,
         intro_nudges: bool | None = None,
+        digest_day: app_commands.Choice[int] | None = None,
+        digest_hour: app_commands.Range[int, 0, 23] | None = None,
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None  # require_organizer refuses DMs
@@ -201,6 +227,10 @@ class AdminCog(commands.Cog):
                 changes["prompt_time"] = format_time_of_day(parse_time_of_day(prompt_time))
             except InvalidTime:
                 raise UserFacingError("errors/bad_time", value=prompt_time) from None
+        if digest_day is not None:
+            changes["digest_weekday"] = digest_day.value
+        if digest_hour is not None:
+            changes["digest_hour"] = digest_hour
         if intro_nudges is not None:
             if intro_nudges and not self.bot.settings.message_content_intent:
                 raise UserFacingError("errors/nudge_needs_intent")
@@ -230,6 +260,14 @@ class AdminCog(commands.Cog):
             )
             if changes:
                 await update_community(session, community, now=now, **changes)
+                from cogs.thanks import next_digest_at
+
+                community.next_digest_at = (
+                    next_digest_at(community, now) if community.thanks_channel_id else None
+                )
+        thanks_cog = self.bot.get_cog("ThanksCog")
+        if changes and thanks_cog is not None:
+            thanks_cog.wake_digest()  # type: ignore[attr-defined]
         await send_private(
             interaction,
             render("admin/setup_saved" if changes else "admin/setup_intro"),
@@ -259,6 +297,13 @@ def configuration_embed(community: Community, guild: discord.Guild) -> discord.E
             inline=False,
         )
     embed.add_field(name=render("admin/label_timezone"), value=community.timezone, inline=True)
+    embed.add_field(
+        name=render("admin/label_digest"),
+        value=render(
+            "admin/digest_value", weekday=community.digest_weekday, hour=community.digest_hour
+        ),
+        inline=True,
+    )
     embed.add_field(
         name=render("admin/label_intro_nudges"),
         value=render("admin/nudges_value", on=community.intro_nudges),

@@ -13,6 +13,7 @@ from bot import KindredBot, send_private
 from cogs.common import OwnedView
 from kindred.errors import UserFacingError
 from prompts import render
+from storage.members import get_member
 from storage.privacy import delete_member, export_member
 
 DELETE_CONFIRM_SECONDS = 120.0
@@ -29,6 +30,12 @@ class ConfirmDeleteView(OwnedView):
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
+        # Thanks they gave are theirs: the public posts go too (thanks to them stay).
+        thanks_cog = self.cog.bot.get_cog("ThanksCog")
+        async with self.cog.bot.db.read() as session:
+            member = await get_member(session, self.guild_id, interaction.user.id)
+        if member is not None and thanks_cog is not None:
+            await thanks_cog.delete_posts_of(member.id)  # type: ignore[attr-defined]
         async with self.cog.bot.db.session() as session:
             removed = await delete_member(session, self.guild_id, interaction.user.id)
         await interaction.response.edit_message(

@@ -22,6 +22,9 @@ EDITABLE = frozenset(
         "thanks_enabled",
         "rolodex_enabled",
         "intro_nudges",
+        "digest_weekday",
+        "digest_hour",
+        "next_digest_at",
     }
 )
 

@@ -53,6 +53,10 @@ class Community(Base):
     rolodex_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Private DM to the author of a new introduction that reads as a pitch (opt-in).
     intro_nudges: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Weekly thanks digest: weekday (0 = Monday) and hour in the community's time zone.
+    digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digest_hour: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -71,6 +75,7 @@ class Member(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     dm_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    thanks_dms: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -221,3 +226,36 @@ class PitchPreference(Base):
     member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
     nudges: Mapped[bool] = mapped_column(Boolean, default=True)
     last_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Thanks(Base):
+    """A public thank-you from one member to another, and what came of a referral."""
+
+    __tablename__ = "thanks"
+    __table_args__ = (
+        Index("ix_thanks_giver_created", "giver_member_id", "created_at"),
+        Index("ix_thanks_receiver_created", "receiver_member_id", "created_at"),
+        Index("ix_thanks_guild_created", "guild_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE")
+    )
+    giver_member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE")
+    )
+    # Cleared when the thanked member deletes their data: the thanks stays, anonymised.
+    receiver_member_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    story: Mapped[str] = mapped_column(Text)
+    story_key: Mapped[str] = mapped_column(String(64))  # normalised story, to refuse repeats
+    source_url: Mapped[str | None] = mapped_column(String(200))  # the message that helped
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # referrals: met, client, not_fit
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

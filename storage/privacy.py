@@ -39,6 +39,10 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("reflection_entries"),
     MemberTable("pitch_checks"),
     MemberTable("pitch_preferences"),
+    # Thanks a member gave are theirs: deleted (and their posts removed by the cog).
+    MemberTable("thanks", column="giver_member_id"),
+    # Thanks others gave them are the givers': kept, with the member's link cleared.
+    MemberTable("thanks", column="receiver_member_id", anonymise=("receiver_member_id",)),
     MemberTable(
         "community_prompts", column="author_user_id", by="user", anonymise=("author_user_id",)
     ),
@@ -79,12 +83,14 @@ async def export_member(session: AsyncSession, guild_id: int, user_id: int) -> d
     tables: dict[str, list[dict[str, Any]]] = {}
     for spec in MEMBER_TABLES:
         table = _table(spec.name)
-        if spec.anonymise:
-            continue  # other people's rows that mention this member are theirs to export
+        if spec.by == "user":
+            continue  # community content they wrote as an organizer, not data about them
         rows = await session.execute(
             select(table).where(_rows_about(spec, member)).order_by(*table.primary_key)
         )
-        tables[spec.name] = [_row_dict(row, spec.hidden) for row in rows]
+        # A table with several member columns (thanks: given and received) exports by role.
+        name = spec.name if spec.column == "member_id" else f"{spec.name}.{spec.column}"
+        tables[name] = [_row_dict(row, spec.hidden) for row in rows]
     result["tables"] = tables
     return result
 
@@ -102,10 +108,12 @@ async def delete_member(session: AsyncSession, guild_id: int, user_id: int) -> d
             result = await session.execute(
                 table.update().where(_rows_about(spec, member)).values(**values)
             )
-            removed[f"{spec.name} (anonymised)"] = int(result.rowcount or 0)
+            removed[f"{spec.name}.{spec.column} (anonymised)"] = int(result.rowcount or 0)
             continue
         result = await session.execute(delete(table).where(_rows_about(spec, member)))
-        removed[spec.name] = int(result.rowcount or 0)
+        removed[spec.name if spec.column == "member_id" else f"{spec.name}.{spec.column}"] = int(
+            result.rowcount or 0
+        )
     await session.execute(delete(Member).where(Member.id == member.id))
     removed["members"] = 1
     return removed

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -391,6 +392,29 @@ def test_zero_width_and_fancy_characters_do_not_hide_words() -> None:
     assert_valid(text, report)
     assert {"call_to_action", "offer_price", "curiosity"} <= kinds(report)
     assert signal(report, "offer_price").excerpt == "ＦＲＥＥ consultation"
+
+
+def test_fast_scanner_finds_what_each_pattern_finds_on_its_own() -> None:
+    # The scanner rewrites every pattern at import (see coaching/pitch.py): check it against
+    # the plain way, each pattern searched on its own, on every corpus text.
+    rules = (*pitch.PHRASE_RULES, pitch._CONTACT_PHRASES, *pitch.PERSONAL_RULES)
+    plain = [
+        (rule, re.compile(part, re.I))
+        for rule in rules
+        for alternative in rule.alternatives
+        for part in pitch._split_top(alternative)
+    ]
+    for row in load("corpus") + load("holdout"):
+        low = pitch._links(pitch._prepare(row["text"])[0])[1].lower()
+        expected: list[pitch._Raw] = []
+        for rule, pattern in plain:
+            for match in pattern.finditer(low):
+                pitch._add(expected, rule, low, match.start(), match.end())
+        found = {(r.kind, r.start, r.end) for r in pitch._phrases(low, pitch._SCANNER)}
+        missing = {(r.kind, low[r.start : r.end]) for r in expected} - {
+            (kind, low[start:end]) for kind, start, end in found
+        }
+        assert not missing, (row["text"][:80], missing)
 
 
 def test_long_text_is_handled() -> None:

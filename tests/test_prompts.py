@@ -38,6 +38,39 @@ SAMPLES: dict[str, object] = {
     "page": 3,
     "pages": 12,
     "minimum": 10,
+    "weekday": 6,
+    "hour": 21,
+    "kind": "introduction",
+    "direction": "received",
+    "who": "Ana Beatriz (she/her), founder of a very long-named studio",
+    "day": "2026-11-21",
+    "giver": "Ana Beatriz (she/her) *markdown* @everyone",
+    "receiver": "Priya Raghunathan-Okafor, bookkeeping for creative studios",
+    "story": "She introduced me to her accountant when I was drowning in receipts. " * 14,
+    "url": "https://discord.com/channels/123456789012345678/123456789012345678/123456789012345678",
+    "source_url": "https://discord.com/channels/123456789012345678/1/2",
+    "receiver_id": 123456789012345678,
+    "givers": 17,
+    "receivers": 23,
+    "remaining": 3,
+    "outcome": "client",
+    "months": [{"name": "2026-11", "given": 4, "received": 7}] * 12,
+    "given_kinds": [("referral", 4), ("advice", 2), ("support", 1)],
+    "received_kinds": [("introduction", 3), ("other", 1)],
+    "outcomes": {"met": 2, "client": 1, "not_fit": 1, "open": 3},
+    "picks": [
+        {
+            "giver": "Ana Beatriz (she/her)",
+            "receiver": "Priya Raghunathan-Okafor",
+            "kind": "referral",
+            "story": "She introduced me to her accountant when I was drowning. " * 5,
+        }
+    ]
+    * 3,
+    "post_gone": True,
+    "again_at": 1795334400,
+    "cap": 10,
+    "maximum": 1000,
     "checks": [
         {
             "day": "2026-11-21",
@@ -77,12 +110,21 @@ def limit_for(name: str) -> int:
     return 2000
 
 
-def sample_context(name: str) -> dict[str, object]:
+def template_variables(name: str) -> set[str]:
+    """Variables a template needs, including those of the templates it includes."""
     env = environment()
     assert env.loader is not None
     source = env.loader.get_source(env, f"{name}.j2")[0]
-    variables = jinja2.meta.find_undeclared_variables(env.parse(source))
-    return {var: SAMPLES.get(var, LONG_TEXT) for var in variables}
+    ast = env.parse(source)
+    variables = set(jinja2.meta.find_undeclared_variables(ast))
+    for included in jinja2.meta.find_referenced_templates(ast):
+        if included:
+            variables |= template_variables(included.removesuffix(".j2"))
+    return variables
+
+
+def sample_context(name: str) -> dict[str, object]:
+    return {var: SAMPLES.get(var, LONG_TEXT) for var in template_variables(name)}
 
 
 def test_there_are_templates() -> None:

@@ -1,0 +1,111 @@
+"""Rules for public thanks: who may thank whom, how often, and what counts as a repeat.
+
+Thanks celebrate giving; they are not points. The limits keep the channel sincere (no
+floods, no copy-paste), and each refusal is explained privately and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+KINDS = ("referral", "introduction", "advice", "support", "other")
+OUTCOMES = ("met", "client", "not_fit")
+STORY_MIN, STORY_MAX = 10, 1000
+PAIR_COOLDOWN = timedelta(hours=12)
+DAILY_CAP = 10
+DAY = timedelta(hours=24)
+
+
+class ThanksRefused(ValueError):
+    """Why a thanks can't be given; `reason` names the prompts/errors/thanks_<reason> text."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True, slots=True)
+class PastThanks:
+    """What the rules need to know about one earlier thanks from the same giver."""
+
+    receiver_user_id: int | None
+    story_key: str
+    created_at: datetime
+
+
+def story_key(story: str) -> str:
+    """The same story with different spacing, case or punctuation is still the same story."""
+    folded = unicodedata.normalize("NFKC", story).casefold()
+    words = re.findall(r"\w+", folded)
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
+
+
+def check_thanks(
+    *,
+    giver_user_id: int,
+    receiver_user_id: int,
+    receiver_is_bot: bool,
+    receiver_in_server: bool,
+    kind: str,
+    story: str,
+    now: datetime,
+    recent: Sequence[PastThanks],
+) -> int:
+    """Raise ThanksRefused, or return how many thanks the giver has left today after this one.
+
+    `recent` are the giver's thanks of the last 24 hours (any server member), newest first.
+    """
+    if receiver_user_id == giver_user_id:
+        raise ThanksRefused("self")
+    if receiver_is_bot:
+        raise ThanksRefused("bot")
+    if not receiver_in_server:
+        raise ThanksRefused("not_member")
+    if kind not in KINDS:
+        raise ThanksRefused("kind")
+    length = len(story.strip())
+    if length < STORY_MIN:
+        raise ThanksRefused("too_short", minimum=STORY_MIN)
+    if length > STORY_MAX:
+        raise ThanksRefused("too_long", maximum=STORY_MAX, length=length)
+    key = story_key(story)
+    if any(past.story_key == key for past in recent):
+        raise ThanksRefused("duplicate")
+    for past in recent:
+        if past.receiver_user_id == receiver_user_id and now - past.created_at < PAIR_COOLDOWN:
+            raise ThanksRefused("cooldown", again_at=past.created_at + PAIR_COOLDOWN)
+    today = [past for past in recent if now - past.created_at < DAY]
+    if len(today) >= DAILY_CAP:
+        oldest = min(past.created_at for past in today)
+        raise ThanksRefused("daily_cap", cap=DAILY_CAP, again_at=oldest + DAY)
+    return DAILY_CAP - len(today) - 1
+
+
+def digest_picks(stories: Sequence[tuple[int, str, int]], limit: int = 3) -> list[int]:
+    """Choose a few thanks for the weekly digest, for variety: different kinds and givers.
+
+    `stories` are (thanks id, kind, giver member id), newest first; returns ids.
+    """
+    chosen: list[int] = []
+    kinds: set[str] = set()
+    givers: set[int] = set()
+    for thanks_id, kind, giver in stories:
+        if kind not in kinds and giver not in givers:
+            chosen.append(thanks_id)
+            kinds.add(kind)
+            givers.add(giver)
+        if len(chosen) == limit:
+            return chosen
+    for thanks_id, _kind, giver in stories:  # not enough variety: fill with other givers
+        if thanks_id not in chosen and giver not in givers:
+            chosen.append(thanks_id)
+            givers.add(giver)
+        if len(chosen) == limit:
+            break
+    return chosen

@@ -1,0 +1,126 @@
+"""Queries for public thanks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from coaching.thanks import PastThanks
+from storage.models import Community, Member, Thanks
+
+Receiver = aliased(Member)
+Giver = aliased(Member)
+
+
+async def recent_by_giver(
+    session: AsyncSession, giver_member_id: int, *, since: datetime
+) -> list[PastThanks]:
+    rows = await session.execute(
+        select(Receiver.user_id, Thanks.story_key, Thanks.created_at)
+        .outerjoin(Receiver, Receiver.id == Thanks.receiver_member_id)
+        .where(Thanks.giver_member_id == giver_member_id, Thanks.created_at >= since)
+        .order_by(Thanks.created_at.desc())
+    )
+    return [PastThanks(receiver_user_id=r[0], story_key=r[1], created_at=r[2]) for r in rows]
+
+
+async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
+    thanks = Thanks(**fields)
+    session.add(thanks)
+    await session.flush()
+    return thanks
+
+
+async def get_thanks(session: AsyncSession, thanks_id: int) -> Thanks | None:
+    return await session.get(Thanks, thanks_id)
+
+
+async def by_message(session: AsyncSession, message_id: int) -> Thanks | None:
+    return await session.scalar(select(Thanks).where(Thanks.message_id == message_id))
+
+
+async def mark_removed(session: AsyncSession, thanks_id: int) -> None:
+    await session.execute(update(Thanks).where(Thanks.id == thanks_id).values(removed=True))
+
+
+async def public_thanks(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    receiver_user_id: int | None = None,
+    giver_user_id: int | None = None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Thanks, int | None, int | None]], int]:
+    """Thanks still on the channel, newest first, with giver and receiver user ids."""
+    conditions = [Thanks.guild_id == guild_id, Thanks.removed.is_(False)]
+    if receiver_user_id is not None:
+        conditions.append(Receiver.user_id == receiver_user_id)
+    if giver_user_id is not None:
+        conditions.append(Giver.user_id == giver_user_id)
+    base = (
+        select(Thanks, Giver.user_id, Receiver.user_id)
+        .join(Giver, Giver.id == Thanks.giver_member_id)
+        .outerjoin(Receiver, Receiver.id == Thanks.receiver_member_id)
+        .where(and_(*conditions))
+    )
+    total = await session.scalar(select(func.count()).select_from(base.subquery()))
+    rows = await session.execute(
+        base.order_by(Thanks.created_at.desc(), Thanks.id.desc()).offset(offset).limit(limit)
+    )
+    return [(row[0], row[1], row[2]) for row in rows], int(total or 0)
+
+
+async def member_thanks(session: AsyncSession, member_id: int) -> tuple[list[Thanks], list[Thanks]]:
+    """(given, received) by this member, removed ones included, for their private stats."""
+    given = await session.scalars(select(Thanks).where(Thanks.giver_member_id == member_id))
+    received = await session.scalars(select(Thanks).where(Thanks.receiver_member_id == member_id))
+    return list(given), list(received)
+
+
+async def week_of_thanks(
+    session: AsyncSession, guild_id: int, *, since: datetime, until: datetime
+) -> list[Thanks]:
+    rows = await session.scalars(
+        select(Thanks)
+        .where(
+            Thanks.guild_id == guild_id,
+            Thanks.removed.is_(False),
+            Thanks.created_at >= since,
+            Thanks.created_at < until,
+        )
+        .order_by(Thanks.created_at.desc())
+    )
+    return list(rows)
+
+
+async def due_digests(session: AsyncSession, *, now: datetime) -> list[Community]:
+    rows = await session.scalars(
+        select(Community).where(
+            Community.thanks_channel_id.is_not(None),
+            Community.next_digest_at.is_not(None),
+            Community.next_digest_at <= now,
+        )
+    )
+    return list(rows)
+
+
+async def next_digest_due(session: AsyncSession) -> datetime | None:
+    return await session.scalar(
+        select(func.min(Community.next_digest_at)).where(Community.thanks_channel_id.is_not(None))
+    )
+
+
+async def posts_by_giver(session: AsyncSession, member_id: int) -> list[tuple[int, int]]:
+    rows = await session.execute(
+        select(Thanks.channel_id, Thanks.message_id).where(
+            Thanks.giver_member_id == member_id,
+            Thanks.removed.is_(False),
+            Thanks.message_id.is_not(None),
+        )
+    )
+    return [(int(row[0]), int(row[1])) for row in rows]
