@@ -112,6 +112,8 @@ class OutcomeButton(
 
 
 async def _display_name(bot: KindredBot, guild_id: int, member: Member | None) -> str:
+    """A name to show; without the members intent the cache rarely has one, so a mention,
+    which Discord shows as the name and which never pings under AllowedMentions.none()."""
     if member is None:
         return render("thanks/someone")
     guild = bot.get_guild(guild_id)
@@ -119,7 +121,18 @@ async def _display_name(bot: KindredBot, guild_id: int, member: Member | None) -
     if found is not None:
         return found.display_name
     user = bot.get_user(member.user_id)
-    return user.display_name if user else render("thanks/someone")
+    return user.display_name if user else f"<@{member.user_id}>"
+
+
+async def _in_server(guild: discord.Guild, user: discord.abc.User) -> bool:
+    """Members come resolved with slash options; a message's author may need one lookup."""
+    if isinstance(user, discord.Member) or guild.get_member(user.id) is not None:
+        return True
+    try:
+        await guild.fetch_member(user.id)
+    except discord.NotFound:
+        return False
+    return True
 
 
 class ThanksModal(discord.ui.Modal):
@@ -251,9 +264,7 @@ class ThanksCog(commands.Cog):
             raise UserFacingError(
                 "errors/thanks_cannot_post", channel_id=community.thanks_channel_id
             )
-        receiver_in_server = isinstance(receiver, discord.Member) or (
-            guild.get_member(receiver.id) is not None
-        )
+        receiver_in_server = await _in_server(guild, receiver)
         async with self.bot.db.session() as session:
             giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
             recent = await store.recent_by_giver(session, giver.id, since=now - DAY)

@@ -1,0 +1,301 @@
+"""End to end: the referral-thanks channel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from storage.models import Community, Member, Thanks
+from tests.courier_helpers import add_people
+from tests.harness import Harness, Server
+
+STORY = "Maya introduced me to her accountant when I was drowning in receipts."
+
+
+async def thanks_server(kindred: Harness, **kwargs: Any) -> Server:
+    server = await kindred.new_server(**kwargs)
+    reply = await server.run("Olu", "setup", thanks_channel="#referral-thanks")
+    assert "Saved" in reply.reply.content
+    return server
+
+
+def posts(kindred: Harness, server: Server) -> list[Any]:
+    return kindred.fd.channel_messages(server.channel("referral-thanks"))
+
+
+async def give(server: Server, who: str, to: str, story: str = STORY, kind: str = "referral"):  # type: ignore[no-untyped-def]
+    return await server.run(
+        "Olu" if who == "Olu" else who, "thanks give", member=f"@{to}", kind=kind, story=story
+    )
+
+
+async def rows(kindred: Harness, server: Server) -> list[Thanks]:
+    assert kindred.db is not None
+    async with kindred.db.read() as session:
+        return list(
+            await session.scalars(
+                select(Thanks).where(Thanks.guild_id == server.id).order_by(Thanks.id)
+            )
+        )
+
+
+async def test_thanks_are_posted_pinging_only_the_thanked_member(
+    kindred: Harness,
+) -> None:
+    server = await thanks_server(kindred)
+    reply = await give(server, "Olu", "Maya")
+    assert reply.ephemeral and "Posted" in reply.reply.content
+    [post] = posts(kindred, server)
+    assert post.content.startswith(f"<@{server.person('Maya').id}>")
+    embed = post.embeds[0]
+    assert "accountant" in embed["description"] and "referral" in embed["title"]
+    assert str(post.id) in reply.reply.content  # the private reply links to the post
+    request = next(
+        r
+        for r in kindred.fd.requests
+        if r.method == "POST"
+        and r.path == f"/channels/{server.channel('referral-thanks').id}/messages"
+    )
+    assert request.json["allowed_mentions"]["users"] == [
+        str(server.person("Maya").id)
+    ] or request.json["allowed_mentions"]["users"] == [int(server.person("Maya").id)]
+    assert request.json["allowed_mentions"].get("parse", []) == []
+    [row] = await rows(kindred, server)
+    assert row.message_id == int(post.id) and row.kind == "referral"
+
+
+async def test_mentions_in_the_story_ping_nobody(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    story = "Thank you @everyone and @here and <@&123456789012345678> for cheering me on!"
+    await give(server, "Ines", "Maya", story=story, kind="support")
+    [post] = posts(kindred, server)
+    assert post.mention_ids == [int(server.person("Maya").id)]
+    assert post.mention_role_ids == []
+    assert "@everyone" not in post.embeds[0]["description"]
+
+
+async def test_rules_refuse_privately_and_change_nothing(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    helper_bot = kindred.fd.add_user("Helper Bot", bot=True)
+    kindred.fd.add_member(server.guild, helper_bot)
+    server.people["Helper Bot"] = helper_bot
+    outsider = kindred.fd.add_user("Outsider")
+    server.people["Outsider"] = outsider
+    cases = [
+        ("Maya", "Maya", STORY, "yourself"),
+        ("Maya", "Helper Bot", STORY, "Bots"),
+        ("Maya", "Outsider", STORY, "isn't a member"),
+        ("Maya", "Ines", "Too short", "at least 10"),
+    ]
+    for who, to, story, expected in cases:
+        reply = await server.run(who, "thanks give", member=f"@{to}", kind="advice", story=story)
+        assert reply.ephemeral and expected in reply.reply.content, reply.reply.content
+    assert posts(kindred, server) == [] and await rows(kindred, server) == []
+
+
+async def test_cooldown_and_duplicate_story(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Ines", "Maya")
+    again = await give(server, "Ines", "Maya", story="And thank you again for the coffee chat.")
+    assert "12 hours" in again.reply.content
+    same = await give(server, "Ines", "Olu", story=STORY.upper() + "!!")
+    assert "same story" in same.reply.content
+    assert len(await rows(kindred, server)) == 1
+    await kindred.advance(timedelta(hours=12, minutes=1))
+    later = await give(server, "Ines", "Maya", story="And thank you again for the coffee chat.")
+    assert "Posted" in later.reply.content
+
+
+async def test_daily_cap_says_how_many_are_left(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    people = await add_people(kindred, server.guild, 11, prefix="helper")
+    for person in people:
+        server.people[person.name] = person
+    replies = []
+    for index, person in enumerate(people[:10]):
+        replies.append(
+            await give(
+                server, "Ines", person.name, story=f"Thank you for the help with task {index}."
+            )
+        )
+    assert "3 more today" in replies[6].reply.content
+    assert "last one for today" in replies[9].reply.content
+    capped = await give(server, "Ines", people[10].name, story="One more thank-you, please.")
+    assert "10 thank-yous today" in capped.reply.content
+    assert len(await rows(kindred, server)) == 10
+
+
+async def test_no_channel_configured(kindred: Harness) -> None:
+    server = await kindred.new_server()
+    reply = await give(server, "Maya", "Ines")
+    assert "/setup thanks_channel" in reply.reply.content
+    assert await rows(kindred, server) == []
+
+
+async def test_no_permission_to_post_records_nothing(kindred: Harness) -> None:
+    server = await thanks_server(kindred, locked_channels=("locked",))
+    assert kindred.db is not None
+    async with kindred.db.session() as session:
+        await session.execute(
+            update(Community)
+            .where(Community.guild_id == server.id)
+            .values(thanks_channel_id=int(server.channel("locked").id))
+        )
+    reply = await give(server, "Maya", "Ines")
+    assert "can't post" in reply.reply.content
+    assert await rows(kindred, server) == []
+
+
+async def test_dm_notice_and_opt_out(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Olu", "Maya", kind="advice", story="Thanks for the pricing advice, Maya!")
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Maya"))) == 1)
+    [notice] = kindred.fd.dms_to(server.person("Maya"))
+    assert "thanked you" in notice.content and notice.components == []
+    off = await server.run("Ines", "thanks notify", setting="off")
+    assert "No more DMs" in off.reply.content
+    await give(server, "Olu", "Ines", kind="support", story="Thanks for holding the door open.")
+    await asyncio.sleep(0.3)
+    assert kindred.fd.dms_to(server.person("Ines")) == []
+    assert len(posts(kindred, server)) == 2  # still thanked in public
+
+
+async def test_referral_outcomes_are_private_to_the_two(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Olu", "Maya")
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Maya"))) == 1)
+    [notice] = kindred.fd.dms_to(server.person("Maya"))
+    custom_id = next(
+        c["custom_id"]
+        for row in notice.components
+        for c in row["components"]
+        if c["label"] == "Became a client"
+    )
+    click = await kindred.fd.click(server.person("Maya"), notice, custom_id)
+    await click.wait_response()
+    assert "client" in kindred.fd.get_message(notice.id).content
+    [row] = await rows(kindred, server)
+    assert row.outcome == "client"
+    for who in ("Olu", "Maya"):
+        stats = await server.run(who, "thanks stats")
+        assert "1 became clients" in stats.reply.embeds[0]["description"]
+    other = await server.run("Ines", "thanks stats")
+    assert "became clients" not in other.reply.embeds[0]["description"]
+    # Nothing about outcomes in public.
+    assert "client" not in json.dumps([p.embeds for p in posts(kindred, server)])
+
+
+async def test_received_and_given_lists(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Olu", "Maya")
+    await give(server, "Ines", "Maya", kind="advice", story="Thanks for the pricing advice, Maya!")
+    received = await server.run("Olu", "thanks received", member="@Maya")
+    text = received.reply.embeds[0]["description"]
+    assert "accountant" in text and "pricing" in text
+    given = await server.run("Ines", "thanks given")
+    assert "pricing" in given.reply.embeds[0]["description"]
+    assert "accountant" not in given.reply.embeds[0]["description"]
+
+
+async def test_weekly_digest_on_monday(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await server.run("Olu", "setup", timezone="UTC")
+    await give(server, "Olu", "Maya")
+    await give(server, "Ines", "Olu", kind="advice", story="Thanks for the pricing advice, Olu!")
+    now = kindred.clock.now()
+    days_to_monday = (7 - now.weekday()) % 7 or 7
+    monday_nine = (now + timedelta(days=days_to_monday)).replace(hour=9, minute=0, second=0)
+    count = len(posts(kindred, server))
+    await kindred.clock.set(monday_nine - timedelta(minutes=1))
+    await asyncio.sleep(0.3)
+    assert len(posts(kindred, server)) == count
+    await kindred.clock.set(monday_nine)
+    await kindred.fd.wait_for(lambda: len(posts(kindred, server)) == count + 1)
+    digest = posts(kindred, server)[-1]
+    assert "This week in thank-yous" in digest.content
+    assert "2 members thanked 2 others" in digest.content
+    assert digest.mention_ids == []  # nobody is pinged, nobody is ranked
+    # A week with no thanks: no digest.
+    await kindred.clock.set(monday_nine + timedelta(days=7))
+    await asyncio.sleep(0.4)
+    assert len(posts(kindred, server)) == count + 1
+
+
+async def test_moderation_remove_and_manual_delete(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Olu", "Maya")
+    await give(server, "Ines", "Maya", kind="advice", story="Thanks for the pricing advice, Maya!")
+    first, second = await rows(kindred, server)
+    refused = await server.run("Maya", "admin thanks remove", number=first.id)
+    assert "Manage Server" in refused.reply.content
+    removed = await server.run("Olu", "admin thanks remove", number=first.id)
+    assert "Removed" in removed.reply.content
+    assert [int(p.id) for p in posts(kindred, server)] == [second.message_id]
+    post = kindred.fd.get_message(second.message_id)
+    await kindred.fd.delete_message(post, by=server.person("Olu"))
+    await asyncio.sleep(0.3)
+    assert [row.removed for row in await rows(kindred, server)] == [True, True]
+    received = await server.run("Maya", "thanks received")
+    assert "accountant" not in received.reply.embeds[0]["description"]
+
+
+async def test_deleting_my_data_removes_my_posts_and_anonymises_thanks_to_me(
+    kindred: Harness,
+) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Maya", "Ines", kind="advice", story="Thanks for the pricing advice, Ines!")
+    await give(server, "Olu", "Maya")
+    ask = await server.run("Maya", "mydata delete")
+    confirm = ask.reply.components[0]["components"][0]["custom_id"]
+    click = await kindred.fd.click(server.person("Maya"), ask.reply, confirm)
+    await click.wait_response()
+    remaining = await rows(kindred, server)
+    assert len(remaining) == 1  # Maya's own thanks are gone...
+    assert remaining[0].receiver_member_id is None  # ...the one to her stays, anonymised
+    assert [p.embeds[0]["description"] for p in posts(kindred, server)] == [
+        posts(kindred, server)[0].embeds[0]["description"]
+    ]
+    assert "accountant" in posts(kindred, server)[0].embeds[0]["description"]
+    assert kindred.db is not None
+    async with kindred.db.read() as session:
+        maya = await session.scalar(
+            select(Member).where(
+                Member.guild_id == server.id, Member.user_id == int(server.person("Maya").id)
+            )
+        )
+    assert maya is None
+
+
+async def test_thank_the_author_links_to_the_helpful_message(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    helpful = await kindred.fd.send_message(
+        server.person("Maya"), server.channel("general"), "Here's the template I use for invoices!"
+    )
+    opened = await kindred.fd.message_command(
+        server.person("Ines"),
+        "Thank the author",
+        target=helpful,
+        guild=server.guild,
+        channel=server.channel("general"),
+    )
+    await opened.wait_response()
+    assert opened.modal is not None
+    inputs = {}
+    for row in opened.modal["components"]:
+        component = row.get("component") or row["components"][0]
+        inputs[component["type"]] = component["custom_id"]
+    submitted = await kindred.fd.submit_modal(
+        server.person("Ines"),
+        opened,
+        values={inputs[3]: ["advice"], inputs[4]: "Your invoice template saved my Sunday!"},
+    )
+    await submitted.wait_response()
+    assert "Posted" in submitted.reply.content
+    [post] = posts(kindred, server)
+    description = post.embeds[0]["description"]
+    assert "invoice template" in description and str(helpful.id) in description
+    assert "advice" in post.embeds[0]["title"]
