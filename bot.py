@@ -48,6 +48,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reflections",
     "cogs.pitch",
     "cogs.thanks",
+    "cogs.rolodex",
 )
 
 NO_TOKEN_HELP = """\

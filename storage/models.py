@@ -259,3 +259,74 @@ class Thanks(Base):
     outcome: Mapped[str | None] = mapped_column(String(20))  # referrals: met, client, not_fit
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RolodexEntry(Base):
+    """A person a member knows, in their private Rolodex."""
+
+    __tablename__ = "rolodex_entries"
+    __table_args__ = (
+        UniqueConstraint("owner_member_id", "name_key", name="uq_rolodex_entries_owner_name"),
+        Index("ix_rolodex_entries_touch_due", "touch_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    owner_member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    # The server member this entry is about, if any (cleared if they delete their data).
+    person_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))  # casefolded, for uniqueness
+    how_met: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[str] = mapped_column(String(300), default="")  # comma-separated, lower case
+    know: Mapped[bool] = mapped_column(Boolean, default=False)
+    like: Mapped[bool] = mapped_column(Boolean, default=False)
+    trust: Mapped[bool] = mapped_column(Boolean, default=False)
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    last_touch_on: Mapped[date | None] = mapped_column(Date)
+    # When the stay-in-touch reminder is due; None when no cadence or already reminded.
+    touch_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Touchpoint(Base):
+    """A call, coffee, message or event with someone in the Rolodex."""
+
+    __tablename__ = "rolodex_touchpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("rolodex_entries.id", ondelete="CASCADE"), index=True
+    )
+    owner_member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    happened_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FollowUp(Base):
+    """A reminder to follow up with someone, sent by DM on the day."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("rolodex_entries.id", ondelete="SET NULL")
+    )
+    person: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default="pending")  # pending/done/cancelled
+    snoozes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -40,6 +40,14 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("pitch_checks"),
     MemberTable("pitch_preferences"),
     # Thanks a member gave are theirs: deleted (and their posts removed by the cog).
+    MemberTable("rolodex_touchpoints", column="owner_member_id"),
+    MemberTable("followups", column="owner_member_id"),
+    MemberTable("rolodex_entries", column="owner_member_id", hidden=("name_key",)),
+    # Someone else's Rolodex entry about this member is that person's private note: kept,
+    # but no longer linked to the member's account.
+    MemberTable(
+        "rolodex_entries", column="person_user_id", by="user", anonymise=("person_user_id",)
+    ),
     MemberTable("thanks", column="giver_member_id"),
     # Thanks others gave them are the givers': kept, with the member's link cleared.
     MemberTable("thanks", column="receiver_member_id", anonymise=("receiver_member_id",)),
