@@ -108,6 +108,7 @@ async def send_private(
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
     file: discord.File | None = None,
+    files: list[discord.File] | None = None,
 ) -> None:
     """An ephemeral reply that works whether or not the interaction was answered yet."""
     kwargs: dict[str, object] = {
@@ -122,6 +123,8 @@ async def send_private(
         kwargs["view"] = view
     if file is not None:
         kwargs["file"] = file
+    if files:
+        kwargs["files"] = files
     try:
         if interaction.response.is_done():
             await interaction.followup.send(**kwargs)  # type: ignore[arg-type]

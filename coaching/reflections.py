@@ -92,11 +92,21 @@ def _exists(local: datetime) -> bool:
 def send_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of wall-clock `at` on local `day` (DST gaps and folds handled)."""
     naive = datetime.combine(day, at)
+    local = naive.replace(tzinfo=zone, fold=0)
+    offset = local.utcoffset()
+    if offset is not None and offset == local.replace(fold=1).utcoffset():
+        # The common case: both readings of the wall time agree, so it is neither in a gap
+        # nor in a fold and happens exactly once.
+        return (naive - offset).replace(tzinfo=UTC)
     for minutes in range(0, 24 * 60):
         local = (naive + timedelta(minutes=minutes)).replace(tzinfo=zone, fold=0)
         if _exists(local):
             return local.astimezone(UTC)
     raise AssertionError("no valid local time within a day")  # no zone has a 24 h gap
+
+
+_DAY = timedelta(days=1)
+_WEEK = timedelta(days=7)
 
 
 def local_date(instant: datetime, timezone: str) -> date:
@@ -114,7 +124,12 @@ def next_send(
     within a year (e.g. every allowed day is quiet)."""
     tz = zone(schedule.timezone)
     start = after.astimezone(tz).date()
-    for offset in range(SEARCH_DAYS_AHEAD):
+    first = start
+    if last_sent_on is not None:
+        # Days up to last_sent_on (or within a week of it, for weekly) are all skipped below:
+        # begin after them instead of walking through them. The search window stays the same.
+        first = max(first, last_sent_on + (_WEEK if schedule.cadence == WEEKLY else _DAY))
+    for offset in range((first - start).days, SEARCH_DAYS_AHEAD):
         day = start + timedelta(days=offset)
         if not schedule.days & (1 << day.weekday()):
             continue

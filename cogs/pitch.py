@@ -178,7 +178,9 @@ class EventCheckView(discord.ui.View):
             colour=discord.Colour.from_str(COLOURS[result.verdict]),
         )
         embed.set_footer(text=render("pitch/event_title", name=self.name))
-        await interaction.response.edit_message(embed=embed, view=None)
+        from cogs.rolodex import offer_view  # follow up with someone from the event
+
+        await interaction.response.edit_message(embed=embed, view=offer_view(None, add=False))
 
     async def on_timeout(self) -> None:
         for item in self.children:

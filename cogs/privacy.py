@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import KindredBot, send_private
+from coaching.rolodex import csv_text, vcards
 from cogs.common import OwnedView
 from kindred.errors import UserFacingError
 from prompts import render
@@ -83,9 +84,22 @@ class PrivacyCog(commands.Cog):
         data["exported_at"] = self.bot.clock.now().isoformat()
         data["server_name"] = guild.name
         payload = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-        file = discord.File(io.BytesIO(payload), filename=f"kindred-data-{guild.id}.json")
+        files = [discord.File(io.BytesIO(payload), filename=f"kindred-data-{guild.id}.json")]
+        rolodex = data["tables"].get("rolodex_entries.owner_member_id") or []
+        if rolodex:
+            # The Rolodex also as contacts (vCard) and a spreadsheet (CSV).
+            files.append(
+                discord.File(
+                    io.BytesIO(vcards(rolodex).encode("utf-8")), filename="kindred-rolodex.vcf"
+                )
+            )
+            files.append(
+                discord.File(
+                    io.BytesIO(csv_text(rolodex).encode("utf-8")), filename="kindred-rolodex.csv"
+                )
+            )
         rows = sum(len(rows) for rows in data["tables"].values()) + (1 if data["member"] else 0)
-        await send_private(interaction, render("privacy/exported", rows=rows), file=file)
+        await send_private(interaction, render("privacy/exported", rows=rows), files=files)
 
     @mydata.command(name="delete", description="Delete everything Kindred stores about you here")
     async def delete(self, interaction: discord.Interaction) -> None:

@@ -370,7 +370,9 @@ class ReflectionModal(discord.ui.Modal):
         acknowledgement = await save_answer(
             self.bot, self.ref, interaction.user.id, self.answer.value
         )
-        await send_private(interaction, acknowledgement)
+        from cogs.rolodex import offer_view  # someone in the reflection to follow up with?
+
+        await send_private(interaction, acknowledgement, view=offer_view(None, add=False))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await _reply_error(interaction, error)

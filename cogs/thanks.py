@@ -329,8 +329,14 @@ class ThanksCog(commands.Cog):
                     session, thanks, receiver_row, interaction.user.display_name, guild, post
                 )
         self.bot.courier.wake()
+        from cogs.rolodex import offer_view  # the Rolodex offers one click each
+
         await send_private(
-            interaction, render("thanks/given", url=post.jump_url, remaining=remaining)
+            interaction,
+            render("thanks/given", url=post.jump_url, remaining=remaining)
+            + "\n\n"
+            + render("rolodex/offer_after_thanks", name=receiver.display_name),
+            view=offer_view(receiver.id),
         )
 
     async def _enqueue_notice(

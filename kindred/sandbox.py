@@ -180,7 +180,7 @@ class Sandbox:
             lines.append(f"{embed_field['name']}: {embed_field['value']}")
         if embed.get("footer", {}).get("text"):
             lines.append(f"— {embed['footer']['text']}")
-        for line in "\n".join(lines).splitlines():
+        for line in self._timestamps("\n".join(lines)).splitlines():
             self.say(f"  │ {line}")
 
     @staticmethod
@@ -202,7 +202,7 @@ class Sandbox:
             modal = interaction.modal
             self.say(f"[form] {modal.get('title', '')}")
             for index, input_field in enumerate(_modal_inputs(modal), start=1):
-                self.say(f"  {index}. {input_field.get('label', input_field['custom_id'])}")
+                self.say(f"  {index}. {input_field.get('label') or input_field['custom_id']}")
             self.say("  (fill it with  :fill first answer | second answer ...)")
             return
         for message in [interaction.reply, *interaction.followups]:
@@ -416,11 +416,17 @@ def _label_matches(label: str, target: str) -> bool:
 
 
 def _modal_inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    """The text inputs of a modal, each with the label a person sees."""
     inputs: list[dict[str, Any]] = []
     for row in modal.get("components", []):
-        # Classic modals wrap inputs in action rows; label components wrap one `component`.
-        children = row.get("components") or ([row["component"]] if "component" in row else [])
-        inputs.extend(child for child in children if child.get("type") == 4)
+        # Classic modals wrap inputs in action rows; label components wrap one `component`
+        # and carry the label themselves.
+        if "component" in row:
+            child = row["component"]
+            if child.get("type") == 4:
+                inputs.append({**child, "label": row.get("label") or child.get("label")})
+            continue
+        inputs.extend(child for child in row.get("components", []) if child.get("type") == 4)
     return inputs
 
 

@@ -130,7 +130,9 @@ async def test_event_check_asks_eight_questions(kindred: Harness, server: Server
         await click.wait_response()
     result = text_of(start.reply)
     assert "90/100" in result and "strongest habit" in result and "One thing to try" in result
-    assert start.reply.components == []
+    # The questions are gone; what's left is the one-click offer to set a follow-up.
+    labels = [c["label"] for row in start.reply.components for c in row["components"]]
+    assert labels == ["Set a follow-up"]
     [check] = await checks(kindred, server, "Ines")
     assert (check.kind, check.label, check.score) == ("event", "November breakfast", 90)
 
