@@ -222,6 +222,11 @@ TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
         ("home house space declutter organi", "What's your favourite corner of your home?"),
     )
 )
+# Word starts only: "eat" is in "eating", not in "create". One regex per topic, built once.
+_TOPIC_PATTERNS = tuple(
+    (re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")"), question)
+    for stems, question in TOPIC_QUESTIONS
+)
 FALLBACK_QUESTION = "What's been the hardest part of trying to {clause}?"
 GENERIC_QUESTION = "What's keeping you busy these days?"
 
@@ -2036,10 +2041,8 @@ def _rewrite_help(phrase: str) -> str | None:
         return None
     rest = match.group("rest")
     lowered = rest.lower()
-    starts = set(re.findall(r"\w+", lowered))
-    for stems, question in TOPIC_QUESTIONS:
-        # Word starts only: "eat" is in "eating", not in "create".
-        if any(any(w.startswith(stem) for w in starts) for stem in stems):
+    for stems, question in _TOPIC_PATTERNS:
+        if stems.search(lowered):
             return question
     tokens = re.split(r"\s+", rest.strip())
     verb_at = next(

@@ -240,7 +240,13 @@ class OfferButton(
             return
         person = None
         if self.user_id:
-            found = interaction.guild.get_member(self.user_id) or bot.get_user(self.user_id)
+            found: discord.abc.User | None = interaction.guild.get_member(
+                self.user_id
+            ) or bot.get_user(self.user_id)
+            if found is None:
+                # No member cache (no privileged intent): one lookup for the name.
+                with contextlib.suppress(discord.HTTPException):
+                    found = await interaction.guild.fetch_member(self.user_id)
             person = found.display_name if found else None
         if self.action == "add":
             async with bot.db.session() as session:
