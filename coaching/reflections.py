@@ -91,14 +91,16 @@ def _exists(local: datetime) -> bool:
 
 def send_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of wall-clock `at` on local `day` (DST gaps and folds handled)."""
+    if at.fold:
+        at = at.replace(fold=0)
+    # The common case first, cheaply: the wall time exists (its first occurrence, fold=0).
+    # Aware datetimes sharing a tzinfo compare by wall time, as `_exists` does.
+    local = datetime.combine(day, at, tzinfo=zone)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(zone) == local:
+        return instant
     naive = datetime.combine(day, at)
-    local = naive.replace(tzinfo=zone, fold=0)
-    offset = local.utcoffset()
-    if offset is not None and offset == local.replace(fold=1).utcoffset():
-        # The common case: both readings of the wall time agree, so it is neither in a gap
-        # nor in a fold and happens exactly once.
-        return (naive - offset).replace(tzinfo=UTC)
-    for minutes in range(0, 24 * 60):
+    for minutes in range(1, 24 * 60):
         local = (naive + timedelta(minutes=minutes)).replace(tzinfo=zone, fold=0)
         if _exists(local):
             return local.astimezone(UTC)

@@ -681,7 +681,7 @@ class RolodexCog(commands.Cog):
             interaction,
             render("rolodex/drifting_title"),
             [
-                render("rolodex/drifting_line", line=entry_line(e), days=(today - due).days)
+                render("rolodex/drifting_line", line=entry_line(e), late_days=(today - due).days)
                 for due, e in late
             ],
             render("rolodex/drifting_empty"),

@@ -71,6 +71,23 @@ SAMPLES: dict[str, object] = {
     "again_at": 1795334400,
     "cap": 10,
     "maximum": 1000,
+    "at": 1795334400,
+    "due": 1795334400,
+    "entry": {
+        "how_met": "November breakfast, introduced by Priya " * 7,
+        "notes": "Runs a bakery, two kids, loves climbing; needs a bookkeeper. " * 24,
+        "last_touch_on": "2026-11-21",
+    },
+    "marks": ["know", "like", "trust"],
+    "tags": ["bookkeeping", "lisbon", "climbing"] * 4,
+    "cadence": "every 2 weeks",
+    "touches": [{"day": "2026-11-21", "kind": "coffee", "note": "Talked about her shop " * 12}] * 5,
+    "line": "**Ana Beatriz** `#12` · know · like · trust · `bookkeeping` `lisbon`",
+    "created": True,
+    "last": "2026-11-01",
+    "person": "Ana Beatriz (she/her)",
+    "note": "Ask about the new shop opening and her ceramics class " * 5,
+    "late_days": 12,
     "checks": [
         {
             "day": "2026-11-21",
@@ -101,7 +118,22 @@ SAMPLES: dict[str, object] = {
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
 
+# Templates rendered into an embed's description, where Discord allows 4,096 characters.
+EMBED_DESCRIPTIONS = {
+    "kindred/help",
+    "privacy/explained",
+    "rolodex/show",
+    "reflections/journal_entry",
+    "pitch/verdict_line",
+    "pitch/history",
+    "thanks/stats",
+    "thanks/post_description",
+}
+
+
 def limit_for(name: str) -> int:
+    if name in EMBED_DESCRIPTIONS:
+        return 4096
     leaf = name.rsplit("/", 1)[-1]
     if leaf.endswith("_title") or leaf.startswith("label_"):
         return 256
