@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bench import commands, courier, reflections
+from bench import commands, courier, pitch, reflections
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +17,7 @@ BENCHMARKS = [
     ("Slash-command latency (bot + fakediscord over loopback)", commands.run),
     ("Courier: paced delivery and crash safety", courier.run),
     ("Reflection scheduler", reflections.run),
+    ("Pitch analyzer", pitch.run),
 ]
 
 

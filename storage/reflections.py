@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Column, bindparam, column, delete, func, insert, or_, select, table, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from storage.models import (
     Community,
@@ -125,6 +128,98 @@ async def add_entries(session: AsyncSession, entries: list[dict[str, Any]]) -> N
         await session.execute(insert(ReflectionEntry.__table__), entries)
 
 
+# The scheduler's bulk writes. A tick writes 1,000 journal entries, outbox rows and
+# subscription updates; through `session.execute(statement, [dict, ...])` SQLAlchemy's
+# per-row parameter handling (building each row's parameters, then each column's bind
+# processing) costs more than SQLite spends writing them. So these statements are compiled
+# once per dialect and run as one DBAPI executemany of tuples whose values are already in
+# driver form, converted by the columns' own bind processors (`UTCDateTime`: naive UTC on
+# SQLite, aware UTC on PostgreSQL): what is stored is exactly what the ORM would store.
+
+
+def driver_converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """Converts a value as `column`'s type binds it on `dialect`, remembering each distinct
+    value: a batch has one `now` and few distinct dates. Make one per batch."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return _same
+    memo: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            converted = memo[value] = process(value)
+            return converted
+
+    return convert
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    compiled = statement.compile(dialect=dialect)
+    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
+
+
+async def executemany_driver(
+    session: AsyncSession, statement: Executable, names: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """One executemany of `statement` (untyped bind parameters called `names`) with `rows`,
+    tuples in the order of `names`, values already converted (`driver_converter`)."""
+    if not rows:
+        return
+    connection = await session.connection()
+    sql, order = _compiled(statement, connection.dialect)
+    names = tuple(names)
+    params: list[Any] = rows
+    if order is None:  # a named paramstyle
+        params = [dict(zip(names, row, strict=True)) for row in rows]
+    elif order != names:
+        positions = [names.index(name) for name in order]
+        params = [tuple(row[i] for i in positions) for row in rows]
+    await connection.exec_driver_sql(sql, params)
+
+
+_ENTRY_COLUMNS = (
+    "member_id",
+    "kind",
+    "local_date",
+    "prompt_key",
+    "prompt_text",
+    "sent_at",
+    "skipped",
+)
+_ENTRIES = table(ReflectionEntry.__tablename__, *(column(name) for name in _ENTRY_COLUMNS))
+_INSERT_ENTRIES = insert(_ENTRIES)
+
+
+async def add_scheduled_entries(
+    session: AsyncSession, rows: list[tuple[int, str, date, str, str]], *, sent_at: datetime
+) -> None:
+    """Insert the journal entries of one tick: (member_id, kind, local_date, prompt_key,
+    prompt_text) each, all sent at `sent_at`, none skipped."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    columns = ReflectionEntry.__table__.c
+    day = driver_converter(columns.local_date, dialect)
+    sent = driver_converter(columns.sent_at, dialect)(sent_at)
+    skipped = driver_converter(columns.skipped, dialect)(False)
+    await executemany_driver(
+        session,
+        _INSERT_ENTRIES,
+        _ENTRY_COLUMNS,
+        [
+            (member_id, kind, day(local), key, text, sent, skipped)
+            for member_id, kind, local, key, text in rows
+        ],
+    )
+
+
 async def add_entry(session: AsyncSession, **fields: Any) -> int:
     entry = ReflectionEntry(**fields)
     session.add(entry)
@@ -171,6 +266,65 @@ async def update_subscriptions(session: AsyncSession, changes: list[dict[str, An
         [
             {"row_id": change["id"], **{f"new_{field}": change[field] for field in fields}}
             for change in changes
+        ],
+    )
+
+
+_SCHEDULE_COLUMNS = (
+    "next_send_at",
+    "next_send_on",
+    "prompts_sent",
+    "cadence",
+    "backoff_state",
+    "unanswered",
+    "last_sent_on",
+    "updated_at",
+)
+_SUBSCRIPTIONS = table(
+    ReflectionSubscription.__tablename__,
+    column("id"),
+    *(column(name) for name in _SCHEDULE_COLUMNS),
+)
+_UPDATE_SCHEDULES = (
+    update(_SUBSCRIPTIONS)
+    .where(_SUBSCRIPTIONS.c.id == bindparam("row_id"))
+    .values({name: bindparam(f"new_{name}") for name in _SCHEDULE_COLUMNS})
+)
+_UPDATE_SCHEDULES_NAMES = ("row_id", *(f"new_{name}" for name in _SCHEDULE_COLUMNS))
+
+
+async def update_schedules(
+    session: AsyncSession,
+    rows: list[tuple[int, datetime | None, date | None, int, str, str | None, int, date | None]],
+    *,
+    updated_at: datetime,
+) -> None:
+    """Store where each subscription of one tick stands: (id, next_send_at, next_send_on,
+    prompts_sent, cadence, backoff_state, unanswered, last_sent_on) each."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    columns = ReflectionSubscription.__table__.c
+    instant = driver_converter(columns.next_send_at, dialect)
+    day = driver_converter(columns.next_send_on, dialect)
+    updated = driver_converter(columns.updated_at, dialect)(updated_at)
+    await executemany_driver(
+        session,
+        _UPDATE_SCHEDULES,
+        _UPDATE_SCHEDULES_NAMES,
+        [
+            (
+                row_id,
+                None if at is None else instant(at),
+                None if on is None else day(on),
+                sent,
+                cadence,
+                backoff,
+                unanswered,
+                None if last is None else day(last),
+                updated,
+            )
+            for row_id, at, on, sent, cadence, backoff, unanswered, last in rows
         ],
     )
 

@@ -299,3 +299,22 @@ async def test_thank_the_author_links_to_the_helpful_message(kindred: Harness) -
     description = post.embeds[0]["description"]
     assert "invoice template" in description and str(helpful.id) in description
     assert "advice" in post.embeds[0]["title"]
+
+
+async def test_export_has_thanks_given_and_received(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Maya", "Ines", kind="advice", story="Thanks for the pricing advice, Ines!")
+    await give(server, "Olu", "Maya")
+    export = await server.run("Maya", "mydata export")
+    message = await export.wait_message()
+    [attachment] = [
+        a
+        for m in [message, *export.followups]
+        for a in m.attachments
+        if a.filename.endswith("json")
+    ]
+    tables = json.loads(attachment.content)["tables"]
+    assert [row["story"] for row in tables["thanks.giver_member_id"]] == [
+        "Thanks for the pricing advice, Ines!"
+    ]
+    assert [row["story"] for row in tables["thanks.receiver_member_id"]] == [STORY]
