@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import column, func, or_, select, table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,14 +199,64 @@ async def counts_by_state(session: AsyncSession) -> dict[str, int]:
 
 
 async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Bulk `enqueue`: rows whose key already exists are left as they are."""
+    """Bulk `enqueue`: rows whose key already exists are left as they are.
+
+    Each row has guild_id, member_id, purpose, dedupe_key, due_at, created_at (channel_id
+    optional) and either `payload` (a dict) or `payload_json`: the same already encoded as
+    JSON text, so a caller sending many similar payloads can build them from shared parts.
+    One DBAPI executemany with values converted up front (see `executemany_driver`).
+    """
+    from storage.reflections import driver_converter, executemany_driver
+
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    values = [{"state": PENDING, "attempts": 0, "channel_id": None, **row} for row in rows]
-    # Core insert (not the ORM entity): the bulk path stays one executemany.
-    await session.execute(
-        insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
-        values,
+    dialect = session.get_bind().dialect
+    names = (
+        "guild_id",
+        "member_id",
+        "channel_id",
+        "purpose",
+        "dedupe_key",
+        "payload",
+        "state",
+        "due_at",
+        "attempts",
+        "created_at",
     )
+    insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
+    statement = _ENQUEUE_MANY.get(dialect.name)
+    if statement is None:
+        outbox = table(OutboxMessage.__tablename__, *(column(name) for name in names))
+        statement = _ENQUEUE_MANY[dialect.name] = insert(outbox).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]
+        )
+    columns = OutboxMessage.__table__.c
+    encode = columns.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    instant = driver_converter(columns.due_at, dialect)
+    await executemany_driver(
+        session,
+        statement,
+        names,
+        [
+            (
+                row["guild_id"],
+                row["member_id"],
+                row.get("channel_id"),
+                row["purpose"],
+                row["dedupe_key"],
+                row["payload_json"]
+                if "payload_json" in row
+                else encode(row["payload"])
+                if encode
+                else row["payload"],
+                PENDING,
+                instant(row["due_at"]),
+                0,
+                instant(row["created_at"]),
+            )
+            for row in rows
+        ],
+    )
+
+
+_ENQUEUE_MANY: dict[str, Any] = {}

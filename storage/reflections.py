@@ -67,6 +67,38 @@ async def due_subscriptions(
     return list((await session.execute(query)).all())
 
 
+_DUE_COLUMNS = (
+    "id",
+    "member_id",
+    "guild_id",
+    "display_name",
+    "timezone",
+    "time_of_day",
+    "days",
+    "cadence",
+    "paused_until",
+    "next_send_at",
+    "next_send_on",
+    "last_sent_on",
+    "prompts_sent",
+    "unanswered",
+    "backoff_state",
+)
+
+
+async def due_schedules(session: AsyncSession, *, now: datetime, limit: int) -> list[Any]:
+    """What the scheduler needs of each due subscription (the columns in `_DUE_COLUMNS`),
+    soonest first, as plain rows."""
+    table = ReflectionSubscription.__table__
+    query = (
+        select(*(table.c[name] for name in _DUE_COLUMNS))
+        .where(table.c.active.is_(True), table.c.next_send_at <= now)
+        .order_by(table.c.next_send_at)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).all())
+
+
 async def next_due_at(session: AsyncSession) -> datetime | None:
     return await session.scalar(
         select(func.min(ReflectionSubscription.next_send_at)).where(
@@ -315,13 +347,13 @@ async def update_schedules(
         [
             (
                 row_id,
-                None if at is None else instant(at),
-                None if on is None else day(on),
+                instant(at),
+                day(on),
                 sent,
                 cadence,
                 backoff,
                 unanswered,
-                None if last is None else day(last),
+                day(last),
                 updated,
             )
             for row_id, at, on, sent, cadence, backoff, unanswered, last in rows

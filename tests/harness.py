@@ -102,10 +102,10 @@ class Harness:
         self.settings: Settings | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, **setting_overrides: Any) -> None:
+    async def start(self, *, database_url: str | None = None, **setting_overrides: Any) -> None:
         await self.fd.start()
         self.settings = load_settings(
-            DATABASE_URL=f"sqlite+aiosqlite:///{self.tmp_dir}/kindred.db",
+            DATABASE_URL=database_url or f"sqlite+aiosqlite:///{self.tmp_dir}/kindred.db",
             DISCORD_API_BASE=self.fd.api_base,
             DISCORD_TOKEN=self.fd.bot_token,
             **setting_overrides,

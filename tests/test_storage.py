@@ -14,35 +14,47 @@ from storage.db import Database, open_database
 from storage.members import ensure_member, get_member
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base, Member
+from tests.backends import postgres_database
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> Database:  # type: ignore[misc]
-    database = open_database(f"sqlite+aiosqlite:///{tmp_path}/nested/dir/kindred.db")
-    await upgrade(database.engine)
-    yield database
-    await database.dispose()
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:  # type: ignore[misc]
+    if request.param == "sqlite":
+        database = open_database(f"sqlite+aiosqlite:///{tmp_path}/nested/dir/kindred.db")
+        await upgrade(database.engine)
+        yield database
+        await database.dispose()
+        return
+    async with postgres_database() as url:
+        database = open_database(url)
+        await upgrade(database.engine)
+        yield database
+        await database.dispose()
 
 
 async def test_migrations_create_the_folder_and_reach_head_twice(
     tmp_path: Path, db: Database
 ) -> None:
-    assert (tmp_path / "nested" / "dir" / "kindred.db").exists()
+    if db.engine.dialect.name == "sqlite":
+        assert (tmp_path / "nested" / "dir" / "kindred.db").exists()
     assert await current_revision(db.engine) == head_revision()
     await upgrade(db.engine)  # idempotent at start-up
     assert await current_revision(db.engine) == head_revision()
 
 
 async def test_migrated_schema_matches_the_models(db: Database) -> None:
-    async with db.read() as session:
-        rows = await session.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
-        tables = {row[0] for row in rows}
+    from sqlalchemy import inspect
+
+    async with db.engine.connect() as connection:
+        tables = set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
     assert set(Base.metadata.tables) <= tables
 
 
 async def test_sqlite_pragmas_are_set(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
     async with db.read() as session:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
