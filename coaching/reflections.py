@@ -171,9 +171,13 @@ def prompt_for(position: int, member_seed: int, keys: Sequence[str]) -> str:
     before seeing them all, members don't all get the same prompt on the same day, and no
     history needs to be read to choose. O(1), which matters to a tick of 1,000 members.
     """
-    if not keys:
+    return prompt_at(position, member_seed, sorted(keys))
+
+
+def prompt_at(position: int, member_seed: int, ordered: Sequence[str]) -> str:
+    """`prompt_for` with the keys already sorted (a scheduler tick sorts them once)."""
+    if not ordered:
         raise ValueError("no prompts")
-    ordered = sorted(keys)
     count = len(ordered)
     cycle, index = divmod(position, count)
     digest = hashlib.blake2b(f"{member_seed}:{cycle}".encode(), digest_size=8).digest()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import logging
 import re
 from datetime import date, datetime, timedelta
@@ -30,6 +31,7 @@ from coaching.reflections import (
     next_send,
     parse_days,
     plan_due,
+    prompt_at,
     prompt_for,
     validate_answer,
     weekly_streak,
@@ -137,6 +139,31 @@ def _label(template: str) -> str:
     return render(f"reflections/{template}")
 
 
+# The scheduler enqueues 1,000 DMs a tick, all alike but for the text and the entry reference
+# in the buttons' custom ids; their payloads are built as JSON text from cached parts, exactly
+# json.dumps({"content": body, "components": button_row(...)}), instead of encoding each one.
+_REF_MARK = "<ref>"
+
+
+@functools.cache
+def _components_parts(kind: str) -> tuple[str, ...]:
+    """The JSON of the buttons under a DM of this kind, split where the entry ref goes."""
+    prefix, buttons = ("refl", PROMPT_BUTTONS) if kind == DAILY else ("reflb", BACKOFF_BUTTONS)
+    parts = tuple(json.dumps(button_row(prefix, _REF_MARK, buttons)).split(_REF_MARK))
+    assert len(parts) == len(buttons) + 1
+    return parts
+
+
+def _payload_head(body: str) -> str:
+    """The payload's JSON up to its components: `head + components + "}"` is the payload."""
+    return '{"content": ' + json.dumps(body) + ', "components": '
+
+
+@functools.lru_cache(maxsize=16384)
+def _daily_payload_head(prompt: str, community: str, switched_to_weekly: bool) -> str:
+    return _payload_head(_daily_dm(prompt, community, switched_to_weekly))
+
+
 class ReflectionScheduler:
     """Finds due subscriptions, enqueues their prompts into the courier, sleeps until the
     next one is due. `wake()` after any change that could move a send time earlier."""
@@ -146,6 +173,7 @@ class ReflectionScheduler:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.keys = pack_keys()
+        self.sorted_keys = sorted(self.keys)
 
     def start(self) -> None:
         if self._task is None:
@@ -194,79 +222,79 @@ class ReflectionScheduler:
         now = self.bot.clock.now()
         catchup = timedelta(hours=self.bot.settings.reflection_catchup_hours)
         async with self.bot.db.session() as session:
-            due = await store.due_subscriptions(session, now=now, limit=TICK_LIMIT)
+            due = await store.due_schedules(session, now=now, limit=TICK_LIMIT)
             if not due:
                 return 0
             guild_ids = sorted({subscription.guild_id for subscription in due})
             quiet = await store.quiet_days_for(session, guild_ids)
             custom = await store.community_prompts_for(session, guild_ids)
             communities = await store.communities_by_id(session, guild_ids)
-            entries: list[dict[str, Any]] = []
+            # Per server: community name, its own prompts, the whole pack in rotation order.
+            guilds: dict[int, tuple[str, dict[str, str], list[str]]] = {}
+            for guild_id in guild_ids:
+                community = communities.get(guild_id)
+                guild_custom = custom.get(guild_id, {})
+                keys = sorted([*self.keys, *guild_custom]) if guild_custom else self.sorted_keys
+                guilds[guild_id] = (community.name if community else "", guild_custom, keys)
+            days: dict[date, tuple[str, str]] = {}  # local date -> (yyyymmdd, yyyy-mm-dd)
+            entries: list[tuple[int, str, date, str, str]] = []
             outbox_rows: list[dict[str, Any]] = []
-            changes: list[dict[str, Any]] = []
+            changes: list[tuple[Any, ...]] = []
             for subscription in due:
                 plan = self._plan(subscription, now=now, catchup=catchup, quiet=quiet)
-                change: dict[str, Any] = {
-                    "id": subscription.id,
-                    "next_send_at": plan.next[0] if plan.next else None,
-                    "next_send_on": plan.next[1] if plan.next else None,
-                    "updated_at": now,
-                    "prompts_sent": subscription.prompts_sent,
-                    "cadence": plan.cadence,
-                    "backoff_state": plan.backoff_state,
-                    "unanswered": plan.unanswered,
-                    "last_sent_on": plan.last_sent_on,
-                }
-                changes.append(change)
-                if not plan.send:
-                    continue
-                community = communities.get(subscription.guild_id)
-                community_name = community.name if community else ""
-                guild_custom = custom.get(subscription.guild_id, {})
-                ref = store.entry_ref_for(subscription.member_id, plan.local_date)
-                if plan.kind == DAILY:
-                    key = prompt_for(
-                        subscription.prompts_sent,
-                        subscription.member_id,
-                        [*self.keys, *guild_custom] if guild_custom else self.keys,
+                member_id = subscription.member_id
+                prompts_sent = subscription.prompts_sent
+                if plan.send:
+                    community_name, guild_custom, keys = guilds[subscription.guild_id]
+                    local = plan.local_date
+                    day_texts = days.get(local)
+                    if day_texts is None:
+                        day_texts = days[local] = (f"{local:%Y%m%d}", str(local))
+                    ref = f"{member_id}-{day_texts[0]}"  # store.entry_ref_for
+                    if plan.kind == DAILY:
+                        key = prompt_at(prompts_sent, member_id, keys)
+                        prompt_text = render_prompt(
+                            key, community=community_name, custom=guild_custom
+                        )
+                        head = _daily_payload_head(
+                            prompt_text, community_name, plan.switched_to_weekly
+                        )
+                        prompts_sent += 1
+                    else:
+                        key = "backoff"
+                        prompt_text = render(
+                            "reflections/backoff_ask", name=subscription.display_name
+                        )
+                        head = _payload_head(prompt_text)
+                    entries.append((member_id, plan.kind, local, key, prompt_text))
+                    outbox_rows.append(
+                        {
+                            "guild_id": subscription.guild_id,
+                            "member_id": member_id,
+                            "purpose": "reflection",
+                            "dedupe_key": f"reflection:{member_id}:{day_texts[1]}",
+                            "payload_json": head + ref.join(_components_parts(plan.kind)) + "}",
+                            "due_at": now,
+                            "created_at": now,
+                        }
                     )
-                    prompt_text = render_prompt(key, community=community_name, custom=guild_custom)
-                    body = _daily_dm(prompt_text, community_name, plan.switched_to_weekly)
-                    change["prompts_sent"] = subscription.prompts_sent + 1
-                    components = button_row("refl", ref, PROMPT_BUTTONS)
-                else:
-                    key = "backoff"
-                    prompt_text = body = render(
-                        "reflections/backoff_ask", name=subscription.display_name
+                upcoming = plan.next
+                changes.append(
+                    (
+                        subscription.id,
+                        upcoming[0] if upcoming else None,
+                        upcoming[1] if upcoming else None,
+                        prompts_sent,
+                        plan.cadence,
+                        plan.backoff_state,
+                        plan.unanswered,
+                        plan.last_sent_on,
                     )
-                    components = button_row("reflb", ref, BACKOFF_BUTTONS)
-                entries.append(
-                    {
-                        "member_id": subscription.member_id,
-                        "kind": plan.kind,
-                        "local_date": plan.local_date,
-                        "prompt_key": key,
-                        "prompt_text": prompt_text,
-                        "sent_at": now,
-                        "skipped": False,
-                    }
                 )
-                outbox_rows.append(
-                    {
-                        "guild_id": subscription.guild_id,
-                        "member_id": subscription.member_id,
-                        "purpose": "reflection",
-                        "dedupe_key": f"reflection:{subscription.member_id}:{plan.local_date}",
-                        "payload": {"content": body, "components": components},
-                        "due_at": now,
-                        "created_at": now,
-                    }
-                )
-            await store.add_entries(session, entries)
+            await store.add_scheduled_entries(session, entries, sent_at=now)
             await enqueue_many(session, outbox_rows)
-            await store.update_subscriptions(session, changes)
-        messages = outbox_rows
-        if messages:
+            await store.update_schedules(session, changes, updated_at=now)
+        if outbox_rows:
             self.bot.courier.wake()
         return len(due)
 
