@@ -152,7 +152,7 @@ def intents(settings: Settings) -> discord.Intents:
     return wanted
 
 
-class KindredBot(commands.Bot):
+class KindredBot(commands.AutoShardedBot):
     def __init__(
         self,
         settings: Settings,

@@ -95,11 +95,15 @@ def schedule_of(subscription: Any) -> Schedule:
     """The schedule of a subscription (an entity or a row with the same columns)."""
     return Schedule(
         timezone=subscription.timezone,
-        time_of_day=parse_time_of_day(subscription.time_of_day),
+        time_of_day=_stored_time(subscription.time_of_day),
         days=subscription.days,
         cadence=subscription.cadence,
         paused_until=subscription.paused_until,
     )
+
+
+# A stored time of day is one of 1,440 "HH:MM" strings; the scheduler reads 1,000 per tick.
+_stored_time = functools.lru_cache(maxsize=2048)(parse_time_of_day)
 
 
 # (action, label template, button style) for the buttons under each kind of DM.

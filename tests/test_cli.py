@@ -78,3 +78,36 @@ async def test_sync_publishes_commands_to_one_server(tmp_path: Path) -> None:
         assert fd.bot_token not in output
     finally:
         await fd.stop()
+
+
+async def test_run_connects_only_its_own_shards(tmp_path: Path) -> None:
+    fd = FakeDiscord(shard_count=4)
+    await fd.start()
+    process = None
+    try:
+        env = clean_env(
+            DISCORD_API_BASE=fd.api_base,
+            DISCORD_TOKEN=fd.bot_token,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/shards.db",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bot.py"),
+            "run",
+            "--shards",
+            "1-2",
+            "--shard-count",
+            "4",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await fd.wait_for(lambda: len(fd.gateway.connected_sessions()) == 2, timeout=30)
+        assert sorted(s.shard_id for s in fd.gateway.connected_sessions()) == [1, 2]
+        assert all(s.shard_count == 4 for s in fd.gateway.connected_sessions())
+    finally:
+        if process is not None:
+            process.terminate()
+            await process.wait()
+        await fd.stop()
