@@ -308,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    copy = db_sub.add_parser("copy", help="copy all data into another (empty) database")
+    copy.add_argument(
+        "--to", required=True, help="target DATABASE_URL, e.g. postgresql+asyncpg://..."
+    )
     sandbox = sub.add_parser("sandbox", help="try Kindred against a local fake Discord")
     sandbox.add_argument("--script", help="run verbs from a file and print the transcript")
     sandbox.add_argument("--database", help="database URL (default: data/sandbox.db)")
@@ -329,6 +333,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(run_bot(settings, args.shards, args.shard_count))
     elif args.command == "sync":
         asyncio.run(sync_commands(settings, args.guild or settings.dev_guild_id))
+    elif args.command == "db" and args.db_command == "copy":
+        from storage.copy import CopyRefused, copy_database
+
+        try:
+            copied = asyncio.run(copy_database(settings.database_url, args.to))
+        except CopyRefused as exc:
+            print(f"Nothing copied: {exc}.", file=sys.stderr)
+            return 2
+        total = sum(copied.values())
+        print(f"Copied {total} rows in {len(copied)} tables. Now set DATABASE_URL to the target.")
     elif args.command == "db":
 
         async def _upgrade() -> None:

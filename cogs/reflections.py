@@ -22,7 +22,6 @@ from coaching.reflections import (
     DAILY,
     MAX_PAUSE_DAYS,
     WEEKLY,
-    DuePlan,
     DueState,
     InvalidDays,
     Schedule,
@@ -244,12 +243,32 @@ class ReflectionScheduler:
             entries: list[tuple[int, str, date, str, str]] = []
             outbox_rows: list[dict[str, Any]] = []
             changes: list[tuple[Any, ...]] = []
-            for subscription in due:
-                plan = self._plan(subscription, now=now, catchup=catchup, quiet=quiet)
-                member_id = subscription.member_id
-                prompts_sent = subscription.prompts_sent
+            for (
+                subscription_id,
+                member_id,
+                guild_id,
+                display_name,
+                timezone,
+                time_of_day,
+                weekdays,
+                cadence,
+                paused_until,
+                next_send_at,
+                next_send_on,
+                last_sent_on,
+                prompts_sent,
+                unanswered,
+                backoff_state,
+            ) in due:  # the columns of store.due_schedules, in order
+                schedule = Schedule(
+                    timezone, _stored_time(time_of_day), weekdays, cadence, paused_until
+                )
+                state = DueState(
+                    schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
+                )
+                plan = plan_due(state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ()))
                 if plan.send:
-                    community_name, guild_custom, keys = guilds[subscription.guild_id]
+                    community_name, guild_custom, keys = guilds[guild_id]
                     local = plan.local_date
                     day_texts = days.get(local)
                     if day_texts is None:
@@ -266,14 +285,12 @@ class ReflectionScheduler:
                         prompts_sent += 1
                     else:
                         key = "backoff"
-                        prompt_text = render(
-                            "reflections/backoff_ask", name=subscription.display_name
-                        )
+                        prompt_text = render("reflections/backoff_ask", name=display_name)
                         head = _payload_head(prompt_text)
                     entries.append((member_id, plan.kind, local, key, prompt_text))
                     outbox_rows.append(
                         {
-                            "guild_id": subscription.guild_id,
+                            "guild_id": guild_id,
                             "member_id": member_id,
                             "purpose": "reflection",
                             "dedupe_key": f"reflection:{member_id}:{day_texts[1]}",
@@ -285,7 +302,7 @@ class ReflectionScheduler:
                 upcoming = plan.next
                 changes.append(
                     (
-                        subscription.id,
+                        subscription_id,
                         upcoming[0] if upcoming else None,
                         upcoming[1] if upcoming else None,
                         prompts_sent,
@@ -301,27 +318,6 @@ class ReflectionScheduler:
         if outbox_rows:
             self.bot.courier.wake()
         return len(due)
-
-    @staticmethod
-    def _plan(
-        subscription: Any,
-        *,
-        now: datetime,
-        catchup: timedelta,
-        quiet: dict[int, set[date]],
-    ) -> DuePlan:
-        assert subscription.next_send_at is not None and subscription.next_send_on is not None
-        state = DueState(
-            schedule=schedule_of(subscription),
-            next_send_at=subscription.next_send_at,
-            next_send_on=subscription.next_send_on,
-            last_sent_on=subscription.last_sent_on,
-            unanswered=subscription.unanswered,
-            backoff_state=subscription.backoff_state,
-        )
-        return plan_due(
-            state, now=now, catchup=catchup, quiet_days=quiet.get(subscription.guild_id, set())
-        )
 
 
 async def reschedule(
