@@ -29,7 +29,7 @@ async def test_help_is_private_and_lists_the_commands(kindred: Harness, server: 
     reply = await server.run("Maya", "kindred help")
     assert reply.ephemeral
     text = embed_text(reply.reply)
-    assert "/kindred help" in text and "/setup" in text
+    assert "/setup" in text and "/reflections start" in text and "/thanks give" in text
     assert server.guild.name in text
 
 
