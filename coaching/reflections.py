@@ -127,6 +127,17 @@ def next_send(
     within a year (e.g. every allowed day is quiet)."""
     tz = zone(schedule.timezone)
     start = after.astimezone(tz).date()
+    if last_sent_on == start and schedule.cadence == DAILY:
+        # The scheduler's common case, the loop's first step below: tomorrow.
+        day = start + _DAY
+        if (
+            schedule.days & (1 << day.weekday())
+            and (schedule.paused_until is None or day >= schedule.paused_until)
+            and day not in quiet_days
+        ):
+            instant = send_instant(day, schedule.time_of_day, tz)
+            if instant > after:
+                return instant, day
     first = start
     if last_sent_on is not None:
         # Days up to last_sent_on (or within a week of it, for weekly) are all skipped below:

@@ -167,6 +167,13 @@ def _daily_payload_head(prompt: str, community: str, switched_to_weekly: bool) -
     return _payload_head(_daily_dm(prompt, community, switched_to_weekly))
 
 
+@functools.lru_cache(maxsize=16384)
+def _pack_daily(key: str, community: str, switched_to_weekly: bool) -> tuple[str, str]:
+    """A pack prompt's text and its DM's payload head."""
+    prompt = render_prompt(key, community=community, custom={})
+    return prompt, _daily_payload_head(prompt, community, switched_to_weekly)
+
+
 class ReflectionScheduler:
     """Finds due subscriptions, enqueues their prompts into the courier, sleeps until the
     next one is due. `wake()` after any change that could move a send time earlier."""
@@ -229,16 +236,14 @@ class ReflectionScheduler:
             if not due:
                 return 0
             guild_ids = sorted({subscription.guild_id for subscription in due})
-            quiet = await store.quiet_days_for(session, guild_ids)
-            custom = await store.community_prompts_for(session, guild_ids)
-            communities = await store.communities_by_id(session, guild_ids)
+            servers = await store.server_context(session, guild_ids)
+            quiet = servers.quiet_days
             # Per server: community name, its own prompts, the whole pack in rotation order.
             guilds: dict[int, tuple[str, dict[str, str], list[str]]] = {}
             for guild_id in guild_ids:
-                community = communities.get(guild_id)
-                guild_custom = custom.get(guild_id, {})
+                guild_custom = servers.prompts[guild_id]
                 keys = sorted([*self.keys, *guild_custom]) if guild_custom else self.sorted_keys
-                guilds[guild_id] = (community.name if community else "", guild_custom, keys)
+                guilds[guild_id] = (servers.names.get(guild_id, ""), guild_custom, keys)
             days: dict[date, tuple[str, str]] = {}  # local date -> (yyyymmdd, yyyy-mm-dd)
             entries: list[tuple[int, str, date, str, str]] = []
             outbox_rows: list[dict[str, Any]] = []
@@ -276,12 +281,15 @@ class ReflectionScheduler:
                     ref = f"{member_id}-{day_texts[0]}"  # store.entry_ref_for
                     if plan.kind == DAILY:
                         key = prompt_at(prompts_sent, member_id, keys)
-                        prompt_text = render_prompt(
-                            key, community=community_name, custom=guild_custom
-                        )
-                        head = _daily_payload_head(
-                            prompt_text, community_name, plan.switched_to_weekly
-                        )
+                        if key in guild_custom:  # as render_prompt, with the DM's head cached
+                            prompt_text = guild_custom[key]
+                            head = _daily_payload_head(
+                                prompt_text, community_name, plan.switched_to_weekly
+                            )
+                        else:
+                            prompt_text, head = _pack_daily(
+                                key, community_name, plan.switched_to_weekly
+                            )
                         prompts_sent += 1
                     else:
                         key = "backoff"
