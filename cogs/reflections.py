@@ -235,7 +235,7 @@ class ReflectionScheduler:
             due = await store.due_schedules(session, now=now, limit=TICK_LIMIT)
             if not due:
                 return 0
-            guild_ids = sorted({subscription.guild_id for subscription in due})
+            guild_ids = sorted({row[2] for row in due})  # guild_id (see below)
             servers = await store.server_context(session, guild_ids)
             quiet = servers.quiet_days
             # Per server: community name, its own prompts, the whole pack in rotation order.
@@ -244,7 +244,6 @@ class ReflectionScheduler:
                 guild_custom = servers.prompts[guild_id]
                 keys = sorted([*self.keys, *guild_custom]) if guild_custom else self.sorted_keys
                 guilds[guild_id] = (servers.names.get(guild_id, ""), guild_custom, keys)
-            days: dict[date, tuple[str, str]] = {}  # local date -> (yyyymmdd, yyyy-mm-dd)
             entries: list[tuple[int, str, date, str, str]] = []
             outbox_rows: list[dict[str, Any]] = []
             changes: list[tuple[Any, ...]] = []
@@ -275,10 +274,7 @@ class ReflectionScheduler:
                 if plan.send:
                     community_name, guild_custom, keys = guilds[guild_id]
                     local = plan.local_date
-                    day_texts = days.get(local)
-                    if day_texts is None:
-                        day_texts = days[local] = (f"{local:%Y%m%d}", str(local))
-                    ref = f"{member_id}-{day_texts[0]}"  # store.entry_ref_for
+                    ref = store.entry_ref_for(member_id, local)
                     if plan.kind == DAILY:
                         key = prompt_at(prompts_sent, member_id, keys)
                         if key in guild_custom:  # as render_prompt, with the DM's head cached
@@ -301,7 +297,7 @@ class ReflectionScheduler:
                             "guild_id": guild_id,
                             "member_id": member_id,
                             "purpose": "reflection",
-                            "dedupe_key": f"reflection:{member_id}:{day_texts[1]}",
+                            "dedupe_key": f"reflection:{member_id}:{local}",
                             "payload_json": head + ref.join(_components_parts(plan.kind)) + "}",
                             "due_at": now,
                             "created_at": now,

@@ -231,7 +231,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
             index_elements=["dedupe_key"]
         )
     columns = OutboxMessage.__table__.c
-    encode = columns.payload.type.dialect_impl(dialect).bind_processor(dialect)
+    encode = driver_converter(columns.payload, dialect, memo=False)
     instant = driver_converter(columns.due_at, dialect)
     await executemany_driver(
         session,
@@ -244,11 +244,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
                 row.get("channel_id"),
                 row["purpose"],
                 row["dedupe_key"],
-                row["payload_json"]
-                if "payload_json" in row
-                else encode(row["payload"])
-                if encode
-                else row["payload"],
+                row["payload_json"] if "payload_json" in row else encode(row["payload"]),
                 PENDING,
                 instant(row["due_at"]),
                 0,
