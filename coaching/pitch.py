@@ -18,7 +18,7 @@ import re._parser as _sre_parse
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 __all__ = [
@@ -360,6 +360,15 @@ class _Rule:
     unless: re.Pattern[str] | None
 
 
+def _for_lowered(source: str) -> re.Pattern[str]:
+    """A regex for the lower-cased text, so it needs no re.I: with re.I, `re` must enter every
+    alternative of a pattern in turn instead of skipping on its first letter, several times
+    slower. Its letters must all be lower-case."""
+    if any(c.isupper() for c in re.sub(r"\\.", "", source)):
+        raise ValueError(f"upper-case letter in a pattern for lower-cased text: {source}")
+    return re.compile(source)
+
+
 def _rule(
     kind: str,
     points: int,
@@ -369,8 +378,8 @@ def _rule(
     before: str = "",
     unless: str = "",
 ) -> _Rule:
-    context = re.compile(rf"(?:{before})\Z", re.I) if before else None
-    veto = re.compile(rf"(?:{unless})(?:\s+\S+){{0,3}}\s*\Z", re.I) if unless else None
+    context = _for_lowered(rf"(?:{before})\Z") if before else None
+    veto = _for_lowered(rf"(?:{unless})(?:\s+\S+){{0,3}}\s*\Z") if unless else None
     return _Rule(kind, reason or kind, points, alternatives, neg, context, veto)
 
 
@@ -947,27 +956,27 @@ _CONTACT_PHRASES = _rule(
     r"\binstagram\b(?<=on\sinstagram)|\binsta\b(?<=on\sinsta)|\btiktok\b(?<=on\stiktok)",
 )
 _TRAILING = ".,;:!?)]}>'\"*_|"
-_ASKED = re.compile(
+_ASKED = _for_lowered(
     r"\b(?:you|u|a\s+few\s+of\s+you|some\s+of\s+you|people|several\s+of\s+you)\s+(?:\w+\s+)?"
     r"(?:asked|requested|wanted)\b|\bas\s+requested\b|"
     r"\b(?:thanks|thank\s+you)\s+(?:so\s+much\s+)?for\s+asking\b|\bsince\s+you\s+asked\b|"
     r"\byou\s+said\s+you'?d\s+(?:love|like)\b|\bper\s+your\s+request\b|\bhere'?s\s+the\s+\w+\s+"
-    r"you\b",
-    re.I,
+    r"you\b"
 )
-_BUT = re.compile(r"(?:[^.!?]|\.{2,}){0,40}?\bbut\b", re.I)
+_BUT = _for_lowered(r"(?:[^.!?]|\.{2,}){0,40}?\bbut\b")
 _ASKABLE_KINDS = frozenset({"link", "contact_details", "offer_price", "self_promotion"})
 
 # --- Sentences, questions, pronouns -------------------------------------------------------
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff"
-# Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows.
+# Emoji often end a sentence in chat ("so excited 🎉 What do you..."), when a capital follows:
+# a run of stops and emoji ends a sentence if it holds a stop, or else if a capital follows.
 # Character sets first, so `re` skips straight to candidates.
 _STOP = re.compile(r"[.!?\n][.!?]*")
-_STOP_EMOJI = re.compile(rf"[.!?\n{_EMOJI}][.!?{_EMOJI}]*")
-_TERMINAL = re.compile(r"[.!?\n]")
-_CAPITAL_NEXT = re.compile(rf"[{_EMOJI}\s]*[A-Z]")
-_EMOJI_CHAR = re.compile(f"[{_EMOJI}]")
+_STOP_EMOJI = re.compile(
+    rf"[.!?\n{_EMOJI}](?:(?<=[.!?\n])[.!?{_EMOJI}]*|"
+    rf"[{_EMOJI}]*(?:[.!?][.!?{_EMOJI}]*|(?=[{_EMOJI}\s]*[A-Z])))"
+)
 _HASHTAGS = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}(?:\s*#[^\W\d_]\w{1,40})+")
 # Pronouns, as the bytes words of a sentence ("i'm" splits into "i" and "m").
 _SELF_WORDS = frozenset(b"i me my mine myself we us our ours ourselves".split())
@@ -976,11 +985,13 @@ _ABOUT_THEM_WORDS = _OTHER_WORDS | frozenset(
     b"anyone anybody everyone everybody who folks ladies friends".split()
 )
 # A yes/no question about the reader's pain or wants: the opening line of a sales page.
-_LURE = re.compile(
-    r"(?:^|,\s*)\W*(?:are|r|do|does|is|have|did|would|will|wanna|ever|who'?s|who\s+is|who\s+else\s+is|"
-    r"what\s+if|need|want|looking|tired|struggling|sick|ready|feeling|still)\b",
-    re.I,
+# It opens the sentence or follows a comma: two regexes, so each finds its start fast.
+_LURE_SOURCE = (
+    r"\W*(?:are|r|do|does|is|have|did|would|will|wanna|ever|who'?s|who\s+is|who\s+else\s+is|"
+    r"what\s+if|need|want|looking|tired|struggling|sick|ready|feeling|still)\b"
 )
+_LURE_START = _for_lowered(_LURE_SOURCE)  # .match
+_LURE_AFTER_COMMA = _for_lowered(r",\s*" + _LURE_SOURCE)
 _PAIN_SOURCE = (
     r"\b(?:tired\s+of|sick\s+of|struggl\w*|drown\w*|stuck|overwhelm\w*|stress\w*|frustrat\w*|"
     r"invisible|ready\s+to|ready\s+for\s+(?:a|your)|looking\s+for\s+(?:a|an)|need\s+(?:a|an|help|"
@@ -1004,29 +1015,40 @@ class _Gate:
     """A regex of word alternatives, run only when one of its first words is present."""
 
     pattern: re.Pattern[str]
+    others: re.Pattern[str] | None  # alternatives that `pattern` leaves out (see `_gate`)
     words: frozenset[bytes]  # whole first words
     prefixes: tuple[str, ...]  # first words known only by their start ("struggl...")
     digits: bool  # some alternative starts with a number
 
     def search(self, low: str, words: set[bytes]) -> re.Match[str] | None:
+        """A match if there is one (not always the first: a yes or no)."""
         if (
             self.words.isdisjoint(words)
             and not any(p in low for p in self.prefixes)
             and not (self.digits and _HAS_DIGIT.search(low))
         ):
             return None
-        return self.pattern.search(low)
+        found = self.pattern.search(low)
+        if found is None and self.others is not None:
+            found = self.others.search(low)
+        return found
 
 
 def _gate(source: str) -> _Gate:
+    plain = _for_lowered(source)
+    # The alternatives with a known first letter, rewritten to be found fast; the others.
+    fast, others = _split_by_first_letter(plain)
+    pattern, rest = (plain, None) if fast is None else (fast, others)
+    rest_pattern = re.compile("|".join(rest)) if rest else None
     try:
         heads = _heads(list(_sre_parse.parse(source, re.I).data)) or {""}
     except Exception:  # a parser that changed in a new Python: always run the regex
         heads = {""}
     if any(not (h[:1].isalnum() or h[:1] == _DIGIT) for h in heads):
-        return _Gate(re.compile(source, re.I), frozenset(), ("",), True)
+        return _Gate(pattern, rest_pattern, frozenset(), ("",), True)
     return _Gate(
-        pattern=re.compile(source, re.I),
+        pattern=pattern,
+        others=rest_pattern,
         words=frozenset(h[:-1].encode() for h in heads if h.endswith(_END)),
         prefixes=tuple(sorted(h for h in heads if not h.endswith(_END) and h[:1] != _DIGIT)),
         digits=any(h[:1] == _DIGIT for h in heads),
@@ -1086,7 +1108,9 @@ def _negated(low: str, start: int) -> bool:
 
 
 def _negation(low: str, begin: int, start: int) -> bool:
-    return bool(_NEGATION.search(low, begin, start)) and not _NOT_NEGATION.search(low, begin, start)
+    return bool(_NEGATION_FAST.search(low, begin, start)) and not _NOT_NEGATION.search(
+        low, begin, start
+    )
 
 
 _NOT_NEGATION = re.compile(r"(?:hesitate|forget|wait)\w*\s+(?:to\s+)?\Z")
@@ -1163,8 +1187,8 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
     words = low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
     # Sorted so the order of signals never depends on set iteration (hash seeds).
     keys = sorted(scanner.keys.intersection(words))
-    if _HAS_DIGIT.search(low):
-        keys += sorted({b"^" + w[:1] for w in words if 47 < w[0] < 58})
+    # Numbers: the regex of each digit that occurs checks that it starts a word.
+    keys += [key for digit, key in scanner.digit_keys if digit in low]
     for key in keys + scanner.letter_keys:
         for hit in scanner.by_key[key].finditer(low):
             pos = hit.start()
@@ -1237,7 +1261,7 @@ class _CannotDerive(Exception):
 @dataclass(frozen=True, slots=True)
 class _Scanner:
     keys: frozenset[bytes]  # whole first words, as bytes (compared with the text's words)
-    digit_keys: list[bytes]  # patterns that start with a number, by first digit
+    digit_keys: list[tuple[str, bytes]]  # patterns that start with a number: (digit, key)
     letter_keys: list[bytes]  # patterns that start mid-word ("congrat..."), by first letter
     by_key: dict[bytes, re.Pattern[str]]
     pieces: dict[bytes, tuple[tuple[int, str], ...]]  # key -> (group number, rule regex)
@@ -1400,6 +1424,12 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
     by_key: dict[tuple[str, bool], list[tuple[_Rule, str, re.Pattern[str] | None]]] = {}
     always: list[tuple[_Rule, re.Pattern[str]]] = []
     for rule in rules:
+        if rule.before is not None or rule.unless is not None:
+            rule = replace(
+                rule,
+                before=rule.before and _by_first_letter(rule.before),
+                unless=rule.unless and _by_first_letter(rule.unless),
+            )
         for alternative in (a for alt in rule.alternatives for a in _split_top(alt)):
             try:
                 pieces = _rewrite(alternative)
@@ -1422,7 +1452,7 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
 
     return _Scanner(
         keys=frozenset(k.encode() for k, whole in by_key if whole),
-        digit_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and k.isdigit()],
+        digit_keys=[(k, _key_id(k, w)) for k, w in sorted(by_key) if not w and k.isdigit()],
         letter_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and not k.isdigit()],
         by_key=patterns,
         pieces=pieces_by_key,
@@ -1471,7 +1501,7 @@ def _rewrite_seq(
     guard = ""
     if context:
         joined = r"\s+".join(f"(?:{_unparse(part)})" for part in context)
-        before = re.compile(rf"{joined}\s+\Z")
+        before = _by_first_letter(re.compile(rf"{joined}\s+\Z"))
         guard = _guard(context[-1])
     words: set[tuple[str, bool]] = set()
     for head in heads:
@@ -1721,33 +1751,92 @@ def _non_word_set(items: Any) -> bool:
     return True
 
 
+_NOT_AFTER_WORD = (_C.ASSERT_NOT, (-1, [(_C.IN, [(_C.CATEGORY, _C.CATEGORY_WORD)])]))
+
+
+def _by_first_letter(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    r"""The same matches, as far as where they start (what `search` finds, and whether),
+    rewritten so `re` skips straight to their first letters.
+
+    `\bhow\s+are\s+\Z` is tried at every position of the text: `\b` is checked before
+    anything else. Written as `h(?<!\wh)ow\s+are\s+\Z`, it starts with a literal, which
+    `re` finds with a fast search (alternatives: one branch per first letter). Only for
+    patterns without re.I, on lower-cased text; any pattern this does not understand is
+    returned as it is.
+    """
+    fast, others = _split_by_first_letter(pattern)
+    return fast if fast is not None and not others else pattern
+
+
+def _split_by_first_letter(pattern: re.Pattern[str]) -> tuple[re.Pattern[str] | None, list[str]]:
+    """`_by_first_letter` for the alternatives that start with a known letter, and the
+    others as regex texts (those that start with a number, say). (None, []) when the pattern
+    cannot be read."""
+    if pattern.flags & re.I:
+        return None, []
+    try:
+        branches: dict[str, list[str]] = {}
+        others: list[str] = []
+        for seq in _expand_first(list(_sre_parse.parse(pattern.pattern).data)):
+            if not _first_letter_branches(seq, branches):
+                others.append(_unparse(seq))
+        if not branches:
+            return None, []
+        fast = "|".join(
+            f"{re.escape(c)}(?:{'|'.join(alts)})" for c, alts in sorted(branches.items())
+        )
+        return re.compile(fast), others
+    except Exception:  # _CannotDerive, or a parser that changed in a new Python
+        return None, []
+
+
+def _first_letter_branches(seq: list[Any], branches: dict[str, list[str]]) -> bool:
+    """Add `seq` to `branches` (first letter -> what follows it); False if it has no known
+    first letter."""
+    lead = 0
+    while seq[lead][0] in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):
+        op, av = seq[lead]
+        if (op is _C.AT and av is not _C.AT_BOUNDARY) or (op is not _C.AT and av[0] > 0):
+            return False  # "^", or a look-ahead before the first letter
+        lead += 1
+    heads = _heads(seq)
+    if seq[lead][0] not in (_C.LITERAL, _C.IN) or not heads:
+        return False
+    if any(not head[:1].isalpha() for head in heads):
+        return False  # no known first letter (digits: `\d` is more than 0-9)
+    boundary = (_C.AT, _C.AT_BOUNDARY) in seq[:lead]
+    for char in sorted({head[0] for head in heads}):
+        # After a leading \b, `char` starts a word: (?<!\w) says so, after it.
+        check = rf"(?<!\w{re.escape(char)})" if boundary else ""
+        for cont in _derive(seq, char, boundary):
+            branches.setdefault(char, []).append(f"{check}(?:{_unparse(cont)})")
+    return True
+
+
 _PAIN = _gate(_PAIN_SOURCE)
 _SALES_ASK = _gate(_SALES_ASK_SOURCE)
 _SCANNER = _build_scanner((*PHRASE_RULES, _CONTACT_PHRASES, *PERSONAL_RULES))
+# Now that the rewriter exists, the context patterns run per text skip to their first letters.
+_ASKED_FAST = _by_first_letter(_ASKED)
+_CALL_ASK_FAST = _by_first_letter(_CALL_ASK)
+_NEGATION_FAST = _by_first_letter(_NEGATION)
 
 
 def _sentences(plain: str) -> list[tuple[int, int]]:
     """Sentence spans: split at . ! ? and line breaks, and in chat at an emoji followed by a
     capital ("so excited 🎉 What do you...")."""
-    emoji = not plain.isascii() and _EMOJI_CHAR.search(plain) is not None
+    stops = _STOP if plain.isascii() else _STOP_EMOJI
     spans: list[tuple[int, int]] = []
     start = 0
-    for stop in (_STOP_EMOJI if emoji else _STOP).finditer(plain):
-        end = stop.end()
-        if emoji and not _TERMINAL.search(stop.group()) and not _CAPITAL_NEXT.match(plain, end):
-            continue  # an emoji inside a sentence
-        _add_sentence(spans, plain, start, end)
+    for end in [stop.end() for stop in stops.finditer(plain)] + [len(plain)]:
+        piece = plain[start:end]
+        stripped = piece.strip()
+        # Blank or bare punctuation ("!!", "...") is not a sentence.
+        if stripped and (len(stripped) > 3 or stripped.isalnum() or not stripped.isascii()):
+            first = start + len(piece) - len(piece.lstrip())
+            spans.append((first, first + len(stripped)))
         start = end
-    _add_sentence(spans, plain, start, len(plain))
     return spans
-
-
-def _add_sentence(spans: list[tuple[int, int]], plain: str, start: int, end: int) -> None:
-    piece = plain[start:end]
-    stripped = piece.strip()
-    # Blank or bare punctuation ("!!", "...") is not a sentence.
-    if stripped and not (len(stripped) < 4 and not stripped.isalnum() and stripped.isascii()):
-        spans.append((start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())))
 
 
 def _clip(start: int, end: int, plain: str) -> tuple[int, int]:
@@ -1769,7 +1858,9 @@ def _in_context(
         raw.sentence = bisect_right(starts, raw.start) - 1
     giving = {r.sentence for r in raws if r.kind == "giving"}
     hinted = "ask" in low or "request" in low or "wanted" in low or "you said" in low
-    asked = _ASKED.search(low) if hinted or "here's the" in low else None
+    asked = None
+    if (hinted or "here's the" in low) and any(word in low for word in _ASKED_WORDS):
+        asked = _ASKED_FAST.search(low)
     asked_at = asked.start() if asked else len(low)
     sales: set[int] = set()
     kept: list[_Raw] = []
@@ -1778,7 +1869,7 @@ def _in_context(
             continue  # "If anyone needs a childminder, I know someone": a referral, not a plug
         if raw.kind in _ASKABLE_KINDS and raw.start > asked_at:
             raw = _Raw("asked_for", "asked_for", raw.start, raw.end, 3, raw.sentence)
-        elif raw.kind == "no_sale" and _BUT.match(plain, raw.end):
+        elif raw.kind == "no_sale" and _BUT.match(low, raw.end):
             raw = _Raw("disclaimer_but", "disclaimer_but", raw.start, raw.end, -6, raw.sentence)
         elif raw.points < 0 and raw.kind in _PITCH_KINDS_FOR_SENTENCE:
             sales.add(raw.sentence)
@@ -1793,7 +1884,7 @@ def _in_context(
             mark = plain.find("?", raw.end, sentences[raw.sentence][1])
             if 0 <= mark - raw.end <= 80:
                 raw.end = mark + 1
-    kept += _questions(plain, low, sentences, kept, sales)
+    kept += _questions(plain, low, sentences, starts, kept, sales)
     if not any(r.kind in _OPEN_DOORS for r in kept):
         kept += _self_focus(plain, low, sentences, kept)
     if sales and not any(r.points > 0 for r in kept):
@@ -1807,21 +1898,37 @@ def _in_context(
     return kept
 
 
+# Every match of _ASKED holds one of these: without them it cannot match.
+_ASKED_WORDS = ("asked", "asking", "request", "wanted", "said", "here's", "heres")
 _OFFER_KINDS = frozenset({"generic_audience", "soft_offer"})
 _TO_QUESTION_END = frozenset({"curiosity", "asking_advice", "shared_interest"})
 _ALWAYS_WARM = frozenset({"gratitude", "asked_for"})
 
 
 def _questions(
-    plain: str, low: str, sentences: list[tuple[int, int]], raws: list[_Raw], pitchy: set[int]
+    plain: str,
+    low: str,
+    sentences: list[tuple[int, int]],
+    starts: list[int],
+    raws: list[_Raw],
+    pitchy: set[int],
 ) -> list[_Raw]:
     found: list[_Raw] = []
+    mark = plain.find("?")
+    if mark < 0:
+        return found
     curious = {r.sentence for r in raws if r.kind == "curiosity"}
     scored = {r.sentence for r in raws if r.kind in ("giving", "invitation_no_sale")}
-    for i, (start, end) in enumerate(sentences):
-        if plain.find("?", start, end) < 0 or i in scored:
+    while mark >= 0:
+        # The sentences with a question mark, in order: the one around this "?", then on.
+        i = bisect_right(starts, mark) - 1
+        if i < 0 or mark >= sentences[i][1]:
+            mark = plain.find("?", mark + 1)
+            continue  # a "?" outside any sentence ("??" alone)
+        start, end = sentences[i]
+        mark = plain.find("?", end)
+        if i in scored:
             continue  # "Want me to introduce you?", "Coffee sometime?" are scored already.
-        sentence = plain[start:end]
         lowered = low[start:end]
         words = _sentence_words(lowered)
         if not words:
@@ -1831,7 +1938,7 @@ def _questions(
         if _SALES_ASK.search(lowered, words) and (pitchy or to_them):
             found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -10, i))
             continue
-        if _CALL_ASK.search(lowered):
+        if _CALL_ASK_FAST.search(lowered):
             # "Up for a call next week?" follows up; in a sales text it books a sales call.
             if pitchy:
                 found.append(_Raw("call_to_action", "sales_ask", cstart, cend, -10, i))
@@ -1839,12 +1946,12 @@ def _questions(
                 found.append(_Raw("invitation_no_sale", "invitation_no_sale", cstart, cend, 7, i))
             continue
         if i not in curious:
-            lure = _LURE.search(sentence) is not None
+            lure = _LURE_START.match(lowered) or _LURE_AFTER_COMMA.search(lowered)
             # "Are you X? Book a call": a question followed by a hard sell leads to the sale.
             if (lure and _PAIN.search(lowered, words)) or (
                 lure
                 and not pitchy.isdisjoint((i + 1, i + 2, i + 3))
-                and not _CURIOUS_START.search(sentence)
+                and not _CURIOUS_START.match(lowered)
                 and to_them
             ):
                 found.append(_Raw("pitch_question", "pitch_question", cstart, cend, -8, i))
@@ -1858,7 +1965,7 @@ def _questions(
     return found
 
 
-_CURIOUS_START = re.compile(r"^\W*(?:how|what|why|where|when|which|tell)\b", re.I)
+_CURIOUS_START = _for_lowered(r"\W*(?:how|what|why|where|when|which|tell)\b")  # .match
 
 
 def _self_focus(

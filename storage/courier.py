@@ -201,11 +201,11 @@ async def counts_by_state(session: AsyncSession) -> dict[str, int]:
 async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Bulk `enqueue`: rows whose key already exists are left as they are.
 
-    Each row has guild_id, member_id, purpose, dedupe_key, due_at, created_at (channel_id
-    optional) and either `payload` (a dict) or `payload_json`: the same already encoded as
+    Each row has guild_id, member_id and/or channel_id, purpose, dedupe_key, due_at,
+    created_at, and either `payload` (a dict) or `payload_json`: the same already encoded as
     JSON text, so a caller sending many similar payloads can build them from shared parts.
-    One DBAPI executemany with values converted up front (see `executemany_driver`).
-    """
+    Rows start pending with no attempts. One DBAPI executemany with values converted up front
+    (see `storage.reflections.executemany_driver`)."""
     from storage.reflections import driver_converter, executemany_driver
 
     if not rows:
@@ -240,7 +240,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
         [
             (
                 row["guild_id"],
-                row["member_id"],
+                row.get("member_id"),
                 row.get("channel_id"),
                 row["purpose"],
                 row["dedupe_key"],

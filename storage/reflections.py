@@ -342,7 +342,7 @@ def _compiled_query(statement: Select[Any], dialect: Dialect) -> _DriverQuery:
 
 class _DriverQuery(NamedTuple):
     sql: str
-    names: tuple[str, ...] | None  # positional parameters in order; None: named
+    names: tuple[str, ...] | None  # positional parameters in order; None: named style
     binds: dict[str, Callable[[Any], Any]]  # name -> its type's bind processing
     defaults: dict[str, Any]  # values the statement carries itself (e.g. SQLite's OFFSET 0)
     results: tuple[Callable[[Any], Any] | None, ...]
@@ -357,16 +357,15 @@ async def fetch_driver(
     taken without the driver's type codes: fine for the plain column types used here.)"""
     connection = await session.connection()
     query = _compiled_query(statement, connection.dialect)
-
-    def bound(name: str) -> Any:
-        return query.binds[name](params[name] if name in params else query.defaults[name])
-
-    arguments: Any = (
-        {name: bound(name) for name in params}
-        if query.names is None
-        else tuple(bound(name) for name in query.names)
+    if query.names is None:  # a named paramstyle (neither aiosqlite nor asyncpg): plain path
+        return [tuple(row) for row in await connection.execute(statement, params)]
+    arguments = tuple(
+        query.binds[name](params[name] if name in params else query.defaults[name])
+        for name in query.names
     )
-    rows = (await connection.exec_driver_sql(query.sql, arguments)).all()
+    result = await connection.exec_driver_sql(query.sql, arguments)
+    rows = result.cursor.fetchall()  # the driver's buffered rows, without building Row objects
+    result.close()
     if not rows or not any(query.results):
         return [tuple(row) for row in rows]
     columns: list[Any] = list(zip(*rows, strict=True))

@@ -417,6 +417,48 @@ def test_fast_scanner_finds_what_each_pattern_finds_on_its_own() -> None:
         assert not missing, (row["text"][:80], missing)
 
 
+def test_first_letter_rewrite_finds_the_same_starts() -> None:
+    # Context patterns are rewritten at import to start with a literal (see
+    # coaching/pitch.py, _by_first_letter): where they match, and whether, must not change.
+    rules = (*pitch.PHRASE_RULES, *pitch.PERSONAL_RULES)
+    plain = [p for rule in rules for p in (rule.before, rule.unless) if p is not None]
+    plain += [
+        pitch._ASKED,
+        pitch._CALL_ASK,
+        pitch._NEGATION,
+        re.compile(pitch._PAIN_SOURCE),
+        re.compile(pitch._SALES_ASK_SOURCE),
+        re.compile(r"\bwho\b(?!\s+else)|(?<!can\s)\bi\s+(?:help|do)\b|n't\s*\Z"),
+    ]
+    pairs = [(pattern, pitch._by_first_letter(pattern)) for pattern in plain]
+    assert sum(fast is not slow for slow, fast in pairs) >= len(pairs) // 2  # most rewritten
+    # Gates split a pattern into the rewritten alternatives and the others: a yes or no.
+    gates = [
+        (re.compile(source), gate)
+        for source, gate in (
+            (pitch._PAIN_SOURCE, pitch._PAIN),
+            (pitch._SALES_ASK_SOURCE, pitch._SALES_ASK),
+        )
+    ]
+    lows = [pitch._links(pitch._prepare(row["text"])[0])[1].lower() for row in load("corpus")]
+    lows += ["i can't help, who else? i do", "İ ı don't no", "a  call", ""]
+    for low in lows:
+        ends = range(0, len(low) + 1, 7) if len(low) > 60 else range(len(low) + 1)
+        for end in ends:
+            begin = max(0, end - 80)
+            for slow, fast in pairs:
+                expected = slow.search(low, begin, end)
+                found = fast.search(low, begin, end)
+                assert (found and found.start()) == (expected and expected.start()), (
+                    slow.pattern,
+                    low[begin:end],
+                )
+            window = low[begin:end]
+            words = pitch._sentence_words(window)
+            for slow, gate in gates:
+                assert bool(gate.search(window, words)) == bool(slow.search(window)), window
+
+
 def test_long_text_is_handled() -> None:
     text = ("Hi all! I'm Ana, mum of two. What are you reading? " * 80)[:4000]
     report = analyze(text)
