@@ -136,6 +136,10 @@ class Interaction:
         self.message = message  # the message a component/modal-from-component came from
         self.opened_by = opened_by
         self.created_at = time.monotonic()
+        # time.monotonic() when INTERACTION_CREATE was handed to the gateway, and when the
+        # bot's initial callback request arrived: the round trip Discord's 3 s deadline is on.
+        self.sent_at: float | None = None
+        self.responded_at: float | None = None
         self.response_type: int | None = None
         self.reply: Message | None = None
         self.followups: list[Message] = []
@@ -159,6 +163,13 @@ class Interaction:
     def acknowledged(self) -> bool:
         return self.response_type is not None
 
+    @property
+    def response_latency(self) -> float | None:
+        """Seconds from INTERACTION_CREATE sent to the initial callback received, or None."""
+        if self.sent_at is None or self.responded_at is None:
+            return None
+        return self.responded_at - self.sent_at
+
     def original(self) -> Message | None:
         """The message ``@original`` refers to."""
         if self.response_type in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
@@ -171,8 +182,9 @@ class Interaction:
         self._changed.set()
         self._fd._notify()
 
-    def _mark_responded(self, callback_type: int) -> None:
+    def _mark_responded(self, callback_type: int, at: float | None = None) -> None:
         self.response_type = callback_type
+        self.responded_at = time.monotonic() if at is None else at
         self._responded.set()
         self._notify()
 
@@ -899,6 +911,7 @@ class InteractionFactory:
     async def _send(self, ix: Interaction) -> Interaction:
         fd = self.fd
         fd._register_interaction(ix)
+        ix.sent_at = time.monotonic()
         ix.delivered = fd.gateway.dispatch(
             "INTERACTION_CREATE",
             ix.payload,

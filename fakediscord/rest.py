@@ -887,7 +887,7 @@ class RestApi:
             ix.choices = list(data.get("choices") or [])
         elif cb_type == I.MODAL:
             ix.modal = data
-        ix._mark_responded(cb_type)
+        ix._mark_responded(cb_type, at=req.now)
 
         if req.query.get("with_response") not in ("1", "true", "True"):
             return 204, None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal
@@ -359,6 +360,20 @@ async def test_late_ack_is_unknown_interaction(env: Env) -> None:
     await env.fd.wait_for(lambda: env.bot.seen["app_command_error"])
     error = env.bot.seen["app_command_error"][-1]
     assert isinstance(error.__cause__ or error.original, discord.NotFound)
+
+
+async def test_response_latency_is_create_sent_to_callback_received(env: Env) -> None:
+    started = time.monotonic()
+    ix = await env.fd.slash(env.maya, "sleepy", guild=env.guild, channel=env.general)
+    assert ix.sent_at is not None and ix.sent_at >= started
+    assert ix.response_latency is None  # nothing answered yet
+    await ix.wait_response()
+    finished = time.monotonic()
+    assert ix.responded_at is not None and ix.sent_at < ix.responded_at <= finished
+    # The command sleeps 0.3 s before answering; the latency covers that and no more than
+    # the test's own view of the round trip.
+    assert ix.response_latency is not None
+    assert 0.3 <= ix.response_latency <= finished - started
 
 
 # ---------------------------------------------------------------------- components & modals
