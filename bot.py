@@ -21,6 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from coaching.shards import ShardOwnership
 from cogs.courier import Courier
 from kindred.clock import Clock, SystemClock
 from kindred.errors import UserFacingError
@@ -177,6 +178,9 @@ class KindredBot(commands.AutoShardedBot):
         self.clock = clock
         self.initial_extensions = tuple(extensions)
         self.failed_extensions: dict[str, str] = {}
+        # Which servers' scheduled work (prompts, digests, reminders) is this process's: the
+        # shards it was told to run, or every server when it runs them all (no --shards).
+        self.ownership = ShardOwnership.of(self.shard_ids, self.shard_count)
         shards = options.get("shard_ids")
         worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
         self.reflections: ReflectionScheduler  # set by the reflections cog
@@ -209,7 +213,12 @@ class KindredBot(commands.AutoShardedBot):
         await _send_dm_notice_if_due(interaction)
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.info(
+            "connected as %s to %d server(s); scheduled work for %s",
+            self.user,
+            len(self.guilds),
+            self.ownership.describe(),
+        )
 
     async def close(self) -> None:
         try:
@@ -329,6 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         if (args.shards is None) != (args.shard_count is None):
             print("Give both --shards and --shard-count, or neither.", file=sys.stderr)
+            return 2
+        try:
+            ShardOwnership.of(args.shards, args.shard_count)
+        except ValueError as exc:
+            print(f"Bad shards: {exc}.", file=sys.stderr)
             return 2
         asyncio.run(run_bot(settings, args.shards, args.shard_count))
     elif args.command == "sync":

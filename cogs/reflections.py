@@ -35,6 +35,7 @@ from coaching.reflections import (
     validate_answer,
     weekly_streak,
 )
+from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import OwnedView, timezone_autocomplete
@@ -178,8 +179,10 @@ class ReflectionScheduler:
     """Finds due subscriptions, enqueues their prompts into the courier, sleeps until the
     next one is due. `wake()` after any change that could move a send time earlier."""
 
-    def __init__(self, bot: KindredBot) -> None:
+    def __init__(self, bot: KindredBot, ownership: ShardOwnership = EVERY_SERVER) -> None:
         self.bot = bot
+        # Only servers on this process's shards: another process schedules the rest.
+        self.ownership = ownership
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.keys = pack_keys()
@@ -216,7 +219,7 @@ class ReflectionScheduler:
 
     async def _sleep(self) -> None:
         async with self.bot.db.read() as session:
-            next_due = await store.next_due_at(session)
+            next_due = await store.next_due_at(session, self.ownership)
         waits = [asyncio.ensure_future(self._wake.wait())]
         if next_due is not None:
             waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(next_due)))
@@ -236,7 +239,9 @@ class ReflectionScheduler:
         now = self.bot.clock.now()
         catchup = timedelta(hours=self.bot.settings.reflection_catchup_hours)
         async with self.bot.db.session() as session:
-            due = await store.due_schedules(session, now=now, limit=TICK_LIMIT)
+            due = await store.due_schedules(
+                session, now=now, limit=TICK_LIMIT, owner=self.ownership
+            )
             if not due:
                 return 0
             guild_ids = sorted({row[2] for row in due})  # guild_id (see below)
@@ -588,7 +593,7 @@ class ReflectionsCog(commands.Cog):
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
-        bot.reflections = ReflectionScheduler(bot)
+        bot.reflections = ReflectionScheduler(bot, bot.ownership)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PromptButton, BackoffButton)

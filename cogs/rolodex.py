@@ -359,15 +359,24 @@ class RolodexCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OfferButton, FollowUpButton)
-        self._task = asyncio.create_task(self._cadence_loop(), name="kindred-rolodex")
+        self.start_reminders()
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OfferButton, FollowUpButton)
+        await self.stop_reminders()
+
+    def start_reminders(self) -> None:
+        """Run the stay-in-touch reminder loop (started with the cog)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._cadence_loop(), name="kindred-rolodex")
+
+    async def stop_reminders(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -892,7 +901,7 @@ class RolodexCog(commands.Cog):
             try:
                 await self.cadence_tick()
                 async with self.bot.db.read() as session:
-                    due = await store.next_touch_due(session)
+                    due = await store.next_touch_due(session, self.bot.ownership)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -915,7 +924,10 @@ class RolodexCog(commands.Cog):
         now = self.bot.clock.now()
         queued = 0
         async with self.bot.db.session() as session:
-            for entry, member in await store.due_touch_reminders(session, now=now, limit=500):
+            due = await store.due_touch_reminders(
+                session, now=now, limit=500, owner=self.bot.ownership
+            )
+            for entry, member in due:
                 due_day = touch_due_on(
                     entry.last_touch_on or entry.created_at.date(), entry.cadence_days
                 )

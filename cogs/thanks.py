@@ -223,15 +223,24 @@ class ThanksCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OutcomeButton)
-        self._task = asyncio.create_task(self._digest_loop(), name="kindred-thanks-digest")
+        self.start_digest()
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OutcomeButton)
+        await self.stop_digest()
+
+    def start_digest(self) -> None:
+        """Run the weekly digest loop (started with the cog)."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._digest_loop(), name="kindred-thanks-digest")
+
+    async def stop_digest(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            self._task = None
 
     def wake_digest(self) -> None:
         self._wake.set()
@@ -597,7 +606,7 @@ class ThanksCog(commands.Cog):
             try:
                 await self.digest_tick()
                 async with self.bot.db.read() as session:
-                    due = await store.next_digest_due(session)
+                    due = await store.next_digest_due(session, self.bot.ownership)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -621,7 +630,8 @@ class ThanksCog(commands.Cog):
         now = self.bot.clock.now()
         queued = 0
         async with self.bot.db.session() as session:
-            for community in await store.due_digests(session, now=now):
+            due = await store.due_digests(session, now=now, owner=self.bot.ownership)
+            for community in due:
                 due_at = community.next_digest_at
                 assert due_at is not None
                 community.next_digest_at = next_digest_at(community, due_at)

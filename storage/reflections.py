@@ -30,6 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable, Select
 
+from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.models import (
     Community,
     CommunityPrompt,
@@ -38,6 +39,7 @@ from storage.models import (
     ReflectionEntry,
     ReflectionSubscription,
 )
+from storage.shards import only_owned
 from storage.types import UTCDateTime
 
 MAX_COMMUNITY_PROMPTS = 200
@@ -117,16 +119,32 @@ _DUE = (
 )
 
 
-async def due_schedules(session: AsyncSession, *, now: datetime, limit: int) -> list[Any]:
-    """What the scheduler needs of each due subscription: tuples of the columns in
-    `_DUE_COLUMNS`, in that order, soonest first (see `fetch_driver`)."""
-    return await fetch_driver(session, _DUE, {"now": now, "limit": limit})
+@functools.lru_cache(maxsize=8)
+def _due_for(owner: ShardOwnership) -> Select[Any]:
+    # One statement per ownership (a process has one), so fetch_driver's compiled cache hits;
+    # a process owning every server uses _DUE itself, its SQL unchanged by sharding.
+    return only_owned(_DUE, _SUBSCRIPTION_COLUMNS.guild_id, owner)
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
+async def due_schedules(
+    session: AsyncSession, *, now: datetime, limit: int, owner: ShardOwnership = EVERY_SERVER
+) -> list[Any]:
+    """What the scheduler needs of each due subscription of `owner`'s servers: tuples of
+    the columns in `_DUE_COLUMNS`, in that order, soonest first (see `fetch_driver`)."""
+    return await fetch_driver(session, _due_for(owner), {"now": now, "limit": limit})
+
+
+async def next_due_at(
+    session: AsyncSession, owner: ShardOwnership = EVERY_SERVER
+) -> datetime | None:
+    """The soonest next send among `owner`'s servers' active subscriptions."""
     return await session.scalar(
-        select(func.min(ReflectionSubscription.next_send_at)).where(
-            ReflectionSubscription.active.is_(True)
+        only_owned(
+            select(func.min(ReflectionSubscription.next_send_at)).where(
+                ReflectionSubscription.active.is_(True)
+            ),
+            ReflectionSubscription.guild_id,
+            owner,
         )
     )
 

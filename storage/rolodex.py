@@ -9,7 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.rolodex import name_key
+from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.models import FollowUp, Member, RolodexEntry, Touchpoint
+from storage.shards import only_owned
 
 PAGE_SIZE = 6
 
@@ -83,19 +85,29 @@ async def recent_touchpoints(session: AsyncSession, entry_id: int, limit: int) -
 
 
 async def due_touch_reminders(
-    session: AsyncSession, *, now: datetime, limit: int
+    session: AsyncSession, *, now: datetime, limit: int, owner: ShardOwnership = EVERY_SERVER
 ) -> list[tuple[RolodexEntry, Member]]:
+    """Stay-in-touch reminders due for owners in `owner`'s servers (an entry's guild_id is
+    its owner's server)."""
     rows = await session.execute(
-        select(RolodexEntry, Member)
-        .join(Member, Member.id == RolodexEntry.owner_member_id)
-        .where(RolodexEntry.touch_due_at.is_not(None), RolodexEntry.touch_due_at <= now)
-        .limit(limit)
+        only_owned(
+            select(RolodexEntry, Member)
+            .join(Member, Member.id == RolodexEntry.owner_member_id)
+            .where(RolodexEntry.touch_due_at.is_not(None), RolodexEntry.touch_due_at <= now)
+            .limit(limit),
+            RolodexEntry.guild_id,
+            owner,
+        )
     )
     return [(row[0], row[1]) for row in rows]
 
 
-async def next_touch_due(session: AsyncSession) -> datetime | None:
-    return await session.scalar(select(func.min(RolodexEntry.touch_due_at)))
+async def next_touch_due(
+    session: AsyncSession, owner: ShardOwnership = EVERY_SERVER
+) -> datetime | None:
+    return await session.scalar(
+        only_owned(select(func.min(RolodexEntry.touch_due_at)), RolodexEntry.guild_id, owner)
+    )
 
 
 async def add_followup(session: AsyncSession, **fields: Any) -> FollowUp:

@@ -9,8 +9,10 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.thanks import PastThanks
 from storage.models import Community, Member, Thanks
+from storage.shards import only_owned
 
 Receiver = aliased(Member)
 Giver = aliased(Member)
@@ -98,20 +100,35 @@ async def week_of_thanks(
     return list(rows)
 
 
-async def due_digests(session: AsyncSession, *, now: datetime) -> list[Community]:
+async def due_digests(
+    session: AsyncSession, *, now: datetime, owner: ShardOwnership = EVERY_SERVER
+) -> list[Community]:
+    """Communities of `owner`'s servers whose weekly digest time has come."""
     rows = await session.scalars(
-        select(Community).where(
-            Community.thanks_channel_id.is_not(None),
-            Community.next_digest_at.is_not(None),
-            Community.next_digest_at <= now,
+        only_owned(
+            select(Community).where(
+                Community.thanks_channel_id.is_not(None),
+                Community.next_digest_at.is_not(None),
+                Community.next_digest_at <= now,
+            ),
+            Community.guild_id,
+            owner,
         )
     )
     return list(rows)
 
 
-async def next_digest_due(session: AsyncSession) -> datetime | None:
+async def next_digest_due(
+    session: AsyncSession, owner: ShardOwnership = EVERY_SERVER
+) -> datetime | None:
     return await session.scalar(
-        select(func.min(Community.next_digest_at)).where(Community.thanks_channel_id.is_not(None))
+        only_owned(
+            select(func.min(Community.next_digest_at)).where(
+                Community.thanks_channel_id.is_not(None)
+            ),
+            Community.guild_id,
+            owner,
+        )
     )
 
 
