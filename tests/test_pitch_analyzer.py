@@ -407,14 +407,33 @@ def test_fast_scanner_finds_what_each_pattern_finds_on_its_own() -> None:
     for row in load("corpus") + load("holdout"):
         low = pitch._links(pitch._prepare(row["text"])[0])[1].lower()
         expected: list[pitch._Raw] = []
+        # Every position a possible negation: the plain, unfiltered check.
+        anywhere = list(range(len(low)))
         for rule, pattern in plain:
             for match in pattern.finditer(low):
-                pitch._add(expected, rule, low, match.start(), match.end())
+                pitch._add(expected, rule, low, match.start(), match.end(), anywhere)
         found = {(r.kind, r.start, r.end) for r in pitch._phrases(low, pitch._SCANNER)}
         missing = {(r.kind, low[r.start : r.end]) for r in expected} - {
             (kind, low[start:end]) for kind, start, end in found
         }
         assert not missing, (row["text"][:80], missing)
+
+
+def test_negation_prefilter_never_hides_a_negation() -> None:
+    # _negated only runs its regex when a negation word starts in the window before the
+    # phrase; that list must be a superset, or "I'm not selling" would read as selling.
+    texts = [row["text"] for row in load("corpus") + load("holdout")]
+    texts += ["don't book", "I won't sell", "without a pitch", "nobody needs", "no, never buy"]
+    for text in texts:
+        low = pitch._links(pitch._prepare(text)[0])[1].lower()
+        starts = [m.start() for m in pitch._NEGATION_START.finditer(low)]
+        anywhere = list(range(len(low)))
+        for word in re.finditer(r"\w+", low):
+            at = word.start()
+            assert pitch._negated(low, at, starts) == pitch._negated(low, at, anywhere), (
+                text[:80],
+                low[max(0, at - 30) : at + 10],
+            )
 
 
 def test_first_letter_rewrite_finds_the_same_starts() -> None:
