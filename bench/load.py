@@ -1,0 +1,639 @@
+"""Load figures for issue 8: concurrent writers on SQLite, command latency and memory with
+100,000 members' data.
+
+- `concurrent_writers`: the in-process harness (bot, fakediscord and the driver share one
+  event loop), 50 members writing at once while the courier sends (tests/writers_scenario.py).
+- `command_latency` and `memory`: the real bot as its own process (`python bot.py run`)
+  against fakediscord in this one, on a SQLite file seeded with 100,000 members' data, so
+  the latency is what a member's client would see over loopback and the memory is the bot's
+  alone. `run` seeds that file once and uses it for both.
+
+`python -m bench.load` runs all three and prints the figures (BENCHMARKS.md is written by
+`make bench`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import Section, machine, percentile, summary_ms
+from fakediscord import FakeDiscord, Interaction
+from fakediscord.models import Channel, Guild, User
+from prompts import render
+from storage.db import open_database
+from storage.migrate import upgrade
+from tests.harness import Harness
+from tests.writers_scenario import CYCLE, run_concurrent_writers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WRITERS = 50
+WRITER_COMMANDS = 20
+WRITER_DMS = 2000
+
+MEMBERS = 100_000
+COMMUNITIES = 50
+BIG_SERVER = 10_000  # members of community 0, all of them in fakediscord's guild too
+COMMANDS_PER_FEATURE = 1000
+BIG_SERVER_ISSUERS = 250  # of the 1,000 members who run commands; the rest spread out
+JOURNAL_EACH = 5
+ROLODEX_EACH = 5
+PITCH_EACH = 2
+THANKS_EACH = 1
+DEADLINE = 3.0  # Discord's: an interaction not answered within 3 s is gone
+
+PITCH_TEXT = (
+    "Hi everyone, I'm new in town and work on small-business bookkeeping. I'd love to hear "
+    "what brought you to this community and what you're curious about this month."
+)
+# One command per core feature, as a member runs it; each reads that member's seeded rows.
+FEATURE_COMMANDS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("reflections", "reflections journal", {}),
+    ("pitch", "pitchcheck text", {"text": PITCH_TEXT}),
+    ("thanks", "thanks received", {}),
+    ("rolodex", "rolodex search", {"query": "design"}),
+)
+UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
+
+ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Europe/Lisbon", "Australia/Sydney")
+TAGS = ("design", "bookkeeping", "lisbon", "hiring", "climbing", "legal", "marketing", "pottery")
+PROMPTS = (
+    "Who did you talk to this week that you'd like to know better, and why?",
+    "What is one small way you helped someone recently, without expecting anything back?",
+    "Which conversation this week surprised you, and what did you learn from it?",
+)
+ANSWER = (
+    "I had coffee with Lena from the breakfast meetup; she is starting a ceramics studio and "
+    "I promised to introduce her to my accountant friend next week."
+)
+
+
+def _run_line(section: Section, function: str) -> None:
+    section.add(f"run: `{section.command}` (bench/load.py {function}) on {machine()}")
+
+
+# ====================================================================== concurrent writers
+
+
+async def concurrent_writers(section: Section) -> None:
+    """SQLite, one process: 50 members writing at once while the courier sends DMs."""
+    _run_line(section, "concurrent_writers")
+    with tempfile.TemporaryDirectory() as tmp:
+        harness = Harness(Path(tmp))
+        await harness.start()
+        try:
+            assert harness.settings is not None
+            rate = harness.settings.courier_max_per_second
+            outcome = await run_concurrent_writers(
+                harness, writers=WRITERS, commands_each=WRITER_COMMANDS, dms=WRITER_DMS
+            )
+        finally:
+            await harness.stop()
+    section.add(
+        f"{WRITERS} members at once, {WRITER_COMMANDS} commands each in turn "
+        f"({', '.join('/' + c for c in CYCLE)}; /rolodex add is a command and its form): "
+        f"{outcome.commands:,} slash commands, {outcome.interactions:,} interactions in "
+        f"{outcome.seconds:.1f} s, while the courier (COURIER_MAX_PER_SECOND={rate:g}) sent "
+        f"{outcome.dms_sent_during:,} of {WRITER_DMS:,} queued DMs"
+    )
+    section.add(
+        f'"database is locked" or OperationalError in WARNING+ logs (bot, cogs, storage, '
+        f"sqlalchemy, aiosqlite, discord): {len(outcome.locked_errors)}; "
+        f'"something went wrong" replies: {len(outcome.unexpected_replies)}; '
+        f"writes missing from the database: {len(outcome.missing_writes)}"
+    )
+    handled = outcome.all_handling()
+    late = len(outcome.expired)
+    overall = (
+        f"p99 over all {outcome.interactions:,} interactions over 3 s ({late} late)"
+        if late > 0.01 * outcome.interactions
+        else f"p99 {percentile(handled, 0.99) * 1000:.0f} ms"
+    )
+    section.add(
+        "bot-side handling time (discord.py's INTERACTION_CREATE parser called in the bot -> "
+        "fakediscord receives the callback, which for these commands is the full reply after "
+        f"the commit): {summary_ms(handled)}, max {max(handled) * 1000:.0f} ms over the "
+        f"answered ones; {late} of {outcome.interactions:,} answered after Discord's 3 s "
+        f"deadline (refused, 10062), so {overall}"
+    )
+    section.add(
+        "by command: "
+        + "; ".join(
+            f"/{name} median {statistics.median(values) * 1000:.0f} ms, "
+            f"p99 {percentile(values, 0.99) * 1000:.0f} ms"
+            for name, values in outcome.handling.items()
+        )
+    )
+    waits = outcome.lock_waits
+    if waits:
+        section.add(
+            f"waiting for SQLite's write lock (BEGIN IMMEDIATE, busy_timeout polling): "
+            f"median {statistics.median(waits) * 1000:.1f} ms, "
+            f"p99 {percentile(waits, 0.99) * 1000:.0f} ms, max {max(waits) * 1000:.0f} ms "
+            f"over {len(waits):,} write transactions"
+        )
+    section.add(
+        "WARNING+ log records by logger: "
+        + (", ".join(f"{k} x{v}" for k, v in sorted(outcome.warnings.items())) or "none")
+    )
+    section.add(
+        "the driver and fakediscord run in the bot's event loop and process, so these times "
+        "include their share of one core"
+    )
+
+
+# ====================================================================== the seeded world
+
+
+@dataclass
+class SeedGuild:
+    guild_id: int
+    name: str
+    user_ids: list[int]
+
+
+def _dt(value: datetime) -> str:
+    # The text SQLAlchemy's SQLite DateTime writes (UTCDateTime stores naive UTC).
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _day(value: date) -> str:
+    return value.isoformat()
+
+
+def seed_members(path: Path, guilds: list[SeedGuild], now: datetime) -> dict[str, int]:
+    """Bulk-insert members' data into a migrated SQLite file; returns rows per table.
+
+    Raw executemany in one transaction: seconds for 100,000 members, where going through
+    commands or the ORM would take minutes. Every value is written as SQLAlchemy writes it
+    (tests/test_load_seed.py reads the rows back through the models).
+    """
+    rng = random.Random(8)
+    counts: Counter[str] = Counter()
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA synchronous=OFF")
+        stamp = _dt(now - timedelta(days=30))
+        members: list[tuple[int, int, int, int]] = []  # (member id, guild, user, index)
+        first_of_guild: dict[int, tuple[int, int]] = {}  # guild -> (first member id, size)
+        for guild in guilds:
+            first_of_guild[guild.guild_id] = (len(members) + 1, len(guild.user_ids))
+            for user_id in guild.user_ids:
+                members.append((len(members) + 1, guild.guild_id, user_id, len(members)))
+
+        def insert(table: str, columns: str, rows: Iterator[tuple[Any, ...]]) -> None:
+            marks = ", ".join("?" for _ in columns.split(","))
+            cursor = connection.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows
+            )
+            counts[table] += cursor.rowcount
+
+        with connection:
+            insert(
+                "communities",
+                "guild_id, name, timezone, prompt_time, reflections_enabled, pitch_enabled, "
+                "thanks_enabled, rolodex_enabled, intro_nudges, digest_weekday, digest_hour, "
+                "created_at, updated_at",
+                (
+                    (g.guild_id, g.name, "UTC", "09:00", 1, 1, 1, 1, 0, 0, 9, stamp, stamp)
+                    for g in guilds
+                ),
+            )
+            insert(
+                "members",
+                "id, guild_id, user_id, timezone, reachable, thanks_dms, created_at, updated_at",
+                ((m, g, u, ZONES[i % len(ZONES)], 1, 1, stamp, stamp) for m, g, u, i in members),
+            )
+
+            def subscriptions() -> Iterator[tuple[Any, ...]]:
+                for member_id, guild_id, _, index in members:
+                    # Due days from now: the scheduler has nothing to send during the run.
+                    due = now + timedelta(days=2, minutes=index % 1440)
+                    yield (
+                        member_id, guild_id, 1, f"Member {index}", ZONES[index % len(ZONES)],
+                        f"{7 + index % 12:02d}:{index % 60:02d}", 0b1111111, "daily",
+                        _dt(due), _day(due.date()), _day(now.date() - timedelta(days=1)),
+                        JOURNAL_EACH, 0, stamp, stamp,
+                    )  # fmt: skip
+
+            insert(
+                "reflection_subscriptions",
+                "member_id, guild_id, active, display_name, timezone, time_of_day, days, "
+                "cadence, next_send_at, next_send_on, last_sent_on, prompts_sent, unanswered, "
+                "created_at, updated_at",
+                subscriptions(),
+            )
+
+            def journal() -> Iterator[tuple[Any, ...]]:
+                for member_id, _, _, index in members:
+                    for day in range(JOURNAL_EACH):
+                        sent = now - timedelta(days=day + 1, minutes=index % 600)
+                        answered = (day + index) % 5 < 3
+                        yield (
+                            member_id, "daily", _day(sent.date()), f"pack/item_{day:02d}",
+                            PROMPTS[(index + day) % len(PROMPTS)], _dt(sent),
+                            f"{ANSWER} ({day})" if answered else None,
+                            _dt(sent + timedelta(hours=2)) if answered else None, 0,
+                        )  # fmt: skip
+
+            insert(
+                "reflection_entries",
+                "member_id, kind, local_date, prompt_key, prompt_text, sent_at, answer, "
+                "answered_at, skipped",
+                journal(),
+            )
+
+            def rolodex() -> Iterator[tuple[Any, ...]]:
+                for member_id, guild_id, _, index in members:
+                    for k in range(ROLODEX_EACH):
+                        name = f"Contact {k} of member {index}"
+                        tags = ",".join(sorted({TAGS[(index + k) % 8], TAGS[(index * 3 + k) % 8]}))
+                        yield (
+                            guild_id, member_id, name, name.casefold(),
+                            "Met at the spring meetup", f"Works on {tags.replace(',', ' and ')}; "
+                            "loves long walks and good bread.", tags, 1, k % 2, k % 3 == 0,
+                            stamp, stamp,
+                        )  # fmt: skip
+
+            insert(
+                "rolodex_entries",
+                "guild_id, owner_member_id, name, name_key, how_met, notes, tags, know, "
+                "like, trust, created_at, updated_at",
+                rolodex(),
+            )
+
+            def checks() -> Iterator[tuple[Any, ...]]:
+                for member_id, _, _, index in members:
+                    for k in range(PITCH_EACH):
+                        score = rng.randint(20, 90)
+                        verdict = (
+                            "connecting"
+                            if score >= 65
+                            else "pitching"
+                            if score < 40
+                            else "balanced"
+                        )
+                        yield (
+                            member_id, "text", score, verdict, PITCH_TEXT[:120],
+                            json.dumps(["question_about_them"]),
+                            _dt(now - timedelta(days=k + 1, minutes=index % 600)),
+                        )  # fmt: skip
+
+            insert(
+                "pitch_checks",
+                "member_id, kind, score, verdict, excerpt, signals, created_at",
+                checks(),
+            )
+
+            def thanks() -> Iterator[tuple[Any, ...]]:
+                for member_id, guild_id, _, index in members:
+                    first, size = first_of_guild[guild_id]
+                    for k in range(THANKS_EACH):
+                        # The previous member(s) of the same community, wrapping around.
+                        receiver = first + (member_id - first - 1 - k) % size
+                        story = f"Member {index} thanks a neighbour for an introduction ({k})."
+                        yield (
+                            guild_id, member_id, receiver, "introduction", story,
+                            hashlib.sha256(story.casefold().encode()).hexdigest(),
+                            guild_id + 1, 10**17 + member_id * 10 + k, 0,
+                            _dt(now - timedelta(days=k + 1, minutes=index % 900)),
+                        )  # fmt: skip
+
+            insert(
+                "thanks",
+                "guild_id, giver_member_id, receiver_member_id, kind, story, story_key, "
+                "channel_id, message_id, removed, created_at",
+                thanks(),
+            )
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    return dict(counts)
+
+
+@dataclass
+class Issuer:
+    guild: Guild
+    channel: Channel
+    user: User
+
+
+@dataclass
+class LoadWorld:
+    """fakediscord with 50 servers (one of 10,000 members), a seeded database, the bot."""
+
+    tmp: Path
+    fd: FakeDiscord
+    db_path: Path
+    issuers: list[Issuer]
+    rows: dict[str, int]
+    seed_seconds: float
+    process: asyncio.subprocess.Process | None = None
+    log: Path | None = None
+    idle_rss: dict[str, int] = field(default_factory=dict)
+    latencies: dict[str, list[float]] | None = None
+    late: Counter[str] = field(default_factory=Counter)
+    unexpected: list[str] = field(default_factory=list)
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.db_path}"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DISCORD_")}
+        env.update(
+            DISCORD_API_BASE=self.fd.api_base,
+            DISCORD_TOKEN=self.fd.bot_token,
+            DATABASE_URL=self.db_url,
+            LOG_LEVEL="INFO",
+            INSTANCE_NAME="bench-load",
+        )
+        return env
+
+
+async def build_world(tmp: Path) -> LoadWorld:
+    """The servers and people in fakediscord, and their data in a fresh SQLite file.
+
+    Community 0 is the 10,000-member server: every member is in fakediscord's guild. The
+    other 49 communities share the remaining 90,000 members in the database; in fakediscord
+    they hold only the members who run commands. The bot does not ask for member lists (no
+    members intent), so fakediscord's member counts change nothing it receives but
+    `member_count`.
+    """
+    fd = FakeDiscord()
+    owner = fd.add_user("Organizer")
+    guilds = [fd.add_guild(f"Load Community {n}", owner=owner) for n in range(COMMUNITIES)]
+    channels = [fd.add_channel(guild, "general") for guild in guilds]
+    others = MEMBERS - BIG_SERVER
+    per_other = others // (COMMUNITIES - 1)
+    sizes = [BIG_SERVER] + [
+        per_other + (1 if n < others % (COMMUNITIES - 1) else 0) for n in range(COMMUNITIES - 1)
+    ]
+    other_issuers = COMMANDS_PER_FEATURE - BIG_SERVER_ISSUERS
+    issuers: list[Issuer] = []
+    seed: list[SeedGuild] = []
+    synthetic = 10**15  # user ids of members who never appear in fakediscord
+    for n, (guild, channel, size) in enumerate(zip(guilds, channels, sizes, strict=True)):
+        if n == 0:
+            in_fake = size
+            active = BIG_SERVER_ISSUERS
+        else:
+            active = other_issuers // (COMMUNITIES - 1) + (
+                1 if n - 1 < other_issuers % (COMMUNITIES - 1) else 0
+            )
+            in_fake = active
+        user_ids = []
+        for k in range(size):
+            if k < in_fake:
+                user = fd.add_user(f"c{n}m{k}")
+                fd.add_member(guild, user)
+                user_ids.append(int(user.id))
+                if k < active:
+                    issuers.append(Issuer(guild, channel, user))
+            else:
+                synthetic += 1
+                user_ids.append(synthetic)
+        seed.append(SeedGuild(int(guild.id), guild.name, user_ids))
+    db_path = tmp / "load.db"
+    db = open_database(f"sqlite+aiosqlite:///{db_path}")
+    await upgrade(db.engine)
+    await db.dispose()
+    began = time.perf_counter()
+    rows = seed_members(db_path, seed, datetime.now(UTC))
+    seed_seconds = time.perf_counter() - began
+    # Interleave servers so consecutive commands come from different communities.
+    random.Random(3).shuffle(issuers)
+    return LoadWorld(tmp, fd, db_path, issuers, rows, seed_seconds)
+
+
+def _status(pid: int) -> dict[str, int]:
+    """VmRSS / VmHWM (peak) of a process, in KiB."""
+    values = {}
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    return values
+
+
+async def start_bot(world: LoadWorld) -> None:
+    """Publish the commands (`bot.py sync`), then run `bot.py run` until it is connected."""
+    await world.fd.start()
+    env = world.env()
+    sync = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "bot.py"),
+        "sync",
+        cwd=world.tmp,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(sync.communicate(), timeout=120)
+    if sync.returncode != 0:
+        raise RuntimeError(f"bot.py sync failed: {output.decode(errors='replace')}")
+    world.log = world.tmp / "bot.log"
+    with world.log.open("ab") as log_file:
+        world.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bot.py"),
+            "run",
+            cwd=world.tmp,
+            env=env,
+            stdout=log_file,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+    log = world.log
+
+    def connected() -> bool:
+        if world.process is not None and world.process.returncode is not None:
+            raise RuntimeError(f"the bot exited: {log.read_text(errors='replace')[-2000:]}")
+        return "connected as" in log.read_text(errors="replace")
+
+    await world.fd.wait_for(connected, timeout=120, interval=0.1)
+    # Idle: start-up work (scheduler, courier, caches) settled, no commands yet.
+    await asyncio.sleep(3)
+    world.idle_rss = _status(world.process.pid)
+
+
+async def stop_bot(world: LoadWorld) -> None:
+    if world.process is not None and world.process.returncode is None:
+        world.process.terminate()
+        try:
+            await asyncio.wait_for(world.process.wait(), 15)
+        except TimeoutError:
+            world.process.kill()
+            await world.process.wait()
+    await world.fd.stop()
+
+
+@contextlib.asynccontextmanager
+async def load_world() -> AsyncIterator[LoadWorld]:
+    with tempfile.TemporaryDirectory() as tmp:
+        world = await build_world(Path(tmp))
+        try:
+            await start_bot(world)
+            yield world
+        finally:
+            await stop_bot(world)
+
+
+async def _answered(fd: FakeDiscord, ix: Interaction) -> bool:
+    await fd.wait_for(lambda: ix.acknowledged or ix.rejected, timeout=15, interval=0.5)
+    return ix.acknowledged
+
+
+async def run_workload(world: LoadWorld) -> dict[str, list[float]]:
+    """Every issuer runs one command of each feature, one command in flight at a time."""
+    fd = world.fd
+    latencies: dict[str, list[float]] = {feature: [] for feature, _, _ in FEATURE_COMMANDS}
+    for issuer in world.issuers:
+        for feature, command, options in FEATURE_COMMANDS:
+            ix = await fd.slash(
+                issuer.user, command, options=options, guild=issuer.guild, channel=issuer.channel
+            )
+            if not await _answered(fd, ix):
+                world.late[feature] += 1
+                continue
+            assert ix.response_latency is not None
+            latencies[feature].append(ix.response_latency)
+            if ix.reply is None or not ix.reply.has_body() or UNEXPECTED in ix.reply.content:
+                world.unexpected.append(f"/{command}: {ix.reply}")
+    world.latencies = latencies
+    return latencies
+
+
+def _log_problems(world: LoadWorld) -> Counter[str]:
+    assert world.log is not None
+    found: Counter[str] = Counter()
+    for line in world.log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) > 2 and parts[1] in ("WARNING", "ERROR", "CRITICAL"):
+            found[f"{parts[2].rstrip(':')} {parts[1]}"] += 1
+    return found
+
+
+def _seed_line(section: Section, world: LoadWorld) -> None:
+    rows = ", ".join(f"{table} {count:,}" for table, count in world.rows.items())
+    size = world.db_path.stat().st_size / 2**20
+    section.add(
+        f"database: SQLite, {MEMBERS:,} members in {COMMUNITIES} communities (one of "
+        f"{BIG_SERVER:,}), bulk-inserted in {world.seed_seconds:.1f} s ({rows}; "
+        f"{size:.0f} MiB file); no reflection prompt, digest or reminder due during the run"
+    )
+
+
+# ====================================================================== command latency
+
+
+async def command_latency(section: Section, world: LoadWorld | None = None) -> None:
+    """1,000 slash commands of each core feature by seeded members, through fakediscord."""
+    if world is None:
+        async with load_world() as own:
+            await command_latency(section, own)
+        return
+    _run_line(section, "command_latency")
+    _seed_line(section, world)
+    began = time.perf_counter()
+    latencies = await run_workload(world)
+    elapsed = time.perf_counter() - began
+    total = sum(len(values) for values in latencies.values()) + sum(world.late.values())
+    section.add(
+        f"the bot as its own process (`python bot.py run`); {total:,} commands by "
+        f"{len(world.issuers):,} different seeded members (one of each command each, "
+        f"{BIG_SERVER_ISSUERS} of them in the big server), one command in flight at a time, "
+        f"in {elapsed:.0f} s; time from fakediscord sending INTERACTION_CREATE to receiving "
+        "the interaction callback (each of these answers in the callback):"
+    )
+    worst = 0.0
+    for feature, command, options in FEATURE_COMMANDS:
+        values = latencies[feature]
+        shown = " ".join(
+            f"{key}:{value if len(value) <= 12 else value[:12] + '...'}"
+            for key, value in options.items()
+        )
+        worst = max(worst, max(values, default=0.0))
+        section.add(
+            f"/{command}{' ' + shown if shown else ''}: {summary_ms(values)}, "
+            f"max {max(values) * 1000:.0f} ms; late (over 3 s): {world.late[feature]}"
+        )
+    section.add(
+        f"slowest of all {total:,}: {worst * 1000:.0f} ms against Discord's 3,000 ms deadline; "
+        f'"something went wrong" or empty replies: {len(world.unexpected)}; '
+        "bot WARNING+ log lines: "
+        + (", ".join(f"{k} x{v}" for k, v in sorted(_log_problems(world).items())) or "none")
+    )
+
+
+# ====================================================================== memory
+
+
+async def memory(section: Section, world: LoadWorld | None = None) -> None:
+    """The bot process's resident memory: idle after connecting, then after the workload."""
+    if world is None:
+        async with load_world() as own:
+            await memory(section, own)
+        return
+    _run_line(section, "memory")
+    if world.latencies is None:
+        _seed_line(section, world)
+        await run_workload(world)
+    assert world.process is not None
+    after = _status(world.process.pid)
+    idle = world.idle_rss
+    section.add(
+        f"`python bot.py run` with {MEMBERS:,} members' data in SQLite and connected to "
+        f"{COMMUNITIES} servers, one of {BIG_SERVER:,} members (GUILD_CREATE carries "
+        "member_count; no member list, as the bot has no members intent and caches no members)"
+    )
+    section.add(
+        f"resident memory (VmRSS) idle after connecting: {idle['VmRSS'] / 1024:.0f} MiB; after "
+        f"{sum(len(v) for v in (world.latencies or {}).values()):,} commands of the latency "
+        f"workload: {after['VmRSS'] / 1024:.0f} MiB (peak VmHWM {after['VmHWM'] / 1024:.0f} MiB)"
+    )
+
+
+# ====================================================================== all of it
+
+
+async def run(section: Section) -> None:
+    await concurrent_writers(section)
+    async with load_world() as world:
+        await command_latency(section, world)
+        await memory(section, world)
+
+
+async def _main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("discord.http").setLevel(logging.ERROR)
+    only = sys.argv[1:]
+    section = Section(title="Load", command="python -m bench.load " + " ".join(only))
+    if not only:
+        await run(section)
+    for name in only:
+        await {"writers": concurrent_writers, "latency": command_latency, "memory": memory}[name](
+            section
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())
