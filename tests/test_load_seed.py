@@ -23,10 +23,12 @@ async def test_seeded_rows_read_back_through_the_models(tmp_path: Path) -> None:
     path = tmp_path / "seed.db"
     db = open_database(f"sqlite+aiosqlite:///{path}")
     await upgrade(db.engine)
+    await db.dispose()  # the seeder wants the file to itself
     guilds = [
         SeedGuild(1000 + g, f"Guild {g}", [5000 + g * 100 + k for k in range(20)]) for g in range(2)
     ]
     rows = seed_members(path, guilds, NOW)
+    db = open_database(f"sqlite+aiosqlite:///{path}")
     assert rows["members"] == 40 and rows["reflection_entries"] == 40 * JOURNAL_EACH
     # A datetime the ORM writes is stored as the same text the seeder writes.
     async with db.session() as session:
