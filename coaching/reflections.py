@@ -89,6 +89,9 @@ def _exists(local: datetime) -> bool:
     return back.replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
+# Members of one community share a few zones and times: a scheduler tick asks for the same
+# (day, time, zone) again and again, and the answer never changes.
+@functools.lru_cache(maxsize=8192)
 def send_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
     """The UTC instant of wall-clock `at` on local `day` (DST gaps and folds handled)."""
     if at.fold:

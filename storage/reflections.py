@@ -304,7 +304,9 @@ def instant_converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], 
 def _sqlite_utc_text(value: datetime) -> str:
     # "2026-03-09 08:30:00.000000": naive UTC in SQLAlchemy's SQLite format (what UTCDateTime
     # stores there); isoformat of an aware UTC datetime, without its "+00:00".
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if value.tzinfo is not UTC:  # the scheduler's instants are UTC already
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 _INSTANT_SAMPLES = (
