@@ -27,7 +27,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable, Select
 
 from coaching.shards import EVERY_SERVER, ShardOwnership
@@ -338,7 +338,22 @@ async def executemany_driver(
     elif order != names:
         positions = [names.index(name) for name in order]
         params = [tuple(row[i] for i in positions) for row in rows]
-    await connection.exec_driver_sql(sql, params)
+    aiosqlite_connection = await _aiosqlite_of(connection)
+    if aiosqlite_connection is not None:
+        await aiosqlite_connection.executemany(sql, params)
+    else:
+        await connection.exec_driver_sql(sql, params)
+
+
+async def _aiosqlite_of(connection: AsyncConnection) -> Any | None:
+    """The aiosqlite connection under `connection` (in its transaction), or None on other
+    drivers. Through SQLAlchemy a statement is three or four hand-offs to aiosqlite's thread
+    (cursor, execute, fetch, close), each a thread wake-up and an event-loop turn; aiosqlite's
+    own executemany and execute_fetchall are one each."""
+    if connection.dialect.driver != "aiosqlite":
+        return None
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
 @functools.lru_cache(maxsize=32)
@@ -383,9 +398,13 @@ async def fetch_driver(
         query.binds[name](params[name] if name in params else query.defaults[name])
         for name in query.names
     )
-    result = await connection.exec_driver_sql(query.sql, arguments)
-    rows = result.cursor.fetchall()  # the driver's buffered rows, without building Row objects
-    result.close()
+    aiosqlite_connection = await _aiosqlite_of(connection)
+    if aiosqlite_connection is not None:
+        rows = list(await aiosqlite_connection.execute_fetchall(query.sql, arguments))
+    else:
+        result = await connection.exec_driver_sql(query.sql, arguments)
+        rows = result.cursor.fetchall()  # the driver's buffered rows, without Row objects
+        result.close()
     if not rows or not any(query.results):
         return [tuple(row) for row in rows]
     columns: list[Any] = list(zip(*rows, strict=True))
