@@ -57,7 +57,6 @@ JOURNAL_EACH = 5
 ROLODEX_EACH = 5
 PITCH_EACH = 2
 THANKS_EACH = 1
-DEADLINE = 3.0  # Discord's: an interaction not answered within 3 s is gone
 
 PITCH_TEXT = (
     "Hi everyone, I'm new in town and work on small-business bookkeeping. I'd love to hear "
@@ -121,17 +120,15 @@ async def concurrent_writers(section: Section) -> None:
     )
     handled = outcome.all_handling()
     late = len(outcome.expired)
-    overall = (
-        f"p99 over all {outcome.interactions:,} interactions over 3 s ({late} late)"
-        if late > 0.01 * outcome.interactions
-        else f"p99 {percentile(handled, 0.99) * 1000:.0f} ms"
-    )
+    # The late ones have no answer time; they count as slower than every answered one.
+    p99_all = percentile(handled + [float("inf")] * late, 0.99)
+    overall = "over 3 s" if p99_all == float("inf") else f"{p99_all * 1000:.0f} ms"
     section.add(
         "bot-side handling time (discord.py's INTERACTION_CREATE parser called in the bot -> "
         "fakediscord receives the callback, which for these commands is the full reply after "
         f"the commit): {summary_ms(handled)}, max {max(handled) * 1000:.0f} ms over the "
         f"answered ones; {late} of {outcome.interactions:,} answered after Discord's 3 s "
-        f"deadline (refused, 10062), so {overall}"
+        f"deadline (refused, 10062), so the p99 over all {outcome.interactions:,} is {overall}"
     )
     section.add(
         "by command: "
@@ -151,7 +148,13 @@ async def concurrent_writers(section: Section) -> None:
         )
     section.add(
         "WARNING+ log records by logger: "
-        + (", ".join(f"{k} x{v}" for k, v in sorted(outcome.warnings.items())) or "none")
+        + (
+            ", ".join(
+                f'{key} x{count} ("{outcome.warning_samples[key][:160]}")'
+                for key, count in sorted(outcome.warnings.items())
+            )
+            or "none"
+        )
     )
     section.add(
         "the driver and fakediscord run in the bot's event loop and process, so these times "
@@ -554,14 +557,18 @@ async def run_workload(world: LoadWorld) -> dict[str, list[float]]:
     return latencies
 
 
-def _log_problems(world: LoadWorld) -> Counter[str]:
+def _log_problems(world: LoadWorld) -> str:
+    """The bot's WARNING+ log lines, counted by logger, with the first one of each quoted."""
     assert world.log is not None
     found: Counter[str] = Counter()
+    first: dict[str, str] = {}
     for line in world.log.read_text(errors="replace").splitlines():
-        parts = line.split()
-        if len(parts) > 2 and parts[1] in ("WARNING", "ERROR", "CRITICAL"):
-            found[f"{parts[2].rstrip(':')} {parts[1]}"] += 1
-    return found
+        parts = line.split(maxsplit=3)
+        if len(parts) == 4 and parts[1] in ("WARNING", "ERROR", "CRITICAL"):
+            key = f"{parts[2].rstrip(':')} {parts[1]}"
+            found[key] += 1
+            first.setdefault(key, parts[3][:160])
+    return ", ".join(f'{key} x{count} ("{first[key]}")' for key, count in found.items()) or "none"
 
 
 def _seed_line(section: Section, world: LoadWorld) -> None:
@@ -618,8 +625,7 @@ async def command_latency(section: Section, world: LoadWorld | None = None) -> N
     section.add(
         f"slowest of all {total:,}: {worst * 1000:.0f} ms against Discord's 3,000 ms deadline; "
         f'"something went wrong" or empty replies: {len(world.unexpected)}; '
-        "bot WARNING+ log lines: "
-        + (", ".join(f"{k} x{v}" for k, v in sorted(_log_problems(world).items())) or "none")
+        f"bot WARNING+ log lines: {_log_problems(world)}"
     )
 
 

@@ -73,6 +73,12 @@ class LogCapture(logging.Handler):
     def by_logger(self) -> Counter[str]:
         return Counter(f"{r.name} {r.levelname}" for r in self.records)
 
+    def first_messages(self) -> dict[str, str]:
+        first: dict[str, str] = {}
+        for r in self.records:
+            first.setdefault(f"{r.name} {r.levelname}", r.getMessage())
+        return first
+
     def __enter__(self) -> LogCapture:
         root = logging.getLogger()
         root.addHandler(self)
@@ -153,6 +159,7 @@ class WritersOutcome:
     missing_writes: list[str] = field(default_factory=list)
     locked_errors: list[str] = field(default_factory=list)
     warnings: Counter[str] = field(default_factory=Counter)
+    warning_samples: dict[str, str] = field(default_factory=dict)  # first message of each
     handling: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lock_waits: list[float] = field(default_factory=list)  # BEGIN IMMEDIATE, seconds
     round_trips: list[float] = field(default_factory=list)
@@ -203,6 +210,7 @@ async def run_concurrent_writers(
             await asyncio.sleep(0.2)
         outcome.locked_errors = logs.locked()
         outcome.warnings = logs.by_logger()
+        outcome.warning_samples = logs.first_messages()
     finally:
         clock.close()
         lock_timer.close()
