@@ -69,25 +69,6 @@ async def save_subscription(
     return subscription
 
 
-async def due_subscriptions(
-    session: AsyncSession, *, now: datetime, limit: int, guild_ids: Sequence[int] | None = None
-) -> list[Any]:
-    """Active subscriptions whose next prompt is due, as plain rows (attribute access by
-    column name, plus `user_id`). Rows, not ORM objects: a tick reads 1,000 of them and
-    building entities costs more than everything else it does."""
-    table = ReflectionSubscription.__table__
-    query = (
-        select(*table.c, Member.user_id)
-        .join(Member, Member.id == table.c.member_id)
-        .where(table.c.active.is_(True), table.c.next_send_at <= now)
-        .order_by(table.c.next_send_at)
-        .limit(limit)
-    )
-    if guild_ids is not None:
-        query = query.where(table.c.guild_id.in_(guild_ids))
-    return list((await session.execute(query)).all())
-
-
 _DUE_COLUMNS = (
     "id",
     "member_id",
@@ -161,15 +142,6 @@ async def quiet_days_for(session: AsyncSession, guild_ids: Sequence[int]) -> dic
     return result
 
 
-async def communities_by_id(
-    session: AsyncSession, guild_ids: Sequence[int]
-) -> dict[int, Community]:
-    if not guild_ids:
-        return {}
-    rows = await session.scalars(select(Community).where(Community.guild_id.in_(set(guild_ids))))
-    return {community.guild_id: community for community in rows}
-
-
 class ServerContext(NamedTuple):
     """What a scheduler tick needs to know about the servers of its due subscriptions."""
 
@@ -237,12 +209,6 @@ async def community_prompts_for(
     for guild_id, prompt_id, text in rows:
         result[guild_id][f"custom:{prompt_id}"] = text
     return result
-
-
-async def add_entries(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
-    """Insert journal entries in bulk (one executemany; no ids come back)."""
-    if entries:
-        await session.execute(insert(ReflectionEntry.__table__), entries)
 
 
 # The scheduler's bulk writes. A tick writes 1,000 journal entries, outbox rows and
@@ -482,26 +448,6 @@ async def entry_by_ref(session: AsyncSession, ref: str) -> ReflectionEntry | Non
         )
         .order_by(ReflectionEntry.id.desc())
         .limit(1)
-    )
-
-
-async def update_subscriptions(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
-    """Bulk update by primary key: each dict has `id` and the same set of fields."""
-    if not changes:
-        return
-    table = ReflectionSubscription.__table__
-    fields = [key for key in changes[0] if key != "id"]
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values({field: bindparam(f"new_{field}") for field in fields})
-    )
-    await session.execute(
-        statement,
-        [
-            {"row_id": change["id"], **{f"new_{field}": change[field] for field in fields}}
-            for change in changes
-        ],
     )
 
 
