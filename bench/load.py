@@ -673,7 +673,7 @@ async def _main() -> None:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("discord.http").setLevel(logging.ERROR)
     only = sys.argv[1:]
-    section = Section(title="Load", command="python -m bench.load " + " ".join(only))
+    section = Section(title="Load", command=" ".join(["python -m bench.load", *only]))
     if not only:
         await run(section)
     for name in only:
