@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import weakref
 from collections import Counter
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -219,6 +220,10 @@ class ThanksCog(commands.Cog):
         self.context_menu.guild_only = True
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Per (server, giver); weak, so a member's lock goes when no give is running.
+        self._giving: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
@@ -244,6 +249,12 @@ class ThanksCog(commands.Cog):
 
     def wake_digest(self) -> None:
         self._wake.set()
+
+    def _giving_lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
+        lock = self._giving.get((guild_id, user_id))
+        if lock is None:
+            lock = self._giving[(guild_id, user_id)] = asyncio.Lock()
+        return lock
 
     # -- giving -----------------------------------------------------------------------------
 
@@ -274,9 +285,16 @@ class ThanksCog(commands.Cog):
                 "errors/thanks_cannot_post", channel_id=community.thanks_channel_id
             )
         receiver_in_server = await _in_server(guild, receiver)
-        async with self.bot.db.session() as session:
-            giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
-            recent = await store.recent_by_giver(session, giver.id, since=now - DAY)
+        # One give at a time per member (a double click must not pass the limits twice), but
+        # the post to Discord happens outside any write unit: SQLite has one writer at a time,
+        # and every other member's command would wait through this one's HTTP call.
+        # Interactions from a server all reach the process that owns its shard, so an
+        # in-process lock is enough.
+        async with self._giving_lock(guild.id, interaction.user.id):
+            async with self.bot.db.session() as session:
+                giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
+                recent = await store.recent_by_giver(session, giver.id, since=now - DAY)
+                giver_id = giver.id
             try:
                 remaining = check_thanks(
                     giver_user_id=interaction.user.id,
@@ -318,25 +336,26 @@ class ThanksCog(commands.Cog):
             except discord.HTTPException as exc:
                 log.warning("posting thanks in %s failed: HTTP %s", channel.id, exc.status)
                 raise UserFacingError("errors/thanks_cannot_post", channel_id=channel.id) from None
-            receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
-            thanks = await store.add_thanks(
-                session,
-                guild_id=guild.id,
-                giver_member_id=giver.id,
-                receiver_member_id=receiver_row.id,
-                kind=kind,
-                story=story.strip(),
-                story_key=story_key(story),
-                source_url=source_url,
-                channel_id=channel.id,
-                message_id=post.id,
-                removed=False,
-                created_at=now,
-            )
-            if receiver_row.thanks_dms:
-                await self._enqueue_notice(
-                    session, thanks, receiver_row, interaction.user.display_name, guild, post
+            async with self.bot.db.session() as session:
+                receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
+                thanks = await store.add_thanks(
+                    session,
+                    guild_id=guild.id,
+                    giver_member_id=giver_id,
+                    receiver_member_id=receiver_row.id,
+                    kind=kind,
+                    story=story.strip(),
+                    story_key=story_key(story),
+                    source_url=source_url,
+                    channel_id=channel.id,
+                    message_id=post.id,
+                    removed=False,
+                    created_at=now,
                 )
+                if receiver_row.thanks_dms:
+                    await self._enqueue_notice(
+                        session, thanks, receiver_row, interaction.user.display_name, guild, post
+                    )
         self.bot.courier.wake()
         from cogs.rolodex import offer_view  # the Rolodex offers one click each
 

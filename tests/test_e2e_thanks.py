@@ -110,6 +110,18 @@ async def test_cooldown_and_duplicate_story(kindred: Harness) -> None:
     assert "Posted" in later.reply.content
 
 
+async def test_a_double_click_posts_one_thanks(kindred: Harness) -> None:
+    # Two gives at once (a double click, two devices): the post happens outside the write
+    # unit, so a per-member turn must keep the cooldown from passing twice.
+    server = await thanks_server(kindred)
+    first, second = await asyncio.gather(give(server, "Ines", "Maya"), give(server, "Ines", "Maya"))
+    replies = sorted([first.reply.content, second.reply.content])
+    assert sum("Posted" in reply for reply in replies) == 1, replies
+    assert sum("Nothing was posted" in reply for reply in replies) == 1, replies
+    assert len(posts(kindred, server)) == 1
+    assert len(await rows(kindred, server)) == 1
+
+
 async def test_daily_cap_says_how_many_are_left(kindred: Harness) -> None:
     server = await thanks_server(kindred)
     people = await add_people(kindred, server.guild, 11, prefix="helper")
