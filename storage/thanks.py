@@ -60,10 +60,12 @@ async def public_thanks(
 ) -> tuple[list[tuple[Thanks, int | None, int | None]], int]:
     """Thanks still on the channel, newest first, with giver and receiver user ids."""
     conditions = [Thanks.guild_id == guild_id, Thanks.removed.is_(False)]
+    # By member id, so the receiver/giver index is used: filtering on the joined user id made
+    # SQLite walk every thanks of the server (35 ms in a 10,000-member server, bench/load.py).
     if receiver_user_id is not None:
-        conditions.append(Receiver.user_id == receiver_user_id)
+        conditions.append(Thanks.receiver_member_id == _member_id(guild_id, receiver_user_id))
     if giver_user_id is not None:
-        conditions.append(Giver.user_id == giver_user_id)
+        conditions.append(Thanks.giver_member_id == _member_id(guild_id, giver_user_id))
     base = (
         select(Thanks, Giver.user_id, Receiver.user_id)
         .join(Giver, Giver.id == Thanks.giver_member_id)
@@ -75,6 +77,14 @@ async def public_thanks(
         base.order_by(Thanks.created_at.desc(), Thanks.id.desc()).offset(offset).limit(limit)
     )
     return [(row[0], row[1], row[2]) for row in rows], int(total or 0)
+
+
+def _member_id(guild_id: int, user_id: int) -> Any:
+    return (
+        select(Member.id)
+        .where(Member.guild_id == guild_id, Member.user_id == user_id)
+        .scalar_subquery()
+    )
 
 
 async def member_thanks(session: AsyncSession, member_id: int) -> tuple[list[Thanks], list[Thanks]]:
