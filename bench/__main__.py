@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bench import commands, courier, pitch, reflections
+from bench import commands, courier, load, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +18,8 @@ BENCHMARKS = [
     ("Courier: paced delivery and crash safety", courier.run),
     ("Reflection scheduler", reflections.run),
     ("Pitch analyzer", pitch.run),
+    ("Scale-out: two bot processes on PostgreSQL, one killed", scale.two_process_crash),
+    ("Load: concurrent writers, command latency and memory with 100,000 members", load.run),
 ]
 
 
