@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+MIGRATION_LOCK = 0x4B696E64  # "Kind": an arbitrary key for PostgreSQL's advisory lock
 
 
 def alembic_config(url: str = "") -> Config:
@@ -25,6 +26,11 @@ async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest revision; a no-op when it already is."""
 
     def _upgrade(connection: Connection) -> None:
+        if connection.dialect.name == "postgresql":
+            # Several bot processes may start at once (one per shard range): the first to
+            # take this lock migrates, the others wait for its commit and find nothing to do.
+            # (SQLite needs nothing: its writers already queue.)
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

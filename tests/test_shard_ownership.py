@@ -7,6 +7,7 @@ exactly what it was before sharding existed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +22,7 @@ from storage import reflections, rolodex, thanks
 from storage.communities import ensure_community
 from storage.db import Database, open_database
 from storage.members import ensure_member
-from storage.migrate import upgrade
+from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import ReflectionSubscription, RolodexEntry
 from storage.shards import only_owned, owned_clause
 from tests.backends import database_url
@@ -192,3 +193,17 @@ async def test_due_queries_read_only_owned_servers(db: Database, owned: set[int]
         assert await reflections.next_due_at(session, owner) == soonest
         assert await thanks.next_digest_due(session, owner) == soonest
         assert await rolodex.next_touch_due(session, owner) == soonest
+
+
+async def test_processes_starting_at_once_migrate_once(tmp_path: Path) -> None:
+    """Several processes start together (one unit per shard range): concurrent upgrades of
+    a fresh database all succeed and leave it at head (PostgreSQL: an advisory lock)."""
+    async with database_url("postgres", tmp_path) as url:
+        engines = [open_database(url) for _ in range(3)]
+        try:
+            # (Without the lock they can block each other: a timeout makes that a failure.)
+            await asyncio.wait_for(asyncio.gather(*(upgrade(db.engine) for db in engines)), 60)
+            assert await current_revision(engines[0].engine) == head_revision()
+        finally:
+            for db in engines:
+                await db.dispose()
