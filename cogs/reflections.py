@@ -144,23 +144,20 @@ def _label(template: str) -> str:
 
 
 # The scheduler enqueues 1,000 DMs a tick, all alike but for the text and the entry reference
-# in the buttons' custom ids; their payloads are built as JSON text from cached parts, exactly
-# json.dumps({"content": body, "components": button_row(...)}), instead of encoding each one.
-_REF_MARK = "<ref>"
-
-
-@functools.cache
-def _components_parts(kind: str) -> tuple[str, ...]:
-    """The JSON of the buttons under a DM of this kind, split where the entry ref goes."""
-    prefix, buttons = ("refl", PROMPT_BUTTONS) if kind == DAILY else ("reflb", BACKOFF_BUTTONS)
-    parts = tuple(json.dumps(button_row(prefix, _REF_MARK, buttons)).split(_REF_MARK))
-    assert len(parts) == len(buttons) + 1
-    return parts
+# their buttons point at. Their payloads are JSON text built from cached parts, exactly
+# json.dumps({"content": body, "buttons": [set, ref]}), instead of encoding each one; the
+# courier turns "buttons" into the button row when it sends (`Courier.register_buttons`).
+BUTTON_SETS = {DAILY: ("refl", PROMPT_BUTTONS), "backoff": ("reflb", BACKOFF_BUTTONS)}
 
 
 def _payload_head(body: str) -> str:
-    """The payload's JSON up to its components: `head + components + "}"` is the payload."""
-    return '{"content": ' + json.dumps(body) + ', "components": '
+    """The payload's JSON up to the buttons' entry reference."""
+    return '{"content": ' + json.dumps(body) + ', "buttons": '
+
+
+def _payload(head: str, kind: str, ref: str) -> str:
+    # An entry ref is digits and a dash: nothing in it needs JSON escaping.
+    return f'{head}["{BUTTON_SETS[kind][0]}", "{ref}"]}}'
 
 
 @functools.lru_cache(maxsize=16384)
@@ -307,7 +304,7 @@ class ReflectionScheduler:
                             "member_id": member_id,
                             "purpose": "reflection",
                             "dedupe_key": f"reflection:{member_id}:{local}",
-                            "payload_json": head + ref.join(_components_parts(plan.kind)) + "}",
+                            "payload_json": _payload(head, plan.kind, ref),
                             "due_at": now,
                             "created_at": now,
                         }
@@ -597,6 +594,10 @@ class ReflectionsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PromptButton, BackoffButton)
+        for prefix, buttons in BUTTON_SETS.values():
+            self.bot.courier.register_buttons(
+                prefix, functools.partial(button_row, prefix, buttons=buttons)
+            )
         self.bot.reflections.start()
 
     async def cog_unload(self) -> None:

@@ -48,6 +48,7 @@ async def enqueue_dms(
     key: str,
     due_at: datetime | None = None,
     text: str = "Hello from the courier",
+    extra: dict[str, Any] | None = None,
 ) -> int:
     assert kindred.db is not None
     now = kindred.clock.now()
@@ -60,7 +61,7 @@ async def enqueue_dms(
                 member_id=member_id,
                 purpose="test",
                 dedupe_key=f"{key}:{member_id}",
-                payload={"content": f"{text} ({key})"},
+                payload={"content": f"{text} ({key})", **(extra or {})},
                 due_at=due_at or now,
                 now=now,
             )

@@ -59,6 +59,37 @@ async def test_messages_are_sent_without_pings_and_with_a_nonce(
     assert request.json["enforce_nonce"] is True
 
 
+async def test_named_button_sets_are_built_at_send_and_unknown_ones_fail(
+    kindred: Harness, server: Server
+) -> None:
+    assert kindred.bot is not None
+    [user, other] = await add_people(kindred, server.guild, 2, prefix="buttons")
+    ids = await members_for(kindred, server.id, [user, other], cache_dm_channel=True)
+    # The reflections cog registers its prompt buttons; a DM names them with its entry ref.
+    await enqueue_dms(
+        kindred,
+        server.id,
+        [ids[int(user.id)]],
+        key="refl",
+        extra={"buttons": ["refl", "7-20260309"]},
+    )
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
+    [message] = kindred.fd.dms_to(user)
+    custom_ids = [c["custom_id"] for row in message.components for c in row["components"]]
+    assert custom_ids and all(
+        c.startswith("refl:") and c.endswith(":7-20260309") for c in custom_ids
+    )
+    # A set nobody registered: the row fails rather than sending a DM without its buttons.
+    lost = ids[int(other.id)]
+    await enqueue_dms(kindred, server.id, [lost], key="nope", extra={"buttons": ["nope", "1"]})
+    await kindred.fd.wait_for(lambda: _failed(kindred, lost))
+    assert kindred.fd.dms_to(other) == []
+
+
+async def _failed(kindred: Harness, member_id: int) -> bool:
+    return (await states(kindred, [member_id])).get("failed") == 1
+
+
 async def test_a_row_due_later_waits_for_its_time(kindred: Harness, server: Server) -> None:
     [user] = await add_people(kindred, server.guild, 1, prefix="later")
     ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
