@@ -45,6 +45,10 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # Templates ship with the code and never change while the bot runs: without this,
+        # every render stats its file to see whether it changed.
+        auto_reload=False,
+        cache_size=2000,
     )
     env.filters["md"] = escape_markdown
     env.filters["ts"] = discord_timestamp

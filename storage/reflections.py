@@ -158,6 +158,37 @@ async def server_context(session: AsyncSession, guild_ids: Sequence[int]) -> Ser
     quiet: dict[int, set[date]] = {guild_id: set() for guild_id in guild_ids}
     if not guild_ids:
         return ServerContext(names, prompts, quiet)
+    # The ids are ints, written into the SQL: a statement with a different IN list each tick
+    # would miss every compiled-statement cache (and an expanding IN can't run at the driver).
+    ids = ",".join(str(int(guild_id)) for guild_id in sorted(set(guild_ids)))
+    sql = (
+        # Typed NULLs: PostgreSQL types a UNION's columns from its first SELECT.
+        f"SELECT guild_id, 0, CAST(NULL AS INTEGER), name, CAST(NULL AS DATE) "
+        f"FROM {Community.__tablename__} "
+        f"WHERE guild_id IN ({ids}) "
+        f"UNION ALL SELECT guild_id, 1, id, text, CAST(NULL AS DATE) "
+        f"FROM {CommunityPrompt.__tablename__} "
+        f"WHERE guild_id IN ({ids}) "
+        f"UNION ALL SELECT guild_id, 2, CAST(NULL AS INTEGER), CAST(NULL AS TEXT), day "
+        f"FROM {QuietDay.__tablename__} "
+        f"WHERE guild_id IN ({ids})"
+    )
+    connection = await session.connection()
+    dialect = connection.dialect
+    to_day = QuietDay.__table__.c.day.type.dialect_impl(dialect).result_processor(dialect, None)
+    aiosqlite_connection = await _aiosqlite_of(connection)
+    if aiosqlite_connection is not None:
+        rows = await aiosqlite_connection.execute_fetchall(sql)
+    else:
+        rows = (await connection.exec_driver_sql(sql)).all()
+    for guild_id, kind, prompt_id, text, day in rows:
+        if kind == 0:
+            names[guild_id] = text
+        elif kind == 1:
+            prompts[guild_id][f"custom:{prompt_id}"] = text
+        else:
+            quiet[guild_id].add(to_day(day) if to_day is not None else day)
+    return ServerContext(names, prompts, quiet)
     ids = set(guild_ids)
     no_id, no_text, no_day = cast(null(), Integer), cast(null(), Text), cast(null(), Date)
     query = union_all(

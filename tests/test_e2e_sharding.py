@@ -102,8 +102,10 @@ async def test_thanks_digest_once_per_server_by_its_owner(shards: ShardedHarness
         await server.run("Olu", "setup", thanks_channel="#referral-thanks", timezone="UTC")
         given = await give(server, "Olu", "Maya")
         assert given.reply is not None
-    monday = at(date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7 or 7),
-                time(9), "UTC")  # fmt: skip
+    # The first digest after the thanks (given at 00:00 on 1 January): that Monday at 09:00.
+    # (A later one would skip it: a digest missed by hours is dropped, and its week with it.)
+    first_monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
+    monday = at(first_monday, time(9), "UTC")
     assert len(posts(shards, zero)) == len(posts(shards, one)) == 1
     cog: Any = shards.bots[1].get_cog("ThanksCog")  # (a fresh module copy: no isinstance)
     assert cog is not None
