@@ -21,7 +21,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from coaching.shards import ShardOwnership
+from coaching.shards import ShardOwnership, parse_shard_list
 from cogs.courier import Courier
 from kindred.clock import Clock, SystemClock
 from kindred.errors import UserFacingError
@@ -297,13 +297,10 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> None:
 
 def parse_shards(text: str) -> list[int]:
     """`0-1` or `0,2,3` -> shard ids."""
-    ids: list[int] = []
-    for part in text.split(","):
-        start, _, end = part.strip().partition("-")
-        if not start.isdigit() or (end and not end.isdigit()):
-            raise argparse.ArgumentTypeError(f"bad shard list {text!r}; use e.g. 0-1 or 0,2")
-        ids.extend(range(int(start), int(end or start) + 1))
-    return ids
+    try:
+        return parse_shard_list(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -336,15 +333,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     if args.command == "run":
-        if (args.shards is None) != (args.shard_count is None):
-            print("Give both --shards and --shard-count, or neither.", file=sys.stderr)
+        # The flags win over the SHARDS / SHARD_COUNT settings (a systemd template passes %i).
+        shards = args.shards if args.shards is not None else settings.shards
+        shard_count = args.shard_count if args.shard_count is not None else settings.shard_count
+        if (shards is None) != (shard_count is None):
+            print(
+                "Give both --shards and --shard-count (or SHARDS and SHARD_COUNT), or neither.",
+                file=sys.stderr,
+            )
             return 2
         try:
-            ShardOwnership.of(args.shards, args.shard_count)
+            ShardOwnership.of(shards, shard_count)
         except ValueError as exc:
             print(f"Bad shards: {exc}.", file=sys.stderr)
             return 2
-        asyncio.run(run_bot(settings, args.shards, args.shard_count))
+        asyncio.run(run_bot(settings, shards, shard_count))
     elif args.command == "sync":
         asyncio.run(sync_commands(settings, args.guild or settings.dev_guild_id))
     elif args.command == "db" and args.db_command == "copy":

@@ -82,3 +82,14 @@ class ShardOwnership:
 
 
 EVERY_SERVER = ShardOwnership()
+
+
+def parse_shard_list(text: str) -> list[int]:
+    """`0-1` or `0,2,3` -> shard ids; ValueError for anything else."""
+    ids: list[int] = []
+    for part in text.split(","):
+        start, dash, end = part.strip().partition("-")
+        if not start.isdigit() or (dash and not end.isdigit()) or (end and int(end) < int(start)):
+            raise ValueError(f"bad shard list {text!r}; use e.g. 0-1 or 0,2")
+        ids.extend(range(int(start), int(end or start) + 1))
+    return ids

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from coaching.shards import parse_shard_list
 from coaching.times import InvalidTime, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     reflection_catchup_hours: float = Field(
         default=3.0, ge=0, le=48, alias="REFLECTION_CATCHUP_HOURS"
     )
+    # Several processes: the Discord shards this one runs (e.g. "0-1") out of SHARD_COUNT.
+    # `bot.py run --shards --shard-count` overrides both. Unset: one process runs them all.
+    shards: list[int] | None = Field(default=None, alias="SHARDS")
+    shard_count: Annotated[int, Field(ge=1)] | None = Field(default=None, alias="SHARD_COUNT")
     instance_name: str = Field(
         default_factory=socket.gethostname, min_length=1, max_length=60, alias="INSTANCE_NAME"
     )
@@ -56,6 +61,24 @@ class Settings(BaseSettings):
     @field_validator("dev_guild_id", mode="before")
     @classmethod
     def _blank_guild_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shard_list(cls, value: object) -> object:
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            return parse_shard_list(value)
+        return value
+
+    @field_validator("shard_count", mode="before")
+    @classmethod
+    def _blank_count_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value

@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from fakediscord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,24 +82,25 @@ async def test_sync_publishes_commands_to_one_server(tmp_path: Path) -> None:
         await fd.stop()
 
 
-async def test_run_connects_only_its_own_shards(tmp_path: Path) -> None:
+@pytest.mark.parametrize("given_by", ["flags", "settings"])
+async def test_run_connects_only_its_own_shards(tmp_path: Path, given_by: str) -> None:
     fd = FakeDiscord(shard_count=4)
     await fd.start()
     process = None
     try:
+        shard_env = {"SHARDS": "1-2", "SHARD_COUNT": "4"} if given_by == "settings" else {}
+        flags = ["--shards", "1-2", "--shard-count", "4"] if given_by == "flags" else []
         env = clean_env(
             DISCORD_API_BASE=fd.api_base,
             DISCORD_TOKEN=fd.bot_token,
             DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/shards.db",
+            **shard_env,
         )
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             str(ROOT / "bot.py"),
             "run",
-            "--shards",
-            "1-2",
-            "--shard-count",
-            "4",
+            *flags,
             cwd=tmp_path,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,

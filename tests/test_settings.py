@@ -49,6 +49,8 @@ def test_env_file_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
         ("DISCORD_API_BASE", "localhost:8000"),
         ("DEFAULT_TIMEZONE", "Mars/Base"),
         ("DEFAULT_PROMPT_TIME", "25:00"),
+        ("SHARDS", "1-"),
+        ("SHARD_COUNT", "0"),
     ],
 )
 def test_malformed_setting_is_named_in_one_line(
@@ -67,3 +69,10 @@ def test_gateway_is_derived_from_api_base(monkeypatch: pytest.MonkeyPatch) -> No
     settings = load_settings()
     assert settings.discord_api_base == "http://127.0.0.1:8765/api/v10"
     assert settings.gateway_url == "ws://127.0.0.1:8765/gateway"
+
+
+def test_shards_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHARDS", "0-1,3")
+    monkeypatch.setenv("SHARD_COUNT", "4")
+    settings = load_settings()
+    assert (settings.shards, settings.shard_count) == ([0, 1, 3], 4)
