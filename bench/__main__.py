@@ -1,10 +1,18 @@
-"""`python -m bench`: run every benchmark and write BENCHMARKS.md."""
+"""`python -m bench`: run every benchmark and write BENCHMARKS.md.
+
+Each benchmark runs in a fresh Python process (`python -m bench --only N`): threads, tasks
+and a grown heap left by one (a courier, a crashed bot's database connections) must not
+slow the next one down.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
+import json
 import logging
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +20,8 @@ from bench import commands, courier, load, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
+# Where a benchmark's child process leaves its section, as JSON.
+RESULT_MARK = "KINDRED-BENCH-SECTION "
 
 BENCHMARKS = [
     ("Slash-command latency (bot + fakediscord over loopback)", commands.run),
@@ -23,27 +33,58 @@ BENCHMARKS = [
 ]
 
 
-async def main() -> int:
+async def run_one(index: int) -> Section:
     logging.basicConfig(level=logging.WARNING)
     # Injected 429s are the point of the courier benchmark; don't print each retry.
     logging.getLogger("discord.http").setLevel(logging.ERROR)
-    sections = []
-    for title, bench in BENCHMARKS:
-        print(title, flush=True)
-        section = Section(title=title, command="make bench")
-        await bench(section)
-        sections.append(section)
+    title, bench = BENCHMARKS[index]
+    section = Section(title=title, command="make bench")
+    await bench(section)
+    return section
+
+
+def run_isolated(index: int) -> Section:
+    title = BENCHMARKS[index][0]
+    print(title, flush=True)
+    child = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", str(index)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    lines = []
+    for line in child.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            lines = json.loads(line.removeprefix(RESULT_MARK))
+        else:
+            print(line, flush=True)
+    if child.returncode != 0 or not lines:
+        lines = [*lines, f"FAILED: the benchmark process exited with {child.returncode}"]
+    return Section(title=title, command="make bench", lines=lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--only", type=int, help="run one benchmark (by index) in this process")
+    args = parser.parse_args()
+    if args.only is not None:
+        section = asyncio.run(run_one(args.only))
+        print(RESULT_MARK + json.dumps(section.lines), flush=True)
+        return 0
+    sections = [run_isolated(index) for index in range(len(BENCHMARKS))]
     header = (
         "# Benchmarks\n\n"
-        "Written by `make bench` (`python -m bench`); do not edit by hand.\n\n"
+        "Written by `make bench` (`python -m bench`); do not edit by hand. Each benchmark runs "
+        "in its own Python process.\n\n"
         f"- Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, revision {git_revision()}\n"
         f"- Machine: {machine()}\n\n"
         "Timings are wall-clock on a shared machine: read medians and ratios, not single runs.\n\n"
     )
     (ROOT / "BENCHMARKS.md").write_text(header + "\n".join(s.markdown() for s in sections))
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
-    return 0
+    return 1 if any(line.startswith("FAILED") for s in sections for line in s.lines) else 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(main())
