@@ -90,8 +90,13 @@ class KindredTree(app_commands.CommandTree["KindredBot"]):
         if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
             await send_private(interaction, render("errors/not_allowed"))
             return
-        reference = secrets.token_hex(4)
         command = interaction.command.qualified_name if interaction.command else "?"
+        if isinstance(original, discord.NotFound) and original.code == UNKNOWN_INTERACTION:
+            # Answered after Discord's 3 s deadline (a busy bot): nothing can reach the member
+            # any more, and it is not a bug in the command.
+            log.warning("/%s answered too late (interaction %s expired)", command, interaction.id)
+            return
+        reference = secrets.token_hex(4)
         log.error(
             "command /%s failed (ref %s, guild %s)",
             command,
@@ -100,6 +105,9 @@ class KindredTree(app_commands.CommandTree["KindredBot"]):
             exc_info=original,
         )
         await send_private(interaction, render("errors/unexpected", reference=reference))
+
+
+UNKNOWN_INTERACTION = 10062  # Discord's code for an expired (or unknown) interaction
 
 
 async def send_private(
