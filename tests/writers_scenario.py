@@ -1,21 +1,26 @@
 """Many members writing at once while the courier sends: shared by the test and `make bench`.
 
-One bot process on SQLite (the in-process harness). `writers` members each run
+One bot process on SQLite. `writers` members each run
 `commands_each` slash commands that write, one after another, all writers at once, while
 the courier works through `dms` DMs enqueued at the start. Afterwards we count what went
 wrong: "database is locked" (or any OperationalError) in the logs of the bot, SQLAlchemy and
 aiosqlite; commands without a reply or with the "something went wrong" reply; writes
 missing from the database.
 
-Bot-side handling time of an interaction: from discord.py's INTERACTION_CREATE parser being
-called in the bot (the event is read off the websocket and decoded) to fakediscord receiving
-the bot's interaction callback. The commands used here answer with their full reply in the
-callback, after their unit of work committed, so this is the whole command.
+`run_concurrent_writers` runs it in the in-process harness (bot, fakediscord and the members
+share one event loop). `Crowd`, `drive_writers` and `missing_writes` are the parts bench/load.py
+reuses to run the same workload against the bot as its own process.
+
+Bot-side handling time of an interaction, in the harness: from discord.py's INTERACTION_CREATE
+parser being called in the bot (the event is read off the websocket and decoded) to
+fakediscord receiving the bot's interaction callback. The commands used here answer with their
+full reply in the callback, after their unit of work committed, so this is the whole command.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter, defaultdict
@@ -25,8 +30,9 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from fakediscord import Interaction
+from fakediscord import FakeDiscord, Interaction
 from prompts import render
+from storage.db import Database
 from storage.models import (
     Member,
     PitchCheck,
@@ -36,7 +42,7 @@ from storage.models import (
     Thanks,
 )
 from tests.courier_helpers import add_people, enqueue_dms, members_for
-from tests.harness import Harness, Server
+from tests.harness import Harness
 
 # One writer's commands, in turn. /rolodex add is two interactions: the command opens the
 # form, the form's submit writes.
@@ -172,7 +178,21 @@ class WritersOutcome:
 
 
 @dataclass
-class _Expected:
+class Crowd:
+    """Where the writers run their commands: a fakediscord guild, its channel and people."""
+
+    fd: FakeDiscord
+    guild: Any
+    channel: Any
+    people: dict[str, Any]  # name -> fakediscord user
+
+    @property
+    def guild_id(self) -> int:
+        return int(self.guild.id)
+
+
+@dataclass
+class Expected:
     pitch_checks: Counter[int] = field(default_factory=Counter)
     journal_now: Counter[int] = field(default_factory=Counter)
     start_time: dict[int, str] = field(default_factory=dict)
@@ -191,19 +211,15 @@ async def run_concurrent_writers(
     assert setup.reply is not None and "Saved" in setup.reply.content, setup.reply
     recipients = await add_people(harness, server.guild, dms, prefix="dm")
     recipient_ids = await members_for(harness, server.id, recipients, cache_dm_channel=True)
-    expected = _Expected()
+    crowd = Crowd(harness.fd, server.guild, server.channel("general"), server.people)
+    expected = Expected()
     clock = ReceiptClock(harness.bot)
     lock_timer = WriteLockTimer(harness.db.engine)
     try:
         with LogCapture() as logs:
             started = time.monotonic()
             await enqueue_dms(harness, server.id, list(recipient_ids.values()), key="load")
-            await asyncio.gather(
-                *(
-                    _writer(server, index, names, commands_each, outcome, expected, clock)
-                    for index in range(writers)
-                )
-            )
+            await drive_writers(crowd, names, commands_each, outcome, expected, clock.handling)
             outcome.seconds = time.monotonic() - started
             outcome.dms_sent_during = sum(1 for user in recipients if harness.fd.dms_to(user))
             # Replies are in; give writes the courier queued (thanks notices) a moment.
@@ -217,22 +233,45 @@ async def run_concurrent_writers(
     outcome.lock_waits = lock_timer.waits
     # Writers get DMs only from thanks notices.
     outcome.thanks_notices_sent = sum(len(harness.fd.dms_to(server.person(name))) for name in names)
-    outcome.missing_writes = await _missing_writes(harness, server, expected)
+    outcome.missing_writes = await missing_writes(harness.db, crowd, expected)
     return outcome
 
 
+async def drive_writers(
+    crowd: Crowd,
+    names: list[str],
+    commands_each: int,
+    outcome: WritersOutcome,
+    expected: Expected,
+    handling_of: Callable[[Interaction], float | None],
+    answer_poll: float = 0.01,
+) -> None:
+    """All writers at once, each running its commands one after another.
+
+    `handling_of` gives an answered interaction's handling time (None: not known);
+    `answer_poll` is how often a writer checks for its answer at the latest.
+    """
+    await asyncio.gather(
+        *(
+            _writer(crowd, index, names, commands_each, outcome, expected, handling_of, answer_poll)
+            for index in range(len(names))
+        )
+    )
+
+
 async def _writer(
-    server: Server,
+    crowd: Crowd,
     index: int,
     names: list[str],
     commands_each: int,
     outcome: WritersOutcome,
-    expected: _Expected,
-    clock: ReceiptClock,
+    expected: Expected,
+    handling_of: Callable[[Interaction], float | None],
+    answer_poll: float,
 ) -> None:
-    fd = server.harness.fd
+    fd = crowd.fd
     name = names[index]
-    user = server.person(name)
+    user = crowd.people[name]
     user_id = int(user.id)
     thanked = 0
     for step in range(commands_each):
@@ -252,7 +291,7 @@ async def _writer(
             thanked += 1
             receiver = names[(index + thanked) % len(names)]
             options = {
-                "member": f"@{receiver}",
+                "member": crowd.people[receiver],
                 "kind": "advice",
                 "story": f"{name} says: {receiver} helped me with the plan, time {thanked}.",
             }
@@ -262,18 +301,18 @@ async def _writer(
         ix = await fd.slash(
             user,
             command,
-            options=server._resolve_options(options),
-            guild=server.guild,
-            channel=server.channel("general"),
+            options=options,
+            guild=crowd.guild,
+            channel=crowd.channel,
         )
         interactions = [ix]
-        if await _answered(fd, ix) and command == "rolodex add":
+        if await _answered(fd, ix, answer_poll) and command == "rolodex add":
             if ix.modal is None:
                 outcome.missing_replies.append(f"{label}: no form, {ix.reply}")
                 continue
             submitted = await _submit_form(fd, user, ix)
             interactions.append(submitted)
-            await _answered(fd, submitted)
+            await _answered(fd, submitted, answer_poll)
         for ix in interactions:
             outcome.interactions += 1
             if ix.rejected:
@@ -285,7 +324,7 @@ async def _writer(
             outcome.replied += 1
             if ix.reply is not None and UNEXPECTED in (ix.reply.content or ""):
                 outcome.unexpected_replies.append(f"{label}: {ix.reply.content}")
-            handling = clock.handling(ix)
+            handling = handling_of(ix)
             if handling is not None:
                 key = "rolodex add (form submit)" if ix.type == MODAL_SUBMIT else command
                 outcome.handling[key].append(handling)
@@ -300,15 +339,16 @@ async def _writer(
             if len(interactions) == 2:  # the form was submitted
                 expected.rolodex[user_id].add(options["name"])
         elif command == "thanks give":
-            receiver_id = int(server.person(options["member"][1:]).id)
+            receiver_id = int(options["member"].id)
             expected.thanks.add((user_id, receiver_id, options["story"]))
         else:
             expected.journal_now[user_id] += 1
 
 
-async def _answered(fd: Any, ix: Interaction, timeout: float = 15.0) -> bool:  # noqa: ASYNC109
+async def _answered(fd: Any, ix: Interaction, poll: float, timeout: float = 15.0) -> bool:  # noqa: ASYNC109
     """Wait for the bot's callback, or fakediscord refusing a late one; True if answered."""
-    await fd.wait_for(lambda: ix.acknowledged or ix.rejected, timeout=timeout)
+    with contextlib.suppress(TimeoutError):
+        await fd.wait_for(lambda: ix.acknowledged or ix.rejected, timeout=timeout, interval=poll)
     return ix.acknowledged
 
 
@@ -324,14 +364,15 @@ async def _submit_form(fd: Any, user: Any, opened: Interaction) -> Interaction:
     return await fd.submit_modal(user, opened, values=values)
 
 
-async def _missing_writes(harness: Harness, server: Server, expected: _Expected) -> list[str]:
-    assert harness.db is not None
+async def missing_writes(db: Database, crowd: Crowd, expected: Expected) -> list[str]:
+    """What the writers' answered commands should have stored and the database lacks."""
     missing: list[str] = []
-    async with harness.db.read() as session:
+    guild_id = crowd.guild_id
+    async with db.read() as session:
         member_of = {
             row.user_id: row.id
             for row in await session.execute(
-                select(Member.user_id, Member.id).where(Member.guild_id == server.id)
+                select(Member.user_id, Member.id).where(Member.guild_id == guild_id)
             )
         }
         user_of = {member_id: user_id for user_id, member_id in member_of.items()}
@@ -375,7 +416,7 @@ async def _missing_writes(harness: Harness, server: Server, expected: _Expected)
         rolodex: dict[int, set[str]] = defaultdict(set)
         for owner, entry_name in await session.execute(
             select(RolodexEntry.owner_member_id, RolodexEntry.name).where(
-                RolodexEntry.guild_id == server.id
+                RolodexEntry.guild_id == guild_id
             )
         ):
             rolodex[user_of[owner]].add(entry_name)
@@ -385,7 +426,7 @@ async def _missing_writes(harness: Harness, server: Server, expected: _Expected)
             (user_of[giver], user_of[receiver], story)
             for giver, receiver, story in await session.execute(
                 select(Thanks.giver_member_id, Thanks.receiver_member_id, Thanks.story).where(
-                    Thanks.guild_id == server.id
+                    Thanks.guild_id == guild_id
                 )
             )
         }
