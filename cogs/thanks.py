@@ -312,6 +312,10 @@ class ThanksCog(commands.Cog):
                     for key, value in refused.details.items()
                 }
                 raise UserFacingError(f"errors/thanks_{refused.reason}", **details) from None
+            # Posting can wait on the channel's rate limit (5 messages per 5 s), longer than
+            # Discord's 3 s to answer: say "thinking" first, reply when it is done.
+            if not interaction.response.is_done():
+                await interaction.response.defer(ephemeral=True, thinking=True)
             # Post first: if Discord refuses, nothing is recorded.
             embed = discord.Embed(
                 title=render("thanks/post_title", kind=kind),

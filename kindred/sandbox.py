@@ -23,6 +23,8 @@ from typing import Any, TextIO
 from kindred.clock import ShiftableClock
 from kindred.settings import Settings
 
+DEFERRED_CHANNEL_MESSAGE = 5  # Discord's callback type for "thinking..."
+
 HELP = """\
 Type a slash command as in Discord, e.g.
   /kindred help
@@ -356,6 +358,11 @@ class Sandbox:
     async def _after(self, interaction: Any) -> None:
         try:
             await interaction.wait_response(timeout=10.0)
+            if interaction.response_type == DEFERRED_CHANNEL_MESSAGE:  # "thinking..." first
+                await self.fd.wait_for(
+                    lambda: interaction.reply is not None and interaction.reply.has_body(),
+                    timeout=10.0,
+                )
         except Exception:
             self.say("(sandbox) Kindred did not answer in time.")
             return

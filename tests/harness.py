@@ -17,6 +17,7 @@ from typing import Any
 
 from bot import KindredBot, point_discord_py_at
 from fakediscord import FakeDiscord, Interaction
+from fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE
 from kindred.clock import FakeClock
 from kindred.settings import Settings, load_settings
 from storage.db import Database, open_database
@@ -62,6 +63,13 @@ class Server:
             channel=self.channel(channel),
         )
         await interaction.wait_response()
+        if interaction.response_type == DEFERRED_CHANNEL_MESSAGE:
+            # "Kindred is thinking...": the answer is the followup that fills that message in.
+            await fd.wait_for(
+                lambda: interaction.reply is not None and interaction.reply.has_body(),
+                timeout=10,
+                message=f"/{command} deferred but never answered",
+            )
         return interaction
 
     async def autocomplete(

@@ -306,6 +306,8 @@ async def test_thank_the_author_links_to_the_helpful_message(kindred: Harness) -
         values={inputs[3]: ["advice"], inputs[4]: "Your invoice template saved my Sunday!"},
     )
     await submitted.wait_response()
+    # Giving answers "thinking..." first (the post may wait on the channel's rate limit).
+    await kindred.fd.wait_for(lambda: submitted.reply is not None and submitted.reply.has_body())
     assert "Posted" in submitted.reply.content
     [post] = posts(kindred, server)
     description = post.embeds[0]["description"]

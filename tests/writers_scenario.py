@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 
 from fakediscord import FakeDiscord, Interaction
+from fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE
 from prompts import render
 from storage.db import Database
 from storage.models import (
@@ -349,7 +350,13 @@ async def _answered(fd: Any, ix: Interaction, poll: float, timeout: float = 15.0
     """Wait for the bot's callback, or fakediscord refusing a late one; True if answered."""
     with contextlib.suppress(TimeoutError):
         await fd.wait_for(lambda: ix.acknowledged or ix.rejected, timeout=timeout, interval=poll)
-    return ix.acknowledged
+        if ix.response_type == DEFERRED_CHANNEL_MESSAGE:
+            # "Thinking...": answered when the followup fills the message in.
+            await fd.wait_for(
+                lambda: ix.reply is not None and ix.reply.has_body(), timeout=timeout, interval=poll
+            )
+            return True
+    return ix.acknowledged and ix.response_type != DEFERRED_CHANNEL_MESSAGE
 
 
 async def _submit_form(fd: Any, user: Any, opened: Interaction) -> Interaction:
