@@ -111,16 +111,9 @@ class Harness:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, *, database_url: str | None = None, **setting_overrides: Any) -> None:
-        await self.fd.start()
-        self.settings = load_settings(
-            DATABASE_URL=database_url or f"sqlite+aiosqlite:///{self.tmp_dir}/kindred.db",
-            DISCORD_API_BASE=self.fd.api_base,
-            DISCORD_TOKEN=self.fd.bot_token,
-            **setting_overrides,
+        self.settings, self.db = await open_world(
+            self.fd, self.tmp_dir, database_url, setting_overrides
         )
-        point_discord_py_at(self.settings)
-        self.db = open_database(self.settings.database_url)
-        await upgrade(self.db.engine)
         # A short guild_ready_timeout: discord.py otherwise waits 2 s for guilds after READY.
         self.bot = KindredBot(self.settings, self.db, self.clock, guild_ready_timeout=0.05)
         self._task = asyncio.create_task(self.bot.start(self.fd.bot_token))
@@ -188,3 +181,21 @@ class Harness:
 
     async def advance(self, delta: timedelta) -> None:
         await self.clock.advance(delta)
+
+
+async def open_world(
+    fd: FakeDiscord, tmp_dir: Path, database_url: str | None, overrides: dict[str, Any]
+) -> tuple[Settings, Database]:
+    """Start fakediscord, point settings and discord.py at it, open and migrate the database
+    (a fresh SQLite file in `tmp_dir` unless a URL is given)."""
+    await fd.start()
+    settings = load_settings(
+        DATABASE_URL=database_url or f"sqlite+aiosqlite:///{tmp_dir}/kindred.db",
+        DISCORD_API_BASE=fd.api_base,
+        DISCORD_TOKEN=fd.bot_token,
+        **overrides,
+    )
+    point_discord_py_at(settings)
+    db = open_database(settings.database_url)
+    await upgrade(db.engine)
+    return settings, db

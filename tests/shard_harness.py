@@ -15,12 +15,10 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from bot import KindredBot, point_discord_py_at
+from bot import KindredBot
 from fakediscord import FakeDiscord
-from kindred.settings import load_settings
 from storage.db import open_database
-from storage.migrate import upgrade
-from tests.harness import Harness, Server
+from tests.harness import Harness, Server, open_world
 
 _server_numbers = itertools.count(1)
 
@@ -37,16 +35,9 @@ class ShardedHarness(Harness):
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, *, database_url: str | None = None, **setting_overrides: Any) -> None:
-        await self.fd.start()
-        self.settings = load_settings(
-            DATABASE_URL=database_url or f"sqlite+aiosqlite:///{self.tmp_dir}/kindred.db",
-            DISCORD_API_BASE=self.fd.api_base,
-            DISCORD_TOKEN=self.fd.bot_token,
-            **setting_overrides,
+        self.settings, self.db = await open_world(
+            self.fd, self.tmp_dir, database_url, setting_overrides
         )
-        point_discord_py_at(self.settings)
-        self.db = open_database(self.settings.database_url)
-        await upgrade(self.db.engine)
         for shard in range(self.shard_count):
             # Each "process" has its own engine and pool, as separate processes would.
             bot = KindredBot(
