@@ -43,7 +43,6 @@ from kindred.errors import UserFacingError
 from prompts import render, template_names
 from storage import reflections as store
 from storage.communities import ensure_community
-from storage.courier import enqueue_many
 from storage.members import ensure_member
 from storage.models import Member, ReflectionEntry, ReflectionSubscription
 
@@ -54,6 +53,8 @@ log = logging.getLogger("kindred.reflections")
 
 PACK_PREFIX = "reflections/pack/"
 TICK_LIMIT = 1000
+# Rows planned between two hand-offs to the database (see store.TickWrites).
+TICK_CHUNK = 250
 JOURNAL_PAGE_SIZE = 4
 DM_ANSWER_WINDOW = timedelta(days=3)
 IDLE_RECHECK_SECONDS = 60.0
@@ -250,84 +251,99 @@ class ReflectionScheduler:
                 guild_custom = servers.prompts[guild_id]
                 keys = sorted([*self.keys, *guild_custom]) if guild_custom else self.sorted_keys
                 guilds[guild_id] = (servers.names.get(guild_id, ""), guild_custom, keys)
-            entries: list[tuple[int, str, date, str, str]] = []
-            outbox_rows: list[dict[str, Any]] = []
-            changes: list[tuple[Any, ...]] = []
-            for (
-                subscription_id,
-                member_id,
-                guild_id,
-                display_name,
-                timezone,
-                time_of_day,
-                weekdays,
-                cadence,
-                paused_until,
-                next_send_at,
-                next_send_on,
-                last_sent_on,
-                prompts_sent,
-                unanswered,
-                backoff_state,
-            ) in due:  # the columns of store.due_schedules, in order
-                schedule = Schedule(
-                    timezone, _stored_time(time_of_day), weekdays, cadence, paused_until
+            writes = await store.TickWrites(session, now=now).start()
+            sent = 0
+            for first in range(0, len(due), TICK_CHUNK):
+                sent += await self._plan_chunk(
+                    writes, due[first : first + TICK_CHUNK], now, catchup, quiet, guilds
                 )
-                state = DueState(
-                    schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
-                )
-                plan = plan_due(state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ()))
-                if plan.send:
-                    community_name, guild_custom, keys = guilds[guild_id]
-                    local = plan.local_date
-                    ref = store.entry_ref_for(member_id, local)
-                    if plan.kind == DAILY:
-                        key = prompt_at(prompts_sent, member_id, keys)
-                        if key in guild_custom:  # as render_prompt, with the DM's head cached
-                            prompt_text = guild_custom[key]
-                            head = _daily_payload_head(
-                                prompt_text, community_name, plan.switched_to_weekly
-                            )
-                        else:
-                            prompt_text, head = _pack_daily(
-                                key, community_name, plan.switched_to_weekly
-                            )
-                        prompts_sent += 1
-                    else:
-                        key = "backoff"
-                        prompt_text = render("reflections/backoff_ask", name=display_name)
-                        head = _payload_head(prompt_text)
-                    entries.append((member_id, plan.kind, local, key, prompt_text))
-                    outbox_rows.append(
-                        {
-                            "guild_id": guild_id,
-                            "member_id": member_id,
-                            "purpose": "reflection",
-                            "dedupe_key": f"reflection:{member_id}:{local}",
-                            "payload_json": _payload(head, plan.kind, ref),
-                            "due_at": now,
-                            "created_at": now,
-                        }
-                    )
-                upcoming = plan.next
-                changes.append(
-                    (
-                        subscription_id,
-                        upcoming[0] if upcoming else None,
-                        upcoming[1] if upcoming else None,
-                        prompts_sent,
-                        plan.cadence,
-                        plan.backoff_state,
-                        plan.unanswered,
-                        plan.last_sent_on,
-                    )
-                )
-            await store.add_scheduled_entries(session, entries, sent_at=now)
-            await enqueue_many(session, outbox_rows)
-            await store.update_schedules(session, changes, updated_at=now)
-        if outbox_rows:
+            await writes.finish()
+        if sent:
             self.bot.courier.wake()
         return len(due)
+
+    async def _plan_chunk(
+        self,
+        writes: store.TickWrites,
+        due: list[Any],
+        now: datetime,
+        catchup: timedelta,
+        quiet: dict[int, set[date]],
+        guilds: dict[int, tuple[str, dict[str, str], list[str]]],
+    ) -> int:
+        """Plan one chunk of a tick's due subscriptions and hand its rows to `writes`; returns
+        how many prompts it sends."""
+        entries: list[store.EntryRow] = []
+        outbox_rows: list[store.OutboxRow] = []
+        changes: list[store.ScheduleRow] = []
+        for (
+            subscription_id,
+            member_id,
+            guild_id,
+            display_name,
+            timezone,
+            time_of_day,
+            weekdays,
+            cadence,
+            paused_until,
+            next_send_at,
+            next_send_on,
+            last_sent_on,
+            prompts_sent,
+            unanswered,
+            backoff_state,
+        ) in due:  # the columns of store.due_schedules, in order
+            schedule = Schedule(
+                timezone, _stored_time(time_of_day), weekdays, cadence, paused_until
+            )
+            state = DueState(
+                schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
+            )
+            plan = plan_due(state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ()))
+            if plan.send:
+                community_name, guild_custom, keys = guilds[guild_id]
+                local = plan.local_date
+                ref = store.entry_ref_for(member_id, local)
+                if plan.kind == DAILY:
+                    key = prompt_at(prompts_sent, member_id, keys)
+                    if key in guild_custom:  # as render_prompt, with the DM's head cached
+                        prompt_text = guild_custom[key]
+                        head = _daily_payload_head(
+                            prompt_text, community_name, plan.switched_to_weekly
+                        )
+                    else:
+                        prompt_text, head = _pack_daily(
+                            key, community_name, plan.switched_to_weekly
+                        )
+                    prompts_sent += 1
+                else:
+                    key = "backoff"
+                    prompt_text = render("reflections/backoff_ask", name=display_name)
+                    head = _payload_head(prompt_text)
+                entries.append((member_id, plan.kind, local, key, prompt_text))
+                outbox_rows.append(
+                    (
+                        guild_id,
+                        member_id,
+                        f"reflection:{member_id}:{local}",
+                        _payload(head, plan.kind, ref),
+                    )
+                )
+            upcoming = plan.next
+            changes.append(
+                (
+                    subscription_id,
+                    upcoming[0] if upcoming else None,
+                    upcoming[1] if upcoming else None,
+                    prompts_sent,
+                    plan.cadence,
+                    plan.backoff_state,
+                    plan.unanswered,
+                    plan.last_sent_on,
+                )
+            )
+        await writes.send(entries, outbox_rows, changes)
+        return len(outbox_rows)
 
 
 async def reschedule(

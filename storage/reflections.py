@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, NamedTuple
@@ -27,6 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable, Select
 
@@ -35,6 +38,7 @@ from storage.models import (
     Community,
     CommunityPrompt,
     Member,
+    OutboxMessage,
     QuietDay,
     ReflectionEntry,
     ReflectionSubscription,
@@ -540,6 +544,152 @@ async def update_schedules(
             for row_id, at, on, sent, cadence, backoff, unanswered, last in rows
         ],
     )
+
+
+# One scheduler tick's rows, in the forms the tick builds them:
+EntryRow = tuple[int, str, date, str, str]  # member_id, kind, local_date, prompt_key, prompt_text
+OutboxRow = tuple[int, int, str, str]  # guild_id, member_id, dedupe_key, payload JSON
+ScheduleRow = tuple[int, datetime | None, date | None, int, str, str | None, int, date | None]
+
+
+class TickWrites:
+    """The writes of one scheduler tick (journal entries, reflection DMs for the courier, next
+    send times), handed to the database chunk by chunk while the tick computes the next one.
+
+    On SQLite each chunk is one multi-row statement per table, queued on aiosqlite's thread
+    without waiting for it. SQLite runs a statement without holding Python's GIL, so the thread
+    writes one chunk while the tick computes the next. (An executemany takes the GIL back for
+    every row, and so can't overlap with anything.) Elsewhere the chunks are kept and written
+    with executemany in `finish`. `finish` must be awaited before the unit of work commits;
+    any failed statement raises there, and the unit of work rolls back as a whole."""
+
+    def __init__(self, session: AsyncSession, *, now: datetime) -> None:
+        self._session = session
+        self._now = now
+        self._driver: Any | None = None
+        self._pending: list[asyncio.Future[Any]] = []
+        self._entries: list[EntryRow] = []
+        self._outbox: list[OutboxRow] = []
+        self._schedules: list[ScheduleRow] = []
+        self._convert: Callable[[EntryRow | OutboxRow | ScheduleRow, str], tuple[Any, ...]]
+
+    async def start(self) -> TickWrites:
+        connection = await self._session.connection()
+        driver = await _aiosqlite_of(connection)
+        # UPDATE ... FROM needs SQLite 3.33; an older one takes the executemany path.
+        if driver is not None and sqlite3.sqlite_version_info >= (3, 33, 0):
+            self._driver = driver
+            dialect = connection.dialect
+            columns = ReflectionSubscription.__table__.c
+            self._instant = instant_converter(columns.next_send_at, dialect)
+            self._day = driver_converter(columns.next_send_on, dialect)
+            self._now_text = self._instant(self._now)
+        return self
+
+    async def send(
+        self, entries: list[EntryRow], outbox: list[OutboxRow], schedules: list[ScheduleRow]
+    ) -> None:
+        if self._driver is None:
+            self._entries += entries
+            self._outbox += outbox
+            self._schedules += schedules
+            return
+        day, instant, now = self._day, self._instant, self._now_text
+        statements = (
+            (
+                _INSERT_ENTRIES_SQL,
+                [(m, k, day(d), key, text, now) for m, k, d, key, text in entries],
+            ),
+            (_INSERT_OUTBOX_SQL, [(g, m, key, payload, now, now) for g, m, key, payload in outbox]),
+            (
+                _UPDATE_SCHEDULES_SQL,
+                [
+                    (
+                        row_id,
+                        instant(at),
+                        day(on),
+                        sent,
+                        cadence,
+                        backoff,
+                        unanswered,
+                        day(last),
+                        now,
+                    )
+                    for row_id, at, on, sent, cadence, backoff, unanswered, last in schedules
+                ],
+            ),
+        )
+        for template, rows in statements:
+            for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+                chunk = rows[start : start + _ROWS_PER_STATEMENT]
+                sql = _multirow(template, len(chunk), len(chunk[0]))
+                params = [value for row in chunk for value in row]
+                self._pending.append(
+                    asyncio.ensure_future(self._driver.execute_fetchall(sql, params))
+                )
+        # Let the new tasks run up to their hand-off, so aiosqlite's thread starts on them now.
+        await asyncio.sleep(0)
+
+    async def finish(self) -> None:
+        if self._driver is not None:
+            pending, self._pending = self._pending, []
+            # Every statement runs (they're queued already); the first failure is raised as
+            # SQLAlchemy raises it elsewhere (IntegrityError, OperationalError, ...).
+            for outcome in await asyncio.gather(*pending, return_exceptions=True):
+                if isinstance(outcome, sqlite3.Error):
+                    raise DBAPIError.instance(None, None, outcome, sqlite3.Error) from outcome
+                if isinstance(outcome, BaseException):
+                    raise outcome
+            return
+        from storage.courier import enqueue_many
+
+        await add_scheduled_entries(self._session, self._entries, sent_at=self._now)
+        await enqueue_many(
+            self._session,
+            [
+                {
+                    "guild_id": guild_id,
+                    "member_id": member_id,
+                    "purpose": "reflection",
+                    "dedupe_key": key,
+                    "payload_json": payload,
+                    "due_at": self._now,
+                    "created_at": self._now,
+                }
+                for guild_id, member_id, key, payload in self._outbox
+            ],
+        )
+        await update_schedules(self._session, self._schedules, updated_at=self._now)
+
+
+# A chunk of at most 250 rows keeps every statement within SQLite's variable limit (32,766 since
+# 3.32) and few distinct statement texts in the driver's cache.
+_ROWS_PER_STATEMENT = 250
+_INSERT_ENTRIES_SQL = (
+    f"INSERT INTO {ReflectionEntry.__tablename__} "
+    "(member_id, kind, local_date, prompt_key, prompt_text, sent_at, skipped) VALUES {rows}"
+)
+_INSERT_OUTBOX_SQL = (
+    f"INSERT INTO {OutboxMessage.__tablename__} (guild_id, member_id, purpose, dedupe_key, "
+    "payload, state, due_at, attempts, created_at) SELECT column1, column2, 'reflection', "
+    "column3, column4, 'pending', column5, 0, column6 FROM (VALUES {rows}) WHERE true "
+    "ON CONFLICT (dedupe_key) DO NOTHING"
+)
+_UPDATE_SCHEDULES_SQL = (
+    f"UPDATE {ReflectionSubscription.__tablename__} AS s SET next_send_at = v.column2, "
+    "next_send_on = v.column3, prompts_sent = v.column4, cadence = v.column5, "
+    "backoff_state = v.column6, unanswered = v.column7, last_sent_on = v.column8, "
+    "updated_at = v.column9 FROM (VALUES {rows}) AS v WHERE s.id = v.column1"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _multirow(template: str, rows: int, width: int) -> str:
+    if template is _INSERT_ENTRIES_SQL:
+        row = "(" + "?, " * (width) + "0)"  # skipped: false
+    else:
+        row = "(" + ", ".join("?" * width) + ")"
+    return template.format(rows=", ".join([row] * rows))
 
 
 async def get_entry(session: AsyncSession, entry_id: int) -> ReflectionEntry | None:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from storage.communities import ensure_community, update_community
 from storage.db import Database, open_database
@@ -135,3 +136,121 @@ async def test_migrations_and_models_agree(db: Database) -> None:
     async with db.engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
+
+
+async def _subscribed_members(db: Database, count: int) -> list[tuple[int, int]]:
+    """`count` members of server 20, each with a daily subscription: (member id, its id)."""
+    from storage.reflections import save_subscription
+
+    out = []
+    async with db.session() as session:
+        await ensure_community(session, 20, now=NOW)
+        for user in range(count):
+            member = await ensure_member(session, 20, 1000 + user, now=NOW)
+            subscription = await save_subscription(
+                session, member, now=NOW, timezone="Europe/Berlin", time_of_day="08:30"
+            )
+            out.append((member.id, subscription.id))
+    return out
+
+
+async def test_tick_writes_store_every_row_in_chunks_and_keep_queued_messages(
+    db: Database,
+) -> None:
+    """A scheduler tick's writes: 600 rows go in several statements (250 per statement on
+    SQLite), the same on both back-ends; a DM already queued under the same key stays as it was."""
+    from storage.courier import enqueue
+    from storage.models import OutboxMessage, ReflectionEntry, ReflectionSubscription
+    from storage.reflections import TickWrites
+
+    members = await _subscribed_members(db, 600)
+    day = NOW.date()
+    async with db.session() as session:
+        await enqueue(
+            session,
+            guild_id=20,
+            purpose="reflection",
+            dedupe_key=f"reflection:{members[0][0]}:{day}",
+            payload={"content": "queued before"},
+            due_at=NOW,
+            now=NOW,
+            member_id=members[0][0],
+        )
+    later = NOW + timedelta(days=1, hours=7)
+    async with db.session() as session:
+        writes = await TickWrites(session, now=NOW).start()
+        for first in (0, 300):  # two chunks, as the tick sends them
+            part = members[first : first + 300]
+            await writes.send(
+                [(m, "daily", day, f"pack:{m}", f"Prompt for {m} ✨") for m, _ in part],
+                [(20, m, f"reflection:{m}:{day}", f'{{"content": "DM {m}"}}') for m, _ in part],
+                [
+                    # Every third one has nothing ahead (e.g. every allowed day is quiet).
+                    (
+                        s,
+                        None if m % 3 == 0 else later,
+                        None if m % 3 == 0 else day,
+                        5,
+                        "weekly",
+                        "settled",
+                        2,
+                        day,
+                    )
+                    for m, s in part
+                ],
+            )
+        await writes.finish()
+    async with db.read() as session:
+        entries = (await session.scalars(select(ReflectionEntry))).all()
+        outbox = {row.member_id: row for row in (await session.scalars(select(OutboxMessage)))}
+        subscriptions = (await session.scalars(select(ReflectionSubscription))).all()
+    assert len(entries) == 600 and len(outbox) == 600 and len(subscriptions) == 600
+    first = next(e for e in entries if e.member_id == members[7][0])
+    assert (first.kind, first.local_date, first.prompt_text) == (
+        "daily",
+        day,
+        f"Prompt for {members[7][0]} ✨",
+    )
+    assert (first.sent_at, first.skipped, first.answer) == (NOW, False, None)
+    assert outbox[members[0][0]].payload == {"content": "queued before"}
+    queued = outbox[members[1][0]]
+    assert (queued.payload, queued.state, queued.due_at, queued.attempts, queued.purpose) == (
+        {"content": f"DM {members[1][0]}"},
+        "pending",
+        NOW,
+        0,
+        "reflection",
+    )
+    for subscription in subscriptions:
+        nothing_ahead = subscription.member_id % 3 == 0
+        assert subscription.next_send_at == (None if nothing_ahead else later)
+        assert subscription.next_send_on == (None if nothing_ahead else day)
+        assert (subscription.prompts_sent, subscription.cadence, subscription.backoff_state) == (
+            5,
+            "weekly",
+            "settled",
+        )
+        assert (subscription.unanswered, subscription.last_sent_on) == (2, day)
+        assert subscription.updated_at == NOW
+
+
+async def test_a_failed_tick_write_rolls_the_whole_tick_back(db: Database) -> None:
+    from storage.models import OutboxMessage, ReflectionEntry
+    from storage.reflections import TickWrites
+
+    members = await _subscribed_members(db, 3)
+    day = NOW.date()
+    with pytest.raises(IntegrityError):
+        async with db.session() as session:
+            writes = await TickWrites(session, now=NOW).start()
+            await writes.send(
+                [(m, "daily", day, "pack:x", "Prompt") for m, _ in members],
+                [(20, m, f"reflection:{m}:{day}", "{}") for m, _ in members],
+                [],
+            )
+            # A journal entry for a member that doesn't exist breaks a foreign key.
+            await writes.send([(999_999, "daily", day, "pack:x", "Prompt")], [], [])
+            await writes.finish()
+    async with db.read() as session:
+        assert (await session.scalars(select(ReflectionEntry))).all() == []
+        assert (await session.scalars(select(OutboxMessage))).all() == []
