@@ -192,9 +192,11 @@ class KindredBot(commands.AutoShardedBot):
         shards = options.get("shard_ids")
         worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
         self.reflections: ReflectionScheduler  # set by the reflections cog
+        self.checkpoints: asyncio.Task[None] | None = None  # SQLite's WAL, in the background
         self.courier = Courier(self, max_per_second=settings.courier_max_per_second, worker=worker)
 
     async def setup_hook(self) -> None:
+        self.checkpoints = asyncio.create_task(self.db.checkpoint_every(), name="wal-checkpoints")
         for extension in self.initial_extensions:
             try:
                 await self.load_extension(extension)
@@ -233,6 +235,8 @@ class KindredBot(commands.AutoShardedBot):
             if hasattr(self, "reflections"):
                 await self.reflections.stop()
             await self.courier.stop()
+            if self.checkpoints is not None:
+                self.checkpoints.cancel()
             await super().close()
         finally:
             await self.db.dispose()

@@ -10,6 +10,7 @@ commits on success and rolls back on error. On SQLite those transactions start w
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -26,7 +27,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# SQLite copies the write-ahead log into the database file (a checkpoint) when a commit takes
+# the log past `wal_autocheckpoint` pages, and that commit pays for it: a scheduler tick or a
+# member's command then also copies megabytes. The bot checkpoints from a background task
+# instead (`checkpoint_every`); the automatic checkpoint stays, at a larger size, as a safety
+# net for a process that doesn't run the task (`bot.py db copy`, a script).
+WAL_AUTOCHECKPOINT_PAGES = 10_000  # 40 MB of log with 4 KiB pages
+CHECKPOINT_INTERVAL_SECONDS = 30.0
 _BEGIN_OPTION = "kindred_sqlite_begin"
+log = logging.getLogger(__name__)
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -58,6 +67,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -110,6 +120,30 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def checkpoint(self) -> tuple[int, int] | None:
+        """Copy the SQLite write-ahead log into the database file without waiting for readers
+        or writers (PASSIVE): (log pages, pages copied), or None when not on SQLite."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        async with self.engine.connect() as connection:
+            # On the driver connection directly: SQLAlchemy would open a transaction first,
+            # and a checkpoint can't run inside one.
+            raw = await connection.get_raw_connection()
+            rows = await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+            _busy, log_pages, copied = rows[0]
+        return int(log_pages), int(copied)
+
+    async def checkpoint_every(self, seconds: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
+        """Checkpoint every `seconds` until cancelled (the bot runs this in the background)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.checkpoint()
+            except Exception:  # a busy or failing checkpoint is retried next time
+                log.warning("WAL checkpoint failed; retrying in %.0f s", seconds, exc_info=True)
 
 
 def open_database(url: str, **engine_kwargs: Any) -> Database:

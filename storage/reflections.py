@@ -11,21 +11,15 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Column,
-    Date,
     Integer,
-    Text,
     bindparam,
-    cast,
     column,
     delete,
     func,
     insert,
-    literal_column,
-    null,
     or_,
     select,
     table,
-    union_all,
     update,
 )
 from sqlalchemy.engine import Dialect
@@ -192,31 +186,6 @@ async def server_context(session: AsyncSession, guild_ids: Sequence[int]) -> Ser
             prompts[guild_id][f"custom:{prompt_id}"] = text
         else:
             quiet[guild_id].add(to_day(day) if to_day is not None else day)
-    return ServerContext(names, prompts, quiet)
-    ids = set(guild_ids)
-    no_id, no_text, no_day = cast(null(), Integer), cast(null(), Text), cast(null(), Date)
-    query = union_all(
-        select(Community.guild_id, literal_column("0"), no_id, Community.name, no_day).where(
-            Community.guild_id.in_(ids)
-        ),
-        select(
-            CommunityPrompt.guild_id,
-            literal_column("1"),
-            CommunityPrompt.id,
-            CommunityPrompt.text,
-            no_day,
-        ).where(CommunityPrompt.guild_id.in_(ids)),
-        select(QuietDay.guild_id, literal_column("2"), no_id, no_text, QuietDay.day).where(
-            QuietDay.guild_id.in_(ids)
-        ),
-    )
-    for guild_id, kind, prompt_id, text, day in await session.execute(query):
-        if kind == 0:
-            names[guild_id] = text
-        elif kind == 1:
-            prompts[guild_id][f"custom:{prompt_id}"] = text
-        else:
-            quiet[guild_id].add(day)
     return ServerContext(names, prompts, quiet)
 
 

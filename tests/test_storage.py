@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from storage.communities import ensure_community, update_community
-from storage.db import Database, open_database
+from storage.db import WAL_AUTOCHECKPOINT_PAGES, Database, open_database
 from storage.members import ensure_member, get_member
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import Base, Member
@@ -60,6 +60,34 @@ async def test_sqlite_pragmas_are_set(db: Database) -> None:
         assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await session.execute(text("PRAGMA busy_timeout"))).scalar() >= 5000
+        assert (
+            await session.execute(text("PRAGMA wal_autocheckpoint"))
+        ).scalar() == WAL_AUTOCHECKPOINT_PAGES
+
+
+async def test_the_background_checkpoint_copies_the_log_into_the_database_file(
+    db: Database, tmp_path: Path
+) -> None:
+    if db.engine.dialect.name != "sqlite":
+        assert await db.checkpoint() is None
+        return
+    file = tmp_path / "nested" / "dir" / "kindred.db"
+    await db.checkpoint()
+    before = file.stat().st_size
+    async with db.session() as session:  # a few pages: far below the automatic checkpoint
+        await ensure_community(session, 5, now=NOW, name="x" * 2000)
+        for user in range(300):
+            await ensure_member(session, 5, user, now=NOW)
+    assert file.stat().st_size == before  # still only in the log
+    task = asyncio.create_task(db.checkpoint_every(0.05))
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if file.stat().st_size > before:
+            break
+    task.cancel()
+    assert file.stat().st_size > before
+    async with db.read() as session:
+        assert await session.get(Member, 1) is not None
 
 
 async def test_datetimes_come_back_aware_utc(db: Database) -> None:
