@@ -25,8 +25,9 @@ from storage.models import Community, Member, ReflectionSubscription
 SUBSCRIPTIONS = 100_000
 DUE_PER_TICK = 1000
 GUILDS = 40
-TICKS = 25
-WARM_UP = 5
+TICKS = 45
+# Ticks until the render cache (pack prompt x community, ~3,000 here) stops missing.
+WARM_UP = 20
 
 
 async def _populate(db: Any, start: datetime) -> None:
@@ -68,8 +69,9 @@ async def _populate(db: Any, start: datetime) -> None:
         rows = []
         for i in range(SUBSCRIPTIONS):
             zone = zones[i % len(zones)]
-            # Batch k (of 1,000 members) is due k minutes after the start.
-            due = start + timedelta(minutes=i // DUE_PER_TICK, seconds=rng.randint(0, 50))
+            # Batch k (of 1,000 members) is due k minutes after the start: at a whole minute,
+            # as every next send the scheduler stores is (a member's HH:MM in their zone).
+            due = start + timedelta(minutes=i // DUE_PER_TICK)
             local = due.astimezone(__import__("zoneinfo").ZoneInfo(zone))
             rows.append(
                 {

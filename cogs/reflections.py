@@ -22,6 +22,7 @@ from coaching.reflections import (
     DAILY,
     MAX_PAUSE_DAYS,
     WEEKLY,
+    DuePlan,
     DueState,
     InvalidDays,
     Schedule,
@@ -253,9 +254,10 @@ class ReflectionScheduler:
                 guilds[guild_id] = (servers.names.get(guild_id, ""), guild_custom, keys)
             writes = await store.TickWrites(session, now=now).start()
             sent = 0
+            plans: dict[tuple[Any, ...], DuePlan] = {}
             for first in range(0, len(due), TICK_CHUNK):
                 sent += await self._plan_chunk(
-                    writes, due[first : first + TICK_CHUNK], now, catchup, quiet, guilds
+                    writes, due[first : first + TICK_CHUNK], now, catchup, quiet, guilds, plans
                 )
             await writes.finish()
         if sent:
@@ -270,9 +272,10 @@ class ReflectionScheduler:
         catchup: timedelta,
         quiet: dict[int, set[date]],
         guilds: dict[int, tuple[str, dict[str, str], list[str]]],
+        plans: dict[tuple[Any, ...], DuePlan],
     ) -> int:
         """Plan one chunk of a tick's due subscriptions and hand its rows to `writes`; returns
-        how many prompts it sends."""
+        how many prompts it sends. `plans`: the tick's plans so far, by situation."""
         entries: list[store.EntryRow] = []
         outbox_rows: list[store.OutboxRow] = []
         changes: list[store.ScheduleRow] = []
@@ -293,13 +296,32 @@ class ReflectionScheduler:
             unanswered,
             backoff_state,
         ) in due:  # the columns of store.due_schedules, in order
-            schedule = Schedule(
-                timezone, _stored_time(time_of_day), weekdays, cadence, paused_until
+            # Members of a server who share a zone, a time and where they stand get the same
+            # plan: it is made once per tick.
+            situation = (
+                guild_id,
+                timezone,
+                time_of_day,
+                weekdays,
+                cadence,
+                paused_until,
+                next_send_at,
+                next_send_on,
+                last_sent_on,
+                unanswered,
+                backoff_state,
             )
-            state = DueState(
-                schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
-            )
-            plan = plan_due(state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ()))
+            plan = plans.get(situation)
+            if plan is None:
+                schedule = Schedule(
+                    timezone, _stored_time(time_of_day), weekdays, cadence, paused_until
+                )
+                state = DueState(
+                    schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
+                )
+                plan = plans[situation] = plan_due(
+                    state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ())
+                )
             if plan.send:
                 community_name, guild_custom, keys = guilds[guild_id]
                 local = plan.local_date
