@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import weakref
 from collections import Counter
@@ -47,12 +48,23 @@ log = logging.getLogger("kindred.thanks")
 
 PAGE_SIZE = 5
 DIGEST_WINDOW = timedelta(days=7)
+# A digest more than this late (the bot was down at its time) is not posted; the next one
+# covers its weeks too, up to DIGEST_MAX_WINDOW.
+DIGEST_LATE_AFTER = timedelta(hours=6)
+DIGEST_MAX_WINDOW = timedelta(weeks=4)
 IDLE_RECHECK_SECONDS = 60.0
 KIND_CHOICES = [app_commands.Choice(name=kind, value=kind) for kind in KINDS]
 
 
 def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def digest_since(covered_until: datetime | None, due_at: datetime) -> datetime:
+    """Where the digest due at `due_at` starts: after the last digest's end (so missed weeks
+    are folded in), a week back for the first one, and never more than four weeks back."""
+    start = covered_until if covered_until is not None else due_at - DIGEST_WINDOW
+    return max(start, due_at - DIGEST_MAX_WINDOW)
 
 
 def next_digest_at(community: Community, after: datetime) -> datetime | None:
@@ -658,10 +670,18 @@ class ThanksCog(commands.Cog):
                 due_at = community.next_digest_at
                 assert due_at is not None
                 community.next_digest_at = next_digest_at(community, due_at)
-                if community.thanks_channel_id is None or now - due_at > timedelta(hours=6):
-                    continue  # long past (the bot was down): wait for next week's
+                if community.thanks_channel_id is None:
+                    continue
+                if now - due_at > DIGEST_LATE_AFTER:
+                    # Long past (the bot was down): not posted at an odd hour; its thanks
+                    # go into next week's digest, which covers from the last one.
+                    if community.digest_covered_until is None:
+                        community.digest_covered_until = due_at - DIGEST_WINDOW
+                    continue
+                since = digest_since(community.digest_covered_until, due_at)
+                community.digest_covered_until = due_at
                 week = await store.week_of_thanks(
-                    session, community.guild_id, since=due_at - DIGEST_WINDOW, until=due_at
+                    session, community.guild_id, since=since, until=due_at
                 )
                 if not week:
                     continue
@@ -678,6 +698,10 @@ class ThanksCog(commands.Cog):
                 by_id = {t.id: t for t in week}
                 body = render(
                     "thanks/digest",
+                    # "The last 2 weeks" only when it holds thanks older than a week.
+                    weeks=max(
+                        1, math.ceil((due_at - min(t.created_at for t in week)) / DIGEST_WINDOW)
+                    ),
                     givers=len({t.giver_member_id for t in week}),
                     receivers=len({t.receiver_member_id for t in week if t.receiver_member_id}),
                     picks=[

@@ -57,6 +57,9 @@ class Community(Base):
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_hour: Mapped[int] = mapped_column(Integer, default=9, server_default="9")
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Thanks up to here are in a digest (or had none to show). A digest missed while the bot
+    # was down folds its thanks into the next one, which covers from here.
+    digest_covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -237,6 +237,39 @@ async def test_weekly_digest_on_monday(kindred: Harness) -> None:
     assert len(posts(kindred, server)) == count + 1
 
 
+async def test_a_digest_missed_while_the_bot_was_down_folds_into_the_next(
+    kindred: Harness,
+) -> None:
+    server = await thanks_server(kindred)
+    await server.run("Olu", "setup", timezone="UTC")
+    await give(server, "Olu", "Maya")
+    now = kindred.clock.now()
+    days_to_monday = (7 - now.weekday()) % 7 or 7
+    monday_nine = (now + timedelta(days=days_to_monday)).replace(hour=9, minute=0, second=0)
+    count = len(posts(kindred, server))
+    # The bot was down at 09:00 and is back at 16:00: no digest posted at an odd hour.
+    await kindred.clock.set(monday_nine + timedelta(hours=7))
+    await asyncio.sleep(0.4)
+    assert len(posts(kindred, server)) == count
+    await give(server, "Ines", "Olu", kind="advice", story="Thanks for the pricing advice, Olu!")
+    count = len(posts(kindred, server))
+    await kindred.clock.set(monday_nine + timedelta(days=7))
+    await kindred.fd.wait_for(lambda: len(posts(kindred, server)) == count + 1)
+    digest = posts(kindred, server)[-1]
+    # Both weeks' thanks, the missed week's included.
+    assert "The last 2 weeks in thank-yous" in digest.content
+    assert "2 members thanked 2 others" in digest.content
+    assert "accountant" in digest.content and "pricing" in digest.content
+    # The week after covers only itself again.
+    await give(server, "Maya", "Ines")
+    count = len(posts(kindred, server))
+    await kindred.clock.set(monday_nine + timedelta(days=14))
+    await kindred.fd.wait_for(lambda: len(posts(kindred, server)) == count + 1)
+    digest = posts(kindred, server)[-1]
+    assert "This week in thank-yous" in digest.content
+    assert "1 member thanked 1 other" in digest.content
+
+
 async def test_moderation_remove_and_manual_delete(kindred: Harness) -> None:
     server = await thanks_server(kindred)
     await give(server, "Olu", "Maya")
