@@ -51,6 +51,7 @@ SAMPLES: dict[str, object] = {
     "source_url": "https://discord.com/channels/123456789012345678/1/2",
     "receiver_id": 123456789012345678,
     "givers": 17,
+    "weeks": 2,
     "receivers": 23,
     "remaining": 3,
     "outcome": "client",
