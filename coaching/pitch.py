@@ -1191,27 +1191,44 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
     regex that starts with the key's letters, so `re` finds it with a fast literal search."""
     found: list[_Raw] = []
     negations = [m.start() for m in _NEGATION_START.finditer(low)]
-    words = low.encode("utf-8", "surrogatepass").translate(_BYTE_WORDS).split()
-    # Sorted so the order of signals never depends on set iteration (hash seeds).
-    keys = sorted(scanner.keys.intersection(words))
+    # Whole-word keys: one scan finds every word that starts a rule match (see _word_scan);
+    # sorted by key, then position, as if each key's regex had been searched in turn.
+    starts = sorted((hit.group()[1:], hit.start()) for hit in scanner.word_scan.finditer(" " + low))
+    for word, pos in starts:
+        key = scanner.whole_keys[word]
+        _rule_hits(found, scanner, key, scanner.by_key[key].match(low, pos), low, negations)
     # Numbers: the regex of each digit that occurs checks that it starts a word.
-    keys += [key for digit, key in scanner.digit_keys if digit in low]
+    keys = [key for digit, key in scanner.digit_keys if digit in low]
     for key in keys + scanner.letter_keys:
         for hit in scanner.by_key[key].finditer(low):
-            pos = hit.start()
-            name = hit.lastgroup
-            while name is not None:
-                rule, order, before = scanner.by_name[name]
-                _add(found, rule, low, pos, hit.end(name), negations, before)
-                # A key's regex reports the first rule that matches; look for later ones.
-                if order + 1 >= scanner.counts[key]:
-                    break
-                hit = _suffix(scanner, key, order + 1).match(low, pos)
-                name = hit.lastgroup if hit else None
+            _rule_hits(found, scanner, key, hit, low, negations)
     for rule, pattern in scanner.always:
         for match in pattern.finditer(low):
             _add(found, rule, low, match.start(), match.end(), negations)
     return found
+
+
+def _rule_hits(
+    found: list[_Raw],
+    scanner: _Scanner,
+    key: bytes,
+    hit: re.Match[str] | None,
+    low: str,
+    negations: list[int],
+) -> None:
+    """Add the rules of `key` that match where `hit` (of the key's regex) starts."""
+    if hit is None:
+        return
+    pos = hit.start()
+    name = hit.lastgroup
+    while name is not None:
+        rule, order, before = scanner.by_name[name]
+        _add(found, rule, low, pos, hit.end(name), negations, before)
+        # A key's regex reports the first rule that matches; look for later ones.
+        if order + 1 >= scanner.counts[key]:
+            break
+        hit = _suffix(scanner, key, order + 1).match(low, pos)
+        name = hit.lastgroup if hit else None
 
 
 # Bytes that are not word characters (and every byte of a non-ASCII character) become spaces,
@@ -1268,7 +1285,6 @@ class _CannotDerive(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Scanner:
-    keys: frozenset[bytes]  # whole first words, as bytes (compared with the text's words)
     digit_keys: list[tuple[str, bytes]]  # patterns that start with a number: (digit, key)
     letter_keys: list[bytes]  # patterns that start mid-word ("congrat..."), by first letter
     by_key: dict[bytes, re.Pattern[str]]
@@ -1279,6 +1295,8 @@ class _Scanner:
     counts: dict[bytes, int]  # rules per key
     always: tuple[tuple[_Rule, re.Pattern[str]], ...]  # patterns that could not be rewritten
     suffixes: dict[tuple[bytes, int], re.Pattern[str]]  # compiled on first use
+    word_scan: re.Pattern[str]  # every whole-word key, with its rules (see _word_scan)
+    whole_keys: dict[str, bytes]  # a whole-word key as the scan reports it -> its key
 
 
 _MAX_CONTINUATIONS = 48
@@ -1459,7 +1477,6 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
         patterns[bkey] = re.compile(_key_regex(key, whole, numbered))
 
     return _Scanner(
-        keys=frozenset(k.encode() for k, whole in by_key if whole),
         digit_keys=[(k, _key_id(k, w)) for k, w in sorted(by_key) if not w and k.isdigit()],
         letter_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and not k.isdigit()],
         by_key=patterns,
@@ -1469,7 +1486,40 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
         counts={key: len(items) for key, items in pieces_by_key.items()},
         always=tuple(always),
         suffixes={},
+        word_scan=_word_scan(
+            {key: pieces_by_key[_key_id(key, whole)] for key, whole in by_key if whole}
+        ),
+        whole_keys={key: _key_id(key, whole) for key, whole in by_key if whole},
     )
+
+
+def _word_scan(rules_by_word: dict[str, tuple[tuple[int, str], ...]]) -> re.Pattern[str]:
+    r"""One regex for all whole-word keys, run over " " + text: a character that is not a
+    word character, then a key (the keys as a trie: "h(?:elp|ere)"), then a look-ahead for
+    any of its rules. Where it matches, the key's own regex matches at the same place.
+
+    Searching each key's regex in turn costs a call into `re` per key in the text (30 in a
+    100-word text); a regex without a literal start is tried at every character instead. This
+    one starts with a character class, which `re` skips through quickly, and is tried only
+    after spaces and punctuation, where words start."""
+    trie: dict[str, Any] = {}
+    for word in rules_by_word:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = word
+
+    def alternatives(node: dict[str, Any]) -> str:
+        options = []
+        for char, child in sorted(node.items()):
+            if char:
+                options.append(re.escape(char) + alternatives(child))
+            else:
+                rules = "|".join(f"(?:{body})" for _, body in rules_by_word[child])
+                options.append(rf"(?!\w)(?={rules})")
+        return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+
+    return re.compile(r"[^\w]" + alternatives(trie))
 
 
 def _rewrite(alternative: str) -> list[tuple[str, bool, str, re.Pattern[str] | None]]:
