@@ -279,27 +279,12 @@ class ReflectionScheduler:
         entries: list[store.EntryRow] = []
         outbox_rows: list[store.OutboxRow] = []
         changes: list[store.ScheduleRow] = []
-        for (
-            subscription_id,
-            member_id,
-            guild_id,
-            display_name,
-            timezone,
-            time_of_day,
-            weekdays,
-            cadence,
-            paused_until,
-            next_send_at,
-            next_send_on,
-            last_sent_on,
-            prompts_sent,
-            unanswered,
-            backoff_state,
-        ) in due:  # the columns of store.due_schedules, in order
-            # Members of a server who share a zone, a time and where they stand get the same
-            # plan: it is made once per tick.
-            situation = (
+        for row in due:
+            (
+                subscription_id,
+                member_id,
                 guild_id,
+                display_name,
                 timezone,
                 time_of_day,
                 weekdays,
@@ -308,9 +293,13 @@ class ReflectionScheduler:
                 next_send_at,
                 next_send_on,
                 last_sent_on,
+                prompts_sent,
                 unanswered,
                 backoff_state,
-            )
+            ) = row  # the columns of store.due_schedules, in order
+            # Members of a server who share a zone, a time and where they stand (all but the
+            # ids, the name and the prompt count) get the same plan: made once per tick.
+            situation = (guild_id, *row[4:12], unanswered, backoff_state)
             plan = plans.get(situation)
             if plan is None:
                 schedule = Schedule(

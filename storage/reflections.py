@@ -519,21 +519,18 @@ async def update_schedules(
         session,
         _UPDATE_SCHEDULES,
         _UPDATE_SCHEDULES_NAMES,
-        [
-            (
-                instant(at),
-                day(on),
-                sent,
-                cadence,
-                backoff,
-                unanswered,
-                day(last),
-                updated,
-                row_id,
-            )
-            for row_id, at, on, sent, cadence, backoff, unanswered, last in rows
-        ],
+        _schedule_values(rows, instant, day, updated),
     )
+
+
+def _schedule_values(
+    rows: list[ScheduleRow], instant: Callable[[Any], Any], day: Callable[[Any], Any], updated: Any
+) -> list[tuple[Any, ...]]:
+    """Schedule rows as driver values, in `_SCHEDULE_COLUMNS` order, then updated_at and id."""
+    return [
+        (instant(at), day(on), sent, cadence, backoff, unanswered, day(last), updated, row_id)
+        for row_id, at, on, sent, cadence, backoff, unanswered, last in rows
+    ]
 
 
 # One scheduler tick's rows, in the forms the tick builds them:
@@ -593,20 +590,7 @@ class TickWrites:
             (_INSERT_OUTBOX_SQL, [(g, m, key, payload, now, now) for g, m, key, payload in outbox]),
             (
                 _UPDATE_SCHEDULES_SQL,
-                [
-                    (
-                        row_id,
-                        instant(at),
-                        day(on),
-                        sent,
-                        cadence,
-                        backoff,
-                        unanswered,
-                        day(last),
-                        now,
-                    )
-                    for row_id, at, on, sent, cadence, backoff, unanswered, last in schedules
-                ],
+                _schedule_values(schedules, instant, day, now),
             ),
         )
         for template, rows in statements:
@@ -666,10 +650,10 @@ _INSERT_OUTBOX_SQL = (
     "ON CONFLICT (dedupe_key) DO NOTHING"
 )
 _UPDATE_SCHEDULES_SQL = (
-    f"UPDATE {ReflectionSubscription.__tablename__} AS s SET next_send_at = v.column2, "
-    "next_send_on = v.column3, prompts_sent = v.column4, cadence = v.column5, "
-    "backoff_state = v.column6, unanswered = v.column7, last_sent_on = v.column8, "
-    "updated_at = v.column9 FROM (VALUES {rows}) AS v WHERE s.id = v.column1"
+    f"UPDATE {ReflectionSubscription.__tablename__} AS s SET next_send_at = v.column1, "
+    "next_send_on = v.column2, prompts_sent = v.column3, cadence = v.column4, "
+    "backoff_state = v.column5, unanswered = v.column6, last_sent_on = v.column7, "
+    "updated_at = v.column8 FROM (VALUES {rows}) AS v WHERE s.id = v.column9"
 )
 
 
