@@ -22,6 +22,7 @@ from discord.ext import commands
 from discord.http import Route
 
 from coaching.courier import nonce_for, retry_delay, should_give_up
+from kindred.clock import sleep_until_due_or_woken
 from storage import courier as outbox
 from storage.models import Member, OutboxMessage
 
@@ -35,7 +36,6 @@ UNKNOWN_CHANNEL = 10003
 LEASE = timedelta(seconds=120)
 BATCH = 50
 CONCURRENCY = 8
-IDLE_RECHECK_SECONDS = 60.0
 # Quick retries in the same delivery, in real seconds, before a row goes back to the queue
 # with a longer backoff: most 5xx and timeouts pass within seconds.
 INLINE_RETRY_DELAYS = (1.0, 3.0)
@@ -182,27 +182,12 @@ class Courier:
 
     async def _wait_for_progress(self) -> None:
         self._progress.clear()
-        waits = [
-            asyncio.ensure_future(self._progress.wait()),
-            asyncio.ensure_future(self._wake.wait()),
-        ]
-        try:
-            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
-        finally:
-            for waiter in waits:
-                waiter.cancel()
+        await sleep_until_due_or_woken(self.bot.clock, None, self._progress, self._wake)
 
     async def _sleep(self) -> None:
         async with self.bot.db.read() as session:
             next_due = await outbox.next_due_at(session)
-        waits = [asyncio.ensure_future(self._wake.wait())]
-        if next_due is not None:
-            waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(next_due)))
-        try:
-            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
-        finally:
-            for waiter in waits:
-                waiter.cancel()
+        await sleep_until_due_or_woken(self.bot.clock, next_due, self._wake)
 
     async def _deliver_in_slot(self, row: OutboxMessage, member: Member | None) -> None:
         async with self._slots:

@@ -40,6 +40,7 @@ from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import OwnedView, timezone_autocomplete
+from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render, template_names
 from storage import reflections as store
@@ -58,7 +59,6 @@ TICK_LIMIT = 1000
 TICK_CHUNK = 250
 JOURNAL_PAGE_SIZE = 4
 DM_ANSWER_WINDOW = timedelta(days=3)
-IDLE_RECHECK_SECONDS = 60.0
 
 
 def pack_keys() -> list[str]:
@@ -219,14 +219,7 @@ class ReflectionScheduler:
     async def _sleep(self) -> None:
         async with self.bot.db.read() as session:
             next_due = await store.next_due_at(session, self.ownership)
-        waits = [asyncio.ensure_future(self._wake.wait())]
-        if next_due is not None:
-            waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(next_due)))
-        try:
-            await asyncio.wait(waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED")
-        finally:
-            for waiter in waits:
-                waiter.cancel()
+        await sleep_until_due_or_woken(self.bot.clock, next_due, self._wake)
 
     async def tick(self) -> int:
         """Handle up to TICK_LIMIT due subscriptions in one unit of work.

@@ -34,6 +34,7 @@ from coaching.rolodex import (
     search_rank,
     touch_due_on,
 )
+from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render
 from storage import rolodex as store
@@ -49,7 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("kindred.rolodex")
 
 SNOOZE = timedelta(days=3)
-IDLE_RECHECK_SECONDS = 60.0
 LIST_PAGE = 8
 
 
@@ -909,16 +909,7 @@ class RolodexCog(commands.Cog):
                 await asyncio.sleep(60)
                 continue
             self._wake.clear()
-            waits = [asyncio.ensure_future(self._wake.wait())]
-            if due is not None:
-                waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(due)))
-            try:
-                await asyncio.wait(
-                    waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED"
-                )
-            finally:
-                for waiter in waits:
-                    waiter.cancel()
+            await sleep_until_due_or_woken(self.bot.clock, due, self._wake)
 
     async def cadence_tick(self) -> int:
         now = self.bot.clock.now()

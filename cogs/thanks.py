@@ -33,6 +33,7 @@ from coaching.thanks import (
     story_key,
 )
 from cogs.common import OwnedView, bot_can_post, require_organizer
+from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render
 from storage import thanks as store
@@ -52,7 +53,6 @@ DIGEST_WINDOW = timedelta(days=7)
 # covers its weeks too, up to DIGEST_MAX_WINDOW.
 DIGEST_LATE_AFTER = timedelta(hours=6)
 DIGEST_MAX_WINDOW = timedelta(weeks=4)
-IDLE_RECHECK_SECONDS = 60.0
 KIND_CHOICES = [app_commands.Choice(name=kind, value=kind) for kind in KINDS]
 
 
@@ -649,16 +649,7 @@ class ThanksCog(commands.Cog):
                 await asyncio.sleep(60)
                 continue
             self._wake.clear()
-            waits = [asyncio.ensure_future(self._wake.wait())]
-            if due is not None:
-                waits.append(asyncio.ensure_future(self.bot.clock.sleep_until(due)))
-            try:
-                await asyncio.wait(
-                    waits, timeout=IDLE_RECHECK_SECONDS, return_when="FIRST_COMPLETED"
-                )
-            finally:
-                for waiter in waits:
-                    waiter.cancel()
+            await sleep_until_due_or_woken(self.bot.clock, due, self._wake)
 
     async def digest_tick(self) -> int:
         """Post the digest of every community whose digest time has come; returns posts queued."""

@@ -18,6 +18,30 @@ class Clock(Protocol):
         ...
 
 
+# How long a scheduler sleeps at most before it looks at the database again, even when nothing
+# woke it: a row due sooner written by another process (several processes, `db copy`) is
+# noticed within this.
+IDLE_RECHECK_SECONDS = 60.0
+
+
+async def sleep_until_due_or_woken(
+    clock: Clock,
+    due: datetime | None,
+    *events: asyncio.Event,
+    recheck: float = IDLE_RECHECK_SECONDS,
+) -> None:
+    """Return when `due` comes by `clock`, when one of `events` is set, or after `recheck`
+    seconds, whichever is first; the caller then looks at its work again."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    if due is not None:
+        waits.append(asyncio.ensure_future(clock.sleep_until(due)))
+    try:
+        await asyncio.wait(waits, timeout=recheck, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waits:
+            waiter.cancel()
+
+
 class SystemClock:
     """Wall-clock time."""
 
