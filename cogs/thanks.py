@@ -302,7 +302,12 @@ class ThanksCog(commands.Cog):
         # and every other member's command would wait through this one's HTTP call.
         # Interactions from a server all reach the process that owns its shard, so an
         # in-process lock is enough.
-        async with self._giving_lock(guild.id, interaction.user.id):
+        giving = self._giving_lock(guild.id, interaction.user.id)
+        if giving.locked() and not interaction.response.is_done():
+            # This member's previous thank-you is still being posted (it may be waiting on the
+            # channel's rate limit): say "thinking" now, not after it, past Discord's 3 s.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        async with giving:
             async with self.bot.db.session() as session:
                 giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
                 recent = await store.recent_by_giver(session, giver.id, since=now - DAY)

@@ -122,6 +122,31 @@ async def test_a_double_click_posts_one_thanks(kindred: Harness) -> None:
     assert len(await rows(kindred, server)) == 1
 
 
+async def test_a_second_thanks_while_the_first_waits_on_the_channel_is_answered_in_time(
+    kindred: Harness,
+) -> None:
+    # The channel's rate limit holds the first post for 3.5 s. The same member's next
+    # thank-you waits its turn behind it, but says "thinking" at once: Discord drops an
+    # interaction not answered within 3 s.
+    server = await thanks_server(kindred)
+    kindred.fd.faults.retry_after = (3.5, 3.5)
+    kindred.fd.inject_faults(
+        rate_429=1.0,
+        path_contains=f"/channels/{server.channel('referral-thanks').id}/messages",
+        max_per_request=1,
+    )
+    try:
+        first = asyncio.create_task(give(server, "Ines", "Maya"))
+        await kindred.fd.wait_for(lambda: kindred.fd.faults.injected == 1)
+        second = await give(server, "Ines", "Olu", story="Thank you for the intro to your editor!")
+        assert "Posted" in (await first).reply.content
+        assert "Posted" in second.reply.content
+    finally:
+        kindred.fd.inject_faults()
+        kindred.fd.faults.retry_after = (0.05, 0.2)
+    assert len(posts(kindred, server)) == 2 and len(await rows(kindred, server)) == 2
+
+
 async def test_daily_cap_says_how_many_are_left(kindred: Harness) -> None:
     server = await thanks_server(kindred)
     people = await add_people(kindred, server.guild, 11, prefix="helper")
