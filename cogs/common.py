@@ -1,8 +1,9 @@
-"""Pieces several cogs share: permission checks, time zone autocomplete."""
+"""Pieces several cogs share: permission checks, time zone autocomplete, the member row."""
 
 from __future__ import annotations
 
 import contextlib
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -10,6 +11,12 @@ from discord import app_commands
 from coaching.timezones import search_timezones
 from kindred.errors import UserFacingError
 from prompts import render
+from storage.communities import ensure_community
+from storage.members import ensure_member
+
+if TYPE_CHECKING:
+    from bot import KindredBot
+    from storage.models import Member
 
 
 def require_organizer(interaction: discord.Interaction) -> None:
@@ -74,3 +81,20 @@ class OwnedView(discord.ui.View):
             # The message may be gone or the token expired: then there is nothing to grey out.
             with contextlib.suppress(discord.HTTPException):
                 await self.message_interaction.edit_original_response(view=self)
+
+
+async def member_of(bot: KindredBot, session: Any, interaction: discord.Interaction) -> Member:
+    """The member row of whoever runs the command in this server, created (with the server's
+    community row, named and with the bot's defaults) on first use."""
+    if interaction.guild is None:
+        raise UserFacingError("errors/server_only")
+    now = bot.clock.now()
+    await ensure_community(
+        session,
+        interaction.guild.id,
+        now=now,
+        name=interaction.guild.name,
+        timezone=bot.settings.default_timezone,
+        prompt_time=bot.settings.default_prompt_time,
+    )
+    return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)

@@ -13,10 +13,11 @@ from discord.ext import commands
 from bot import send_private
 from coaching.pitch import PitchReport, analyze
 from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
+from cogs.common import member_of
 from kindred.errors import UserFacingError
 from prompts import render
 from storage import pitch as store
-from storage.communities import ensure_community, get_community
+from storage.communities import get_community
 from storage.courier import enqueue
 from storage.members import ensure_member, get_member
 from storage.models import Member
@@ -217,16 +218,7 @@ class PitchCog(commands.Cog):
         """The member row in this server (None in DMs, where results aren't stored)."""
         if interaction.guild is None:
             return None
-        now = self.bot.clock.now()
-        await ensure_community(
-            session,
-            interaction.guild.id,
-            now=now,
-            name=interaction.guild.name,
-            timezone=self.bot.settings.default_timezone,
-            prompt_time=self.bot.settings.default_prompt_time,
-        )
-        return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
+        return await member_of(self.bot, session, interaction)
 
     async def record(self, interaction: discord.Interaction, **fields: Any) -> None:
         async with self.bot.db.session() as session:

@@ -39,13 +39,12 @@ from coaching.reflections import (
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
-from cogs.common import OwnedView, timezone_autocomplete
+from cogs.common import OwnedView, member_of, timezone_autocomplete
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render, template_names
 from storage import reflections as store
 from storage.communities import ensure_community
-from storage.members import ensure_member
 from storage.models import Member, ReflectionEntry, ReflectionSubscription
 
 if TYPE_CHECKING:
@@ -626,19 +625,6 @@ class ReflectionsCog(commands.Cog):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _member(self, session: Any, interaction: discord.Interaction) -> Member:
-        assert interaction.guild is not None
-        now = self.bot.clock.now()
-        await ensure_community(
-            session,
-            interaction.guild.id,
-            now=now,
-            name=interaction.guild.name,
-            timezone=self.bot.settings.default_timezone,
-            prompt_time=self.bot.settings.default_prompt_time,
-        )
-        return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
-
     @staticmethod
     def _parse_changes(
         time_text: str | None, timezone: str | None, days: str | None
@@ -695,7 +681,7 @@ class ReflectionsCog(commands.Cog):
         changes = self._parse_changes(time, timezone, days)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             community = await ensure_community(session, member.guild_id, now=now)
             existing = await store.get_subscription(session, member.id)
             already = existing is not None and existing.active
@@ -760,7 +746,7 @@ class ReflectionsCog(commands.Cog):
             changes["cadence"] = cadence.value
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
             if subscription is None:
                 raise UserFacingError("reflections/not_subscribed")
@@ -781,7 +767,7 @@ class ReflectionsCog(commands.Cog):
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
             if subscription is None or not subscription.active:
                 raise UserFacingError("reflections/not_subscribed")
@@ -806,7 +792,7 @@ class ReflectionsCog(commands.Cog):
     async def resume(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
             if subscription is None or not subscription.active:
                 raise UserFacingError("reflections/not_subscribed")
@@ -822,7 +808,7 @@ class ReflectionsCog(commands.Cog):
     async def stop(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
             if subscription is None or not subscription.active:
                 raise UserFacingError("reflections/not_subscribed")
@@ -834,7 +820,7 @@ class ReflectionsCog(commands.Cog):
     async def now(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
             custom = (await store.community_prompts_for(session, [member.guild_id]))[
                 member.guild_id
@@ -871,7 +857,7 @@ class ReflectionsCog(commands.Cog):
         search: app_commands.Range[str, 1, 50] | None = None,
     ) -> None:
         async with self.bot.db.session() as session:
-            member = await self._member(session, interaction)
+            member = await member_of(self.bot, session, interaction)
         embed, total = await self.journal_embed(member.id, search, 0)
         if total == 0:
             await send_private(interaction, render("reflections/journal_empty", search=search))

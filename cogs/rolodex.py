@@ -34,13 +34,12 @@ from coaching.rolodex import (
     search_rank,
     touch_due_on,
 )
+from cogs.common import member_of
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render
 from storage import rolodex as store
-from storage.communities import ensure_community
 from storage.courier import enqueue
-from storage.members import ensure_member
 from storage.models import Community, FollowUp, Member, OutboxMessage, RolodexEntry
 from storage.reflections import get_subscription
 
@@ -55,21 +54,6 @@ LIST_PAGE = 8
 
 def _invalid(error: InvalidEntry) -> UserFacingError:
     return UserFacingError(f"errors/rolodex_{error.field}", **error.details)
-
-
-async def member_of(bot: KindredBot, session: Any, interaction: discord.Interaction) -> Member:
-    if interaction.guild is None:
-        raise UserFacingError("errors/server_only")
-    now = bot.clock.now()
-    await ensure_community(
-        session,
-        interaction.guild.id,
-        now=now,
-        name=interaction.guild.name,
-        timezone=bot.settings.default_timezone,
-        prompt_time=bot.settings.default_prompt_time,
-    )
-    return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
 
 
 async def reminder_zone_and_time(session: Any, member: Member) -> tuple[str, time]:

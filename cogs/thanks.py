@@ -32,12 +32,12 @@ from coaching.thanks import (
     digest_picks,
     story_key,
 )
-from cogs.common import OwnedView, bot_can_post, require_organizer
+from cogs.common import OwnedView, bot_can_post, member_of, require_organizer
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
 from prompts import render
 from storage import thanks as store
-from storage.communities import ensure_community, get_community
+from storage.communities import get_community
 from storage.courier import enqueue
 from storage.members import ensure_member
 from storage.models import Community, Member, Thanks
@@ -465,12 +465,8 @@ class ThanksCog(commands.Cog):
         self, interaction: discord.Interaction, setting: app_commands.Choice[str]
     ) -> None:
         assert interaction.guild is not None
-        now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            await ensure_community(session, interaction.guild.id, now=now)
-            member = await ensure_member(
-                session, interaction.guild.id, interaction.user.id, now=now
-            )
+            member = await member_of(self.bot, session, interaction)
             member.thanks_dms = setting.value == "on"
         await send_private(interaction, render("thanks/notify", on=setting.value == "on"))
 
@@ -568,12 +564,8 @@ class ThanksCog(commands.Cog):
     @thanks.command(name="stats", description="Your thanks by month, kinds and referral outcomes")
     async def stats(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
-        now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            await ensure_community(session, interaction.guild.id, now=now)
-            member = await ensure_member(
-                session, interaction.guild.id, interaction.user.id, now=now
-            )
+            member = await member_of(self.bot, session, interaction)
             given, received = await store.member_thanks(session, member.id)
         months: dict[str, dict[str, Any]] = {}
         for direction, items in (("given", given), ("received", received)):
