@@ -54,6 +54,7 @@ log = logging.getLogger("kindred.reflections")
 
 PACK_PREFIX = "reflections/pack/"
 TICK_LIMIT = 1000
+_NO_DAYS: frozenset[date] = frozenset()
 # Rows planned between two hand-offs to the database (see store.TickWrites).
 TICK_CHUNK = 250
 JOURNAL_PAGE_SIZE = 4
@@ -237,7 +238,8 @@ class ReflectionScheduler:
                 return 0
             guild_ids = sorted({row[2] for row in due})  # guild_id (see below)
             servers = await store.server_context(session, guild_ids)
-            quiet = servers.quiet_days
+            # Quiet days as frozensets: equal sets (most often none) are one key in `plans`.
+            quiet = {guild_id: frozenset(days) for guild_id, days in servers.quiet_days.items()}
             # Per server: community name, its own prompts, the whole pack in rotation order.
             guilds: dict[int, tuple[str, dict[str, str], list[str]]] = {}
             for guild_id in guild_ids:
@@ -262,7 +264,7 @@ class ReflectionScheduler:
         due: list[Any],
         now: datetime,
         catchup: timedelta,
-        quiet: dict[int, set[date]],
+        quiet: dict[int, frozenset[date]],
         guilds: dict[int, tuple[str, dict[str, str], list[str]]],
         plans: dict[tuple[Any, ...], DuePlan],
     ) -> int:
@@ -289,9 +291,10 @@ class ReflectionScheduler:
                 unanswered,
                 backoff_state,
             ) = row  # the columns of store.due_schedules, in order
-            # Members of a server who share a zone, a time and where they stand (all but the
+            # Members who share a zone, a time, quiet days and where they stand (all but the
             # ids, the name and the prompt count) get the same plan: made once per tick.
-            situation = (guild_id, *row[4:12], unanswered, backoff_state)
+            quiet_days = quiet.get(guild_id, _NO_DAYS)
+            situation = (quiet_days, *row[4:12], unanswered, backoff_state)
             plan = plans.get(situation)
             if plan is None:
                 schedule = Schedule(
@@ -301,7 +304,7 @@ class ReflectionScheduler:
                     schedule, next_send_at, next_send_on, last_sent_on, unanswered, backoff_state
                 )
                 plan = plans[situation] = plan_due(
-                    state, now=now, catchup=catchup, quiet_days=quiet.get(guild_id, ())
+                    state, now=now, catchup=catchup, quiet_days=quiet_days
                 )
             if plan.send:
                 community_name, guild_custom, keys = guilds[guild_id]
