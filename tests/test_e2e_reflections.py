@@ -322,6 +322,10 @@ async def test_quiet_days_have_no_prompts(kindred: Harness) -> None:
     year = await fresh_year(kindred)
     zone = "UTC"
     await server.run("Maya", "reflections start", time="09:00", timezone=zone)
+    # Same zone and time in another server, without the quiet day: a tick plans the two
+    # alike except for the quiet day.
+    other = await kindred.new_server()
+    await other.run("Ines", "reflections start", time="09:00", timezone=zone)
     quiet, later = date(year, 1, 3), date(year, 2, 14)
     added = await server.run("Olu", "admin quietdays add", date=quiet.isoformat())
     assert "quiet day" in added.reply.content
@@ -331,6 +335,8 @@ async def test_quiet_days_have_no_prompts(kindred: Harness) -> None:
     assert quiet.isoformat() in listed.reply.content
     await expect_prompt_at(kindred, server, "Maya", at(date(year, 1, 2), time(9), zone))
     count = len(prompts(kindred, server, "Maya"))
+    await kindred.fd.wait_for(lambda: len(prompts(kindred, other, "Ines")) == 1)  # January 2
+    await expect_prompt_at(kindred, other, "Ines", at(quiet, time(9), zone))
     await move_to(kindred, at(quiet, time(12), zone))
     assert len(prompts(kindred, server, "Maya")) == count
     await expect_prompt_at(kindred, server, "Maya", at(date(year, 1, 4), time(9), zone))
