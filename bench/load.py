@@ -372,10 +372,10 @@ def _writers_lines(
     section.add(
         "fakediscord enforces Discord's real rate limits here (the in-process test compresses "
         "them 20x): /thanks give posts in the one #referral-thanks channel (5 messages per "
-        "5 s) before it stores the thanks and answers, so with 50 writers its posts queue "
-        "behind that limit (discord.http 429 warnings); its late and unanswered replies, and "
-        "thanks still unposted when the bot is stopped 1 s after the last writer (counted as "
-        "missing writes), come from that wait, not from SQLite or CPU"
+        "5 s) before it stores the thanks and gives its final answer (it answers 'thinking' "
+        "first), so with 50 writers its posts queue behind that limit (discord.http 429 "
+        "warnings); thanks still unposted when the bot is stopped 1 s after the last writer "
+        "(counted as missing writes) come from that wait, not from SQLite or CPU"
     )
 
 
