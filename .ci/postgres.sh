@@ -4,6 +4,11 @@
 # run it too:  export KINDRED_TEST_POSTGRES_URL=$(bash .ci/postgres.sh)
 set -euo pipefail
 PORT="${KINDRED_PG_PORT:-55432}"
+# A server from an earlier run on this machine may hold the port: take the next free one.
+for _ in $(seq 1 50); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+  PORT=$((PORT + 1))
+done
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "installing PostgreSQL (Debian package)..." >&2
   apt-get update -qq >&2
