@@ -1187,8 +1187,8 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
 
 
 def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
-    """Every rule match in `low`. Each first word ("key") that occurs in the text has one
-    regex that starts with the key's letters, so `re` finds it with a fast literal search."""
+    """Every rule match in `low`: whole-word keys found by one scan (`_word_scan`), then
+    each key's own regex where it matched; keys that are numbers or word parts by search."""
     found: list[_Raw] = []
     negations = [m.start() for m in _NEGATION_START.finditer(low)]
     # Whole-word keys: one scan finds every word that starts a rule match (see _word_scan);

@@ -662,9 +662,10 @@ class ThanksCog(commands.Cog):
                     continue
                 if now - due_at > DIGEST_LATE_AFTER:
                     # Long past (the bot was down): not posted at an odd hour; its thanks
-                    # go into next week's digest, which covers from the last one.
-                    if community.digest_covered_until is None:
-                        community.digest_covered_until = due_at - DIGEST_WINDOW
+                    # go into next week's digest, which covers from where this one would have.
+                    community.digest_covered_until = digest_since(
+                        community.digest_covered_until, due_at
+                    )
                     continue
                 since = digest_since(community.digest_covered_until, due_at)
                 community.digest_covered_until = due_at

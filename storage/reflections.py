@@ -558,7 +558,6 @@ class TickWrites:
         self._entries: list[EntryRow] = []
         self._outbox: list[OutboxRow] = []
         self._schedules: list[ScheduleRow] = []
-        self._convert: Callable[[EntryRow | OutboxRow | ScheduleRow, str], tuple[Any, ...]]
 
     async def start(self) -> TickWrites:
         connection = await self._session.connection()
@@ -585,7 +584,7 @@ class TickWrites:
         statements = (
             (
                 _INSERT_ENTRIES_SQL,
-                [(m, k, day(d), key, text, now) for m, k, d, key, text in entries],
+                [(m, k, day(d), key, text, now, 0) for m, k, d, key, text in entries],
             ),
             (_INSERT_OUTBOX_SQL, [(g, m, key, payload, now, now) for g, m, key, payload in outbox]),
             (
@@ -659,10 +658,7 @@ _UPDATE_SCHEDULES_SQL = (
 
 @functools.lru_cache(maxsize=64)
 def _multirow(template: str, rows: int, width: int) -> str:
-    if template is _INSERT_ENTRIES_SQL:
-        row = "(" + "?, " * (width) + "0)"  # skipped: false
-    else:
-        row = "(" + ", ".join("?" * width) + ")"
+    row = "(" + ", ".join("?" * width) + ")"
     return template.format(rows=", ".join([row] * rows))
 
 
