@@ -1193,15 +1193,21 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
     negations = [m.start() for m in _NEGATION_START.finditer(low)]
     # Whole-word keys: one scan finds every word that starts a rule match (see _word_scan);
     # sorted by key, then position, as if each key's regex had been searched in turn.
-    starts = sorted((hit.group()[1:], hit.start()) for hit in scanner.word_scan.finditer(" " + low))
-    for word, pos in starts:
-        key = scanner.whole_keys[word]
-        _rule_hits(found, scanner, key, scanner.by_key[key].match(low, pos), low, negations)
+    hits = [(hit[0][1:], hit.start()) for hit in scanner.word_scan.finditer(" " + low)]
+    if len(hits) > 1:
+        hits.sort()
+    whole_keys = scanner.whole_keys
+    for word, pos in hits:
+        rules = whole_keys[word]
+        _rule_hits(found, rules, rules.pattern.match(low, pos), low, negations)
     # Numbers: the regex of each digit that occurs checks that it starts a word.
-    keys = [key for digit, key in scanner.digit_keys if digit in low]
-    for key in keys + scanner.letter_keys:
-        for hit in scanner.by_key[key].finditer(low):
-            _rule_hits(found, scanner, key, hit, low, negations)
+    for digit, rules in scanner.digit_keys:
+        if digit in low:
+            for hit in rules.pattern.finditer(low):
+                _rule_hits(found, rules, hit, low, negations)
+    for rules in scanner.letter_keys:
+        for hit in rules.pattern.finditer(low):
+            _rule_hits(found, rules, hit, low, negations)
     for rule, pattern in scanner.always:
         for match in pattern.finditer(low):
             _add(found, rule, low, match.start(), match.end(), negations)
@@ -1210,25 +1216,45 @@ def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
 
 def _rule_hits(
     found: list[_Raw],
-    scanner: _Scanner,
-    key: bytes,
+    rules: _KeyRules,
     hit: re.Match[str] | None,
     low: str,
     negations: list[int],
 ) -> None:
-    """Add the rules of `key` that match where `hit` (of the key's regex) starts."""
+    """Add the rules of a key that match where `hit` (of the key's regex) starts."""
     if hit is None:
         return
     pos = hit.start()
-    name = hit.lastgroup
-    while name is not None:
-        rule, order, before = scanner.by_name[name]
-        _add(found, rule, low, pos, hit.end(name), negations, before)
+    group = hit.lastindex
+    order = 0
+    entries = rules.entries
+    while group is not None:
+        order += group - 1
+        end = hit.end(group)
+        rule, before = entries[order]
+        start = pos
+        # Inlined _add: this runs for every match in every text.
+        while end > start and low[end - 1].isspace():  # a pattern may end on a space
+            end -= 1
+        if before is not None:
+            context = before.search(low, start - 80 if start > 80 else 0, start)
+            start = -1 if context is None else context.start()
+        if start >= 0 and rule.before is not None:
+            context = rule.before.search(low, start - 80 if start > 80 else 0, start)
+            start = -1 if context is None else context.start()
+        if (
+            start >= 0
+            and end > start
+            and not (rule.unless is not None and rule.unless.search(low, max(0, start - 40), start))
+            and not (rule.negatable and negations and _negated(low, start, negations))
+        ):
+            found.append(_Raw(rule.kind, rule.reason_key, start, end, rule.points))
         # A key's regex reports the first rule that matches; look for later ones.
-        if order + 1 >= scanner.counts[key]:
+        order += 1
+        if order >= len(entries):
             break
-        hit = _suffix(scanner, key, order + 1).match(low, pos)
-        name = hit.lastgroup if hit else None
+        hit = rules.suffix(order).match(low, pos)
+        group = hit.lastindex if hit else None
 
 
 # Bytes that are not word characters (and every byte of a non-ASCII character) become spaces,
@@ -1283,20 +1309,40 @@ class _CannotDerive(Exception):
     """This pattern uses something the rewriter does not handle; it runs on its own."""
 
 
+class _KeyRules:
+    """The rules that share one key: the key's regex (a group per rule, in order, so
+    `lastindex` says which rule matched and where it ends), the rules with the words each
+    needs before the key, and the regexes from a later rule on (`suffix`)."""
+
+    __slots__ = ("_suffixes", "bodies", "entries", "key", "pattern", "whole")
+
+    def __init__(
+        self, key: str, whole: bool, items: list[tuple[_Rule, str, re.Pattern[str] | None]]
+    ) -> None:
+        self.key = key
+        self.whole = whole
+        self.bodies = tuple(body for _, body, _ in items)
+        self.entries = tuple((rule, before) for rule, _, before in items)
+        self.pattern = re.compile(_key_regex(key, whole, self.bodies))
+        self._suffixes: dict[int, re.Pattern[str]] = {}
+
+    def suffix(self, order: int) -> re.Pattern[str]:
+        """The key's regex from its `order`-th rule on: finds further rules matching at a
+        position where an earlier one already did. Rare, so compiled on first use."""
+        pattern = self._suffixes.get(order)
+        if pattern is None:
+            source = _key_regex(self.key, self.whole, self.bodies[order:])
+            pattern = self._suffixes[order] = re.compile(source)
+        return pattern
+
+
 @dataclass(frozen=True, slots=True)
 class _Scanner:
-    digit_keys: list[tuple[str, bytes]]  # patterns that start with a number: (digit, key)
-    letter_keys: list[bytes]  # patterns that start mid-word ("congrat..."), by first letter
-    by_key: dict[bytes, re.Pattern[str]]
-    pieces: dict[bytes, tuple[tuple[int, str], ...]]  # key -> (group number, rule regex)
-    # group number -> (rule, order within its key, words required before the key)
-    entries: tuple[tuple[_Rule, int, re.Pattern[str] | None], ...]
-    by_name: dict[str, tuple[_Rule, int, re.Pattern[str] | None]]  # "g12" -> entries[12]
-    counts: dict[bytes, int]  # rules per key
+    digit_keys: list[tuple[str, _KeyRules]]  # patterns that start with a number: (digit, key)
+    letter_keys: list[_KeyRules]  # patterns that start mid-word ("congrat..."), by first letter
     always: tuple[tuple[_Rule, re.Pattern[str]], ...]  # patterns that could not be rewritten
-    suffixes: dict[tuple[bytes, int], re.Pattern[str]]  # compiled on first use
     word_scan: re.Pattern[str]  # every whole-word key, with its rules (see _word_scan)
-    whole_keys: dict[str, bytes]  # a whole-word key as the scan reports it -> its key
+    whole_keys: dict[str, _KeyRules]  # a whole-word key as the scan reports it -> its rules
 
 
 _MAX_CONTINUATIONS = 48
@@ -1464,36 +1510,17 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
                 continue
             for key, whole, body, before in pieces:
                 by_key.setdefault((key, whole), []).append((rule, body, before))
-    entries: list[tuple[_Rule, int, re.Pattern[str] | None]] = []
-    pieces_by_key: dict[bytes, tuple[tuple[int, str], ...]] = {}
-    patterns: dict[bytes, re.Pattern[str]] = {}
-    for (key, whole), items in sorted(by_key.items()):
-        numbered = []
-        bkey = _key_id(key, whole)
-        for order, (rule, body, before) in enumerate(items):
-            numbered.append((len(entries), body))
-            entries.append((rule, order, before))
-        pieces_by_key[bkey] = tuple(numbered)
-        patterns[bkey] = re.compile(_key_regex(key, whole, numbered))
-
+    keys = {(key, whole): _KeyRules(key, whole, items) for (key, whole), items in by_key.items()}
     return _Scanner(
-        digit_keys=[(k, _key_id(k, w)) for k, w in sorted(by_key) if not w and k.isdigit()],
-        letter_keys=[_key_id(k, w) for k, w in sorted(by_key) if not w and not k.isdigit()],
-        by_key=patterns,
-        pieces=pieces_by_key,
-        entries=tuple(entries),
-        by_name={f"g{n}": entry for n, entry in enumerate(entries)},
-        counts={key: len(items) for key, items in pieces_by_key.items()},
+        digit_keys=[(k, keys[k, w]) for k, w in sorted(keys) if not w and k.isdigit()],
+        letter_keys=[keys[k, w] for k, w in sorted(keys) if not w and not k.isdigit()],
         always=tuple(always),
-        suffixes={},
-        word_scan=_word_scan(
-            {key: pieces_by_key[_key_id(key, whole)] for key, whole in by_key if whole}
-        ),
-        whole_keys={key: _key_id(key, whole) for key, whole in by_key if whole},
+        word_scan=_word_scan({key: rules.bodies for (key, whole), rules in keys.items() if whole}),
+        whole_keys={key: rules for (key, whole), rules in keys.items() if whole},
     )
 
 
-def _word_scan(rules_by_word: dict[str, tuple[tuple[int, str], ...]]) -> re.Pattern[str]:
+def _word_scan(rules_by_word: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     r"""One regex for all whole-word keys, run over " " + text: a character that is not a
     word character, then a key (the keys as a trie: "h(?:elp|ere)"), then a look-ahead for
     any of its rules. Where it matches, the key's own regex matches at the same place.
@@ -1515,7 +1542,7 @@ def _word_scan(rules_by_word: dict[str, tuple[tuple[int, str], ...]]) -> re.Patt
             if char:
                 options.append(re.escape(char) + alternatives(child))
             else:
-                rules = "|".join(f"(?:{body})" for _, body in rules_by_word[child])
+                rules = "|".join(f"(?:{body})" for body in rules_by_word[child])
                 options.append(rf"(?!\w)(?={rules})")
         return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
 
@@ -1671,30 +1698,14 @@ COMMON_FIRST_WORDS = frozenset(
 )
 
 
-def _key_id(key: str, whole: bool) -> bytes:
-    # Whole words are looked up among the text's words; partial keys are marked apart.
-    return key.encode() if whole else b"^" + key.encode()
-
-
-def _key_regex(key: str, whole: bool, numbered: Iterable[tuple[int, str]]) -> str:
+def _key_regex(key: str, whole: bool, bodies: Iterable[str]) -> str:
     """The key's letters (a literal, so `re` searches fast), not inside a longer word, then
-    each rule in a look-ahead, so one match does not hide the next occurrence."""
+    each rule in a look-ahead, so one match does not hide the next occurrence. Each rule is
+    a numbered group: the bodies have no groups of their own."""
     escaped = re.escape(key)
     end = r"(?!\w)" if whole else ""
-    rules = "|".join(f"(?P<g{number}>{body})" for number, body in numbered)
+    rules = "|".join(f"({body})" for body in bodies)
     return rf"{escaped}(?<!\w{escaped}){end}(?=(?:{rules}))"
-
-
-def _suffix(scanner: _Scanner, key: bytes, order: int) -> re.Pattern[str]:
-    """A key's regex from its `order`-th rule on: finds further rules matching at a position
-    where an earlier one already did. Rare, so compiled on first use."""
-    pattern = scanner.suffixes.get((key, order))
-    if pattern is None:
-        rest = scanner.pieces[key][order:]
-        whole = not key.startswith(b"^")
-        source = _key_regex(key.lstrip(b"^").decode(), whole, rest) if rest else "(?!)"
-        pattern = scanner.suffixes[(key, order)] = re.compile(source)
-    return pattern
 
 
 _END = "\x01"  # the first word ends here
