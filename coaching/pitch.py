@@ -1161,7 +1161,7 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
         while end > start and scan[end - 1] in _TRAILING:
             end -= 1
         take("link", start, end, -10)
-    if sum(map(scan.count, "0123456789")) >= 9:
+    if _HAS_DIGIT.search(scan) and sum(map(scan.count, "0123456789")) >= 9:
         for match in _PHONE.finditer(scan):
             start, end = match.span()
             if sum(c.isdigit() for c in match.group()) >= 9:
@@ -1180,10 +1180,9 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
                 take("contact_details", start, end, -8)
     if not spans:
         return found, scan
-    chars = list(scan)
     for start, end in spans:
-        chars[start:end] = " " * (end - start)
-    return found, "".join(chars)
+        scan = scan[:start] + " " * (end - start) + scan[end:]
+    return found, scan
 
 
 def _phrases(low: str, scanner: _Scanner) -> list[_Raw]:
