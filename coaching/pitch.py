@@ -1020,14 +1020,15 @@ class _Gate:
     pattern: re.Pattern[str]
     others: re.Pattern[str] | None  # alternatives that `pattern` leaves out (see `_gate`)
     words: frozenset[bytes]  # whole first words
-    prefixes: tuple[str, ...]  # first words known only by their start ("struggl...")
+    # First words known only by their start ("struggl..."), as one regex: None if there are none.
+    prefixes: re.Pattern[str] | None
     digits: bool  # some alternative starts with a number
 
     def search(self, low: str, words: set[bytes]) -> re.Match[str] | None:
         """A match if there is one (not always the first: a yes or no)."""
         if (
             self.words.isdisjoint(words)
-            and not any(p in low for p in self.prefixes)
+            and not (self.prefixes and self.prefixes.search(low))
             and not (self.digits and _HAS_DIGIT.search(low))
         ):
             return None
@@ -1048,14 +1049,18 @@ def _gate(source: str) -> _Gate:
     except Exception:  # a parser that changed in a new Python: always run the regex
         heads = {""}
     if any(not (h[:1].isalnum() or h[:1] == _DIGIT) for h in heads):
-        return _Gate(pattern, rest_pattern, frozenset(), ("",), True)
+        return _Gate(pattern, rest_pattern, frozenset(), re.compile(""), True)
     return _Gate(
         pattern=pattern,
         others=rest_pattern,
         words=frozenset(h[:-1].encode() for h in heads if h.endswith(_END)),
-        prefixes=tuple(sorted(h for h in heads if not h.endswith(_END) and h[:1] != _DIGIT)),
+        prefixes=_any_of(sorted(h for h in heads if not h.endswith(_END) and h[:1] != _DIGIT)),
         digits=any(h[:1] == _DIGIT for h in heads),
     )
+
+
+def _any_of(strings: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(map(re.escape, strings))) if strings else None
 
 
 def _sentence_words(low: str) -> set[bytes]:
@@ -1896,12 +1901,14 @@ def _sentences(plain: str) -> list[tuple[int, int]]:
     stops = _STOP if plain.isascii() else _STOP_EMOJI
     spans: list[tuple[int, int]] = []
     start = 0
-    for end in [stop.end() for stop in stops.finditer(plain)] + [len(plain)]:
-        piece = plain[start:end]
-        stripped = piece.strip()
+    ends = [stop.end() for stop in stops.finditer(plain)]
+    ends.append(len(plain))
+    for end in ends:
+        stripped = plain[start:end].strip()
         # Blank or bare punctuation ("!!", "...") is not a sentence.
         if stripped and (len(stripped) > 3 or stripped.isalnum() or not stripped.isascii()):
-            first = start + len(piece) - len(piece.lstrip())
+            # Only spaces come before the first character of `stripped`.
+            first = plain.find(stripped[0], start)
             spans.append((first, first + len(stripped)))
         start = end
     return spans
