@@ -1166,7 +1166,7 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
         while end > start and scan[end - 1] in _TRAILING:
             end -= 1
         take("link", start, end, -10)
-    if _HAS_DIGIT.search(scan) and sum(map(scan.count, "0123456789")) >= 9:
+    if _NINE_DIGITS.search(scan):
         for match in _PHONE.finditer(scan):
             start, end = match.span()
             if sum(c.isdigit() for c in match.group()) >= 9:
@@ -1265,6 +1265,8 @@ def _rule_hits(
 # so splitting gives the ASCII words the keys are made of.
 _BYTE_WORDS = bytes(c if c < 128 and re.match(r"\w", chr(c)) else 32 for c in range(256))
 _HAS_DIGIT = re.compile(r"\d")
+# At least nine ASCII digits anywhere: the least a phone number has.
+_NINE_DIGITS = re.compile(r"[0-9](?:[^0-9]*[0-9]){8}")
 
 
 def _add(
@@ -1527,12 +1529,15 @@ def _build_scanner(rules: Iterable[_Rule]) -> _Scanner:
 def _word_scan(rules_by_word: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
     r"""One regex for all whole-word keys, run over " " + text: a character that is not a
     word character, then a key (the keys as a trie: "h(?:elp|ere)"), then a look-ahead for
-    any of its rules. Where it matches, the key's own regex matches at the same place.
+    any of its rules. Where the key's own regex matches, this matches at the same place.
 
     Searching each key's regex in turn costs a call into `re` per key in the text (30 in a
     100-word text); a regex without a literal start is tried at every character instead. This
     one starts with a character class, which `re` skips through quickly, and is tried only
-    after spaces and punctuation, where words start."""
+    after spaces and punctuation, where words start. The class is "not an ASCII letter, digit
+    or _": one bit to test per character, where Unicode's \W looks each one up in several
+    tables. It also lets through a letter like "é" before a key, which is no word start; the
+    key's own regex, which checks with \w, turns those down."""
     trie: dict[str, Any] = {}
     for word in rules_by_word:
         node = trie
@@ -1550,7 +1555,7 @@ def _word_scan(rules_by_word: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
                 options.append(rf"(?!\w)(?={rules})")
         return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
 
-    return re.compile(r"[^\w]" + alternatives(trie))
+    return re.compile(r"[^0-9A-Za-z_]" + alternatives(trie))
 
 
 def _rewrite(alternative: str) -> list[tuple[str, bool, str, re.Pattern[str] | None]]:
