@@ -237,6 +237,8 @@ class KindredBot(commands.AutoShardedBot):
             await self.courier.stop()
             if self.checkpoints is not None:
                 self.checkpoints.cancel()
+                # Let a checkpoint in progress hand its connection back before dispose().
+                await asyncio.gather(self.checkpoints, return_exceptions=True)
             await super().close()
         finally:
             await self.db.dispose()
