@@ -1166,7 +1166,7 @@ def _links(scan: str) -> tuple[list[_Raw], str]:
         while end > start and scan[end - 1] in _TRAILING:
             end -= 1
         take("link", start, end, -10)
-    if _NINE_DIGITS.search(scan):
+    if _NINE_DIGITS.match(scan):
         for match in _PHONE.finditer(scan):
             start, end = match.span()
             if sum(c.isdigit() for c in match.group()) >= 9:
@@ -1265,8 +1265,9 @@ def _rule_hits(
 # so splitting gives the ASCII words the keys are made of.
 _BYTE_WORDS = bytes(c if c < 128 and re.match(r"\w", chr(c)) else 32 for c in range(256))
 _HAS_DIGIT = re.compile(r"\d")
-# At least nine ASCII digits anywhere: the least a phone number has.
-_NINE_DIGITS = re.compile(r"[0-9](?:[^0-9]*[0-9]){8}")
+# At least nine ASCII digits (the least a phone number has), used with .match. Possessive, so
+# a text with fewer is turned down in one pass instead of backtracking at every digit.
+_NINE_DIGITS = re.compile(r"(?:[^0-9]*+[0-9]){9}")
 
 
 def _add(
