@@ -17,10 +17,12 @@ import re._constants as _C  # the parser's opcodes: used once, at import, to ind
 import re._parser as _sre_parse
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import Any
+
+from prompts import format_strings, texts
 
 __all__ = [
     "BASE_SCORE",
@@ -30,6 +32,7 @@ __all__ = [
     "Signal",
     "Suggestion",
     "analyze",
+    "suggestion_text",
 ]
 
 # --- Scoring constants ---------------------------------------------------------------------
@@ -72,8 +75,9 @@ class Signal:
 @dataclass(slots=True)
 class Suggestion:
     kind: str
-    text: str
+    text: str  # the whole suggestion, the member's words in it as they wrote them
     excerpt: str | None
+    question: str = ""  # the rewrite in `text`, if any (see suggestion_text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,143 +90,33 @@ class PitchReport:
     word_count: int
 
 
-# --- Words: reasons (one line each, Kindred's voice) --------------------------------------
+# --- Words ------------------------------------------------------------------------------
+# Every sentence a member reads is a template in prompts/pitch/, read once at import: the
+# one-line reasons (reasons/<key>.j2), the suggestions (suggestions/<kind>.j2, with "ex", the
+# member's phrase shortened, and "question", a rewrite where there is one) and the questions a
+# pitch line is turned into (questions/<topic>.j2).
 
-REASONS: dict[str, str] = {
-    "call_to_action": "An ask to buy, book or message before they know you.",
-    "call_to_action_soft": "A soft nudge towards your inbox, before anyone asked.",
-    "sales_ask": "A question that asks for their time or details for a sale.",
-    "offer_price": "Prices and offers, before anyone asked what you charge.",
-    "free_offer": "A free offer: generous, but it's still the start of a funnel.",
-    "urgency": "Countdown pressure. Friendships don't sell out.",
-    "credentials": "Credentials up front: impressive, but it's a CV, not a hello.",
-    "contact_details": "Contact details nobody asked for yet.",
-    "link": "A link pushed before anyone asked for it.",
-    "generic_audience": "Talking to 'anyone who needs' rather than to one person.",
-    "referral_ask": "Asking for referrals before people know you.",
-    "elevator_pitch": "The classic elevator line: what you sell, not who you are.",
-    "self_promotion": "Service talk: what you offer rather than who you are.",
-    "availability": "Announcing open slots for clients: that's a shop window.",
-    "announcement": "A launch announcement rather than a conversation.",
-    "hype": "Ad-speak. It reads like a sales page, not a person.",
-    "opportunity": "Sounds like recruiting for an 'opportunity'.",
-    "pitch_question": "A question that leads to your offer, not to them.",
-    "hashtags": "A string of hashtags reads like an ad, not a hello.",
-    "disclaimer_but": "'Not selling, but...' usually is. The 'but' gives it away.",
-    "soft_offer": "A gentle 'if you ever need...' offer of your services. Kind, but still a plug.",
-    "pitch_behaviour": "Counting cards, pitches and leads: that's the sell-working scoreboard.",
-    "self_focus": "It's mostly about you, with no question for them yet.",
-    "one_way": "All offer, nothing for them yet: no question, no thanks, nothing personal.",
-    "question_about_them": "A question about them: an open door.",
-    "question": "A question that invites a reply.",
-    "curiosity": "Real curiosity about the other person.",
-    "personal_sharing": "You share something beyond work. People connect to people.",
-    "shared_interest": "Common ground: the best icebreaker there is.",
-    "invitation_no_sale": "An invitation to talk, with no sale attached.",
-    "gratitude": "Saying thank you. Always a good look.",
-    "warmth": "Warmth for them: a welcome, a congrats, a 'thinking of you'.",
-    "asking_advice": "Asking for their advice: people love being asked.",
-    "listening": "You listened and got to know people. That's the real work.",
-    "giving": "Giving first: help or an introduction, no strings.",
-    "asked_for": "Shared because they asked: cards when asked, done right.",
-    "no_sale": "You make it clear there's no pitch coming.",
-}
-
-# --- Words: suggestions ------------------------------------------------------------------
-# "{ex}" is the member's phrase (shortened); "{question}" a rewrite where we have one.
-
-SUGGESTIONS: dict[str, str] = {
-    "elevator_pitch": 'Turn "{ex}" into a question about them: "{question}"',
-    "self_promotion": 'Instead of "{ex}", ask what they are working on. Your work will come up '
-    "when they ask.",
-    "call_to_action": 'Instead of "{ex}", leave the door open: "Happy to share more if it\'s '
-    'ever useful." Then ask about them.',
-    "sales_ask": 'Swap "{ex}" for a question with no agenda, like "What are you enjoying '
-    'about your work lately?"',
-    "offer_price": 'Keep "{ex}" for when someone asks what you charge. For now, ask what they '
-    "are busy with.",
-    "urgency": 'Skip the countdown in "{ex}". People come back to people they like, in their '
-    "own time.",
-    "credentials": 'Swap "{ex}" for a story: what first got you into this work?',
-    "contact_details": 'Hold on to "{ex}" until someone asks. Cards land better when they are '
-    "requested.",
-    "link": 'Keep "{ex}" in your pocket until someone asks for it.',
-    "generic_audience": 'Instead of "{ex}", talk to one person: ask someone here what they are '
-    "looking for.",
-    "referral_ask": 'Skip "{ex}" for now. Referrals come from people who know you, so let them '
-    "get to know you.",
-    "availability": 'Rather than "{ex}", ask people what keeps them busy. Work talk flows once '
-    "you know each other.",
-    "announcement": 'Big news! Tell the story behind "{ex}" and ask what others are building.',
-    "hype": '"{ex}" sounds like an ad. Say it the way you would over coffee.',
-    "opportunity": '"{ex}" can feel like recruiting. Get to know people first; the curious '
-    "ones will ask.",
-    "pitch_question": '"{ex}" leads to a sale. Try a question you don\'t know the answer to: '
-    '"What got you started?"',
-    "hashtags": "Hashtags help strangers find a post; here, friends are already reading. "
-    "You can drop them.",
-    "disclaimer_but": 'Skip "{ex}" and the pitch after it, and just say hi. Much more relaxing '
-    "for everyone.",
-    "soft_offer": 'Let "{ex}" wait until they ask what you do. Offers land better once you know '
-    "each other.",
-    "pitch_behaviour": 'Next time, try swapping "{ex}" for one long conversation. Fewer cards, '
-    "more friends.",
-    "one_way": 'Before "{ex}", say something for them: a question, a thank-you, a bit about you.',
-    "self_focus": 'Your opening is mostly about you. Lead with a question like "What brought '
-    'you here?", then share.',
-    # Things to keep doing.
-    "question_about_them": 'Keep asking questions like "{ex}". That\'s how good conversations '
-    "start.",
-    "curiosity": '"{ex}" shows real curiosity. Keep following that thread.',
-    "personal_sharing": 'Sharing "{ex}" gives people something to connect with. Keep it in.',
-    "shared_interest": '"{ex}": common ground is the best icebreaker. Build on it.',
-    "invitation_no_sale": '"{ex}" takes it beyond the chat. Follow through and set a date!',
-    "gratitude": 'Thanks like "{ex}" are what this community runs on. Keep them coming.',
-    "giving": '"{ex}" is giving first at its best. Lovely.',
-    "warmth": '"{ex}": warmth like that is remembered long after the event.',
-    "asking_advice": 'Asking for advice ("{ex}") invites people in. Keep doing it.',
-    "listening": '"{ex}": listening is the most underrated networking skill. Keep it up.',
-    "asked_for": "Sharing your details because they asked: cards when asked, exactly right.",
-    "no_sale": "Saying there's no pitch puts people at ease. Then let the questions do the work.",
-    # Fillers when a text lacks something.
-    "add_question": 'Add one question about them, e.g. "What are you working on this month?" '
-    'or "What brought you here?"',
-    "add_personal": "Share one thing beyond work: a hobby, a book, a pet. It gives people a "
-    "way in.",
-    "add_invitation": 'Leave an open door at the end, like "Coffee sometime?" or "Would love to '
-    'hear more."',
-    "empty": "Nothing to check yet: paste an intro or a message and I'll take a look.",
-}
+REASONS: dict[str, str] = texts("pitch/reasons")
+SUGGESTIONS: dict[str, str] = format_strings("pitch/suggestions", "ex", "question")
+_QUESTIONS: dict[str, str] = format_strings("pitch/questions", "clause")
 
 # "I help busy moms reclaim 10 hours a week" -> a question about the same topic, about them.
 # First match wins; the keys are word stems found in the member's own phrase.
 TOPIC_QUESTIONS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
-    (tuple(_words(stems)), question)
-    for stems, question in (
-        ("hour time week busy overwhelm calendar inbox", "What eats most of your week right now?"),
+    (tuple(_words(stems)), _QUESTIONS[topic])
+    for stems, topic in (
+        ("hour time week busy overwhelm calendar inbox", "time"),
         (
             "money financ tax books bookkeep cash retire saving budget debt invest paycheck fund "
             "round",
-            "How do you feel about the money side of things at the moment?",
+            "money",
         ),
-        (
-            "client sale lead revenue grow scale business launch sell",
-            "What's been the best part of building your business so far?",
-        ),
-        (
-            "health weight energy fit belly sleep stress burn balance calm wellness eat",
-            "What helps you recharge when things get hectic?",
-        ),
-        (
-            "confiden visib voice speak brave invisible",
-            "What's something you've felt braver about lately?",
-        ),
-        (
-            "website online social instagram brand market content ads",
-            "How do people usually find you and your work?",
-        ),
-        ("career job interview raise promotion salary negotiat", "What's next for you, work-wise?"),
-        ("home house space declutter organi", "What's your favourite corner of your home?"),
+        ("client sale lead revenue grow scale business launch sell", "business"),
+        ("health weight energy fit belly sleep stress burn balance calm wellness eat", "health"),
+        ("confiden visib voice speak brave invisible", "confidence"),
+        ("website online social instagram brand market content ads", "online"),
+        ("career job interview raise promotion salary negotiat", "career"),
+        ("home house space declutter organi", "home"),
     )
 )
 # Word starts only: "eat" is in "eating", not in "create". One regex per topic, built once.
@@ -230,8 +124,8 @@ _TOPIC_PATTERNS = tuple(
     (re.compile(r"\b(?:" + "|".join(map(re.escape, stems)) + ")"), question)
     for stems, question in TOPIC_QUESTIONS
 )
-FALLBACK_QUESTION = "What's been the hardest part of trying to {clause}?"
-GENERIC_QUESTION = "What's keeping you busy these days?"
+FALLBACK_QUESTION = _QUESTIONS["fallback"]  # "...trying to {clause}?"
+GENERIC_QUESTION = _QUESTIONS["generic"]
 
 # --- Text preparation --------------------------------------------------------------------
 # Everything below keeps the scanned text the same length as the original (blanking with
@@ -2267,12 +2161,27 @@ def _short(excerpt: str, limit: int = 70) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def _render(kind: str, excerpt: str | None, question: str = "") -> str:
+def _render(
+    kind: str, excerpt: str | None, question: str = "", escape: Callable[[str], str] | None = None
+) -> str:
     template = SUGGESTIONS[kind]
-    text = template.format(ex=_short(excerpt or ""), question=question)
+    ex = _short(excerpt or "")
+    text = template.format(ex=ex, question=question)
     if len(text) > MAX_WORDS_LEN:
-        text = template.format(ex=_short(excerpt or "", 30), question=question)
-    return text[:MAX_WORDS_LEN]
+        ex = _short(excerpt or "", 30)
+        text = template.format(ex=ex, question=question)[:MAX_WORDS_LEN]
+    if escape is None:
+        return text
+    # Escaped after the length is settled, so a cut never splits an escape ("\*").
+    return template.format(ex=escape(ex), question=escape(question))[: 2 * MAX_WORDS_LEN]
+
+
+def suggestion_text(suggestion: Suggestion, escape: Callable[[str], str]) -> str:
+    """The suggestion's text with the member's own words in it passed through `escape` (for
+    Discord: markdown escaped, so "*busy* moms" shows as typed and cannot break the reply)."""
+    if suggestion.kind not in SUGGESTIONS:
+        return escape(suggestion.text)
+    return _render(suggestion.kind, suggestion.excerpt, suggestion.question, escape)
 
 
 def _suggest(signals: list[Signal], verdict: str) -> tuple[Suggestion, ...]:
@@ -2283,7 +2192,7 @@ def _suggest(signals: list[Signal], verdict: str) -> tuple[Suggestion, ...]:
         if kind in used or len(out) >= 3:
             return
         used.add(kind)
-        out.append(Suggestion(kind, _render(kind, excerpt, question), excerpt))
+        out.append(Suggestion(kind, _render(kind, excerpt, question), excerpt, question))
 
     # The elevator line first: its suggestion rewrites the member's own words.
     pitch = sorted(

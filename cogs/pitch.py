@@ -11,11 +11,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import send_private
-from coaching.pitch import PitchReport, analyze
+from coaching.pitch import PitchReport, analyze, suggestion_text
 from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
 from cogs.common import member_of
 from kindred.errors import UserFacingError
-from prompts import render
+from prompts import escape_markdown, render
 from storage import pitch as store
 from storage.communities import get_community
 from storage.courier import enqueue
@@ -67,7 +67,10 @@ def report_embed(report: PitchReport, *, checked: str | None = None) -> discord.
     if report.suggestions:
         embed.add_field(
             name=render("pitch/label_try"),
-            value=_fit("\n".join(f"• {s.text}" for s in report.suggestions), 1024),
+            value=_fit(
+                "\n".join(f"• {suggestion_text(s, escape_markdown)}" for s in report.suggestions),
+                1024,
+            ),
             inline=False,
         )
     if not report.signals:
@@ -384,7 +387,11 @@ class PitchCog(commands.Cog):
                     "content": render(
                         "pitch/nudge_dm",
                         score=report.score,
-                        suggestion=report.suggestions[0].text if report.suggestions else None,
+                        suggestion=(
+                            suggestion_text(report.suggestions[0], escape_markdown)
+                            if report.suggestions
+                            else None
+                        ),
                     )
                 },
                 due_at=now,

@@ -71,6 +71,17 @@ async def test_member_text_cannot_ping_or_break_the_embed(kindred: Harness, serv
     assert "\\*\\*DM me\\*\\*" in shown  # markdown shown literally
 
 
+async def test_suggestions_show_the_members_markdown_literally(
+    kindred: Harness, server: Server
+) -> None:
+    pitchy = "Hi all! I help *busy* moms reclaim 10 hours a week. Book a free discovery call!"
+    reply = await server.run("Maya", "pitchcheck text", text=pitchy)
+    [embed] = reply.reply.embeds
+    tries = next(f["value"] for f in embed["fields"] if f["name"].startswith("Try"))
+    assert "I help \\*busy\\* moms" in tries
+    assert "*busy*" not in tries.replace("\\*", "")
+
+
 async def test_draft_opens_a_form_and_checks_it(kindred: Harness, server: Server) -> None:
     opened = await server.run("Maya", "pitchcheck draft")
     assert opened.modal is not None

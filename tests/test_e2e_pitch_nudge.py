@@ -88,3 +88,15 @@ async def test_organizer_can_turn_the_nudge_off(kindred: Harness) -> None:
     await server.run("Olu", "setup", intro_nudges=False)
     await post_intro(kindred, server, "Maya", PITCH)
     assert nudges_to(kindred, server, "Maya") == []
+
+
+async def test_the_nudge_shows_the_members_markdown_literally(kindred: Harness) -> None:
+    server = await nudge_server(kindred)
+    intro = (
+        "Hi! I help *busy* moms reclaim 10 hours a week. Book a free discovery call, link in bio!"
+    )
+    await post_intro(kindred, server, "Ines", intro)
+    await kindred.fd.wait_for(lambda: len(nudges_to(kindred, server, "Ines")) == 1)
+    [dm] = nudges_to(kindred, server, "Ines")
+    content = dm.content  # type: ignore[attr-defined]
+    assert "One idea:" in content and "\\*busy\\*" in content

@@ -539,3 +539,40 @@ def test_holdout_accuracy() -> None:
     report = f"holdout accuracy {accuracy:.1%}, mixed->balanced {mixed_balanced:.1%}\n"
     print(report + matrix(confusion))
     assert accuracy >= 0.80, report + matrix(confusion) + "\n" + "\n".join(misses)
+
+
+# --- Words from prompts/pitch/, and the member's words escaped where they are shown ---------
+
+MARKDOWN_PITCH = (
+    "Hi all! I help *busy* moms reclaim 10 hours a week with my ||signature|| program. "
+    "Book a free discovery call!"
+)
+
+
+def test_reasons_and_suggestions_are_the_templates_in_prompts() -> None:
+    prompts_dir = Path(__file__).parent.parent / "prompts" / "pitch"
+    assert set(pitch.REASONS) == {p.stem for p in (prompts_dir / "reasons").glob("*.j2")}
+    assert set(pitch.SUGGESTIONS) == {p.stem for p in (prompts_dir / "suggestions").glob("*.j2")}
+    written = (prompts_dir / "reasons" / "urgency.j2").read_text(encoding="utf-8").strip()
+    assert pitch.REASONS["urgency"] == written
+    report = analyze("Only 3 spots left, sign up today before it's gone!")
+    assert any(s.reason == written for s in report.signals)
+
+
+def test_suggestion_text_escapes_only_the_members_words() -> None:
+    from prompts import escape_markdown
+
+    report = analyze(MARKDOWN_PITCH)
+    rewrite = next(s for s in report.suggestions if s.kind == "elevator_pitch")
+    assert "*busy*" in rewrite.text  # the report itself keeps the words as written
+    shown = pitch.suggestion_text(rewrite, escape_markdown)
+    assert "\\*busy\\*" in shown and "\\|\\|signature\\|\\|" in shown
+    assert "*busy*" not in shown.replace("\\*", "")
+    # Kindred's own words around them are unchanged.
+    assert shown.startswith('Turn "I help') and rewrite.question in shown
+
+
+def test_suggestion_text_without_escaping_is_the_reports_text() -> None:
+    for row in load("corpus")[:80]:
+        for suggestion in analyze(row["text"]).suggestions:
+            assert pitch.suggestion_text(suggestion, str) == suggestion.text

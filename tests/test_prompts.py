@@ -187,3 +187,23 @@ def test_bad_time_error_escapes_what_the_member_typed() -> None:
     text = render("errors/bad_time", value="**25:00** @everyone")
     assert "\\*\\*25:00\\*\\*" in text
     assert "@everyone" not in text
+
+
+def test_format_strings_turn_fields_into_placeholders() -> None:
+    from prompts import format_strings, texts
+
+    suggestions = format_strings("pitch/suggestions", "ex", "question")
+    assert suggestions["elevator_pitch"].count("{ex}") == 1
+    assert "{question}" in suggestions["elevator_pitch"]
+    filled = suggestions["elevator_pitch"].format(ex="I help {moms}", question="Why?")
+    assert "I help {moms}" in filled  # braces in what is filled in stay as typed
+    assert "urgency" in texts("pitch/reasons") and "add_question" not in texts("pitch/reasons")
+
+
+def test_format_strings_refuse_a_filtered_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    import prompts
+
+    monkeypatch.setattr(prompts, "template_names", lambda: ["pitch/suggestions/shouty"])
+    monkeypatch.setattr(prompts, "render", lambda name, **fields: fields["ex"].upper())
+    with pytest.raises(ValueError, match="filter"):
+        prompts.format_strings("pitch/suggestions", "ex")
