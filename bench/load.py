@@ -377,6 +377,15 @@ def _writers_lines(
         "warnings); thanks still unposted when the bot is stopped 1 s after the last writer "
         "(counted as missing writes) come from that wait, not from SQLite or CPU"
     )
+    if "Can't keep up" in problems:
+        section.add(
+            "discord.gateway's \"Can't keep up\" (one heartbeat interval, 41.25 s here) is how "
+            "discord.py times its heartbeat: its keep-alive thread notes the send time only "
+            "after the send returns, and over loopback fakediscord's ack can be handled on the "
+            "bot's loop before that thread runs again (it waits for the GIL under load), so the "
+            "ack is timed from the previous heartbeat; Discord's own ack takes a network round "
+            "trip"
+        )
 
 
 # ====================================================================== the seeded world
