@@ -2179,8 +2179,6 @@ def _render(
 def suggestion_text(suggestion: Suggestion, escape: Callable[[str], str]) -> str:
     """The suggestion's text with the member's own words in it passed through `escape` (for
     Discord: markdown escaped, so "*busy* moms" shows as typed and cannot break the reply)."""
-    if suggestion.kind not in SUGGESTIONS:
-        return escape(suggestion.text)
     return _render(suggestion.kind, suggestion.excerpt, suggestion.question, escape)
 
 

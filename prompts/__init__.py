@@ -68,14 +68,16 @@ def template_names() -> list[str]:
     )
 
 
+def _templates_in(folder: str) -> dict[str, str]:
+    """The templates directly in `prompts/<folder>/`: {file name without .j2: name for render}."""
+    return {
+        path.stem: f"{folder}/{path.stem}" for path in sorted((PROMPTS_DIR / folder).glob("*.j2"))
+    }
+
+
 def texts(folder: str) -> dict[str, str]:
     """Every template in `prompts/<folder>/` without variables, rendered: {name: text}."""
-    prefix = folder.rstrip("/") + "/"
-    return {
-        name.removeprefix(prefix): render(name)
-        for name in template_names()
-        if name.startswith(prefix) and "/" not in name.removeprefix(prefix)
-    }
+    return {leaf: render(name) for leaf, name in _templates_in(folder).items()}
 
 
 def format_strings(folder: str, *fields: str) -> dict[str, str]:
@@ -88,12 +90,8 @@ def format_strings(folder: str, *fields: str) -> dict[str, str]:
     fields only as they are (no filters); whoever fills them in escapes member text.
     """
     markers = {field: f"\x00{field}\x00" for field in fields}
-    prefix = folder.rstrip("/") + "/"
     out: dict[str, str] = {}
-    for name in template_names():
-        leaf = name.removeprefix(prefix)
-        if not name.startswith(prefix) or "/" in leaf:
-            continue
+    for leaf, name in _templates_in(folder).items():
         text = render(name, **markers).replace("{", "{{").replace("}", "}}")
         for field, marker in markers.items():
             text = text.replace(marker, "{" + field + "}")

@@ -203,7 +203,7 @@ def test_format_strings_turn_fields_into_placeholders() -> None:
 def test_format_strings_refuse_a_filtered_field(monkeypatch: pytest.MonkeyPatch) -> None:
     import prompts
 
-    monkeypatch.setattr(prompts, "template_names", lambda: ["pitch/suggestions/shouty"])
+    monkeypatch.setattr(prompts, "_templates_in", lambda folder: {"shouty": f"{folder}/shouty"})
     monkeypatch.setattr(prompts, "render", lambda name, **fields: fields["ex"].upper())
     with pytest.raises(ValueError, match="filter"):
         prompts.format_strings("pitch/suggestions", "ex")
