@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: sandbox run test lint format bench clean venv
+.PHONY: sandbox run test lint format bench clean venv train-pitch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -35,6 +35,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Refit the pitch check on ../shared/pitch-train (or $$PITCH_TRAIN_DIR): writes
+# coaching/pitch/model.json and docs/pitch-model.md. Needs scikit-learn (the train extra).
+train-pitch: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[train]'
+	$(BIN)/python -m tools.train_pitch
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

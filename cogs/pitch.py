@@ -32,7 +32,12 @@ HISTORY_SIZE = 12
 NUDGE_EVERY = timedelta(days=7)
 EVENT_TIMEOUT_SECONDS = 600.0
 SIGNALS_SHOWN = 5
-COLOURS = {"connecting": "#7a9e7e", "balanced": "#d9a441", "pitching": "#c2577a"}
+COLOURS = {
+    "connecting": "#7a9e7e",
+    "balanced": "#d9a441",
+    "pitching": "#c2577a",
+    "unjudged": "#8a8f98",
+}
 
 
 def score_bar(score: int) -> str:
@@ -46,12 +51,24 @@ def report_embed(report: PitchReport, *, checked: str | None = None) -> discord.
     if checked:
         flat = " ".join(checked.split())
         excerpt = flat if len(flat) <= 300 else flat[:299] + "…"
+    if not report.judged:
+        # Too short, or not English: say so plainly, judge nothing.
+        return discord.Embed(
+            title=render("pitch/unjudged_title", verdict=report.verdict),
+            description=render(
+                "pitch/unjudged_line",
+                reason=report.suggestions[0].text if report.suggestions else "",
+                checked=excerpt,
+            )[:4096],
+            colour=discord.Colour.from_str(COLOURS["unjudged"]),
+        )
     embed = discord.Embed(
         title=render("pitch/verdict_title", verdict=report.verdict, score=report.score),
         description=render(
             "pitch/verdict_line",
             verdict=report.verdict,
-            bar=score_bar(report.score),
+            kind=report.kind,
+            bar=score_bar(report.score or 0),
             checked=excerpt,
         )[:4096],
         colour=discord.Colour.from_str(COLOURS[report.verdict]),
@@ -237,14 +254,16 @@ class PitchCog(commands.Cog):
         if not text or not text.strip():
             raise UserFacingError("errors/check_empty")
         report = analyze(text[:MAX_TEXT])
-        await self.record(
-            interaction,
-            kind=kind,
-            score=report.score,
-            verdict=report.verdict,
-            signals=sorted({signal.kind for signal in report.signals}),
-            excerpt=_excerpt(text),
-        )
+        if report.judged and report.score is not None:
+            # A text too short or not in English was not judged: nothing for the history.
+            await self.record(
+                interaction,
+                kind=kind,
+                score=report.score,
+                verdict=report.verdict,
+                signals=sorted({signal.kind for signal in report.signals}),
+                excerpt=_excerpt(text),
+            )
         await send_private(interaction, embed=report_embed(report, checked=text))
 
     # -- commands ---------------------------------------------------------------------------
@@ -354,7 +373,7 @@ class PitchCog(commands.Cog):
         ):
             return
         report = analyze(message.content[:MAX_TEXT])
-        if report.verdict != "pitching":
+        if report.verdict != "pitching" or report.score is None:
             return
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
@@ -386,7 +405,6 @@ class PitchCog(commands.Cog):
                 payload={
                     "content": render(
                         "pitch/nudge_dm",
-                        score=report.score,
                         suggestion=(
                             suggestion_text(report.suggestions[0], escape_markdown)
                             if report.suggestions

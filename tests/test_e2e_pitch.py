@@ -177,3 +177,68 @@ async def test_turning_nudges_on_without_the_intent_is_refused(
 ) -> None:
     reply = await server.run("Olu", "setup", intro_nudges=True)
     assert "Message Content" in reply.reply.content and "Nothing was changed" in reply.reply.content
+
+
+# --- The walk's cases, as a member meets them ----------------------------------------------
+
+
+async def test_a_greeting_is_too_short_to_judge_and_says_so(
+    kindred: Harness, server: Server
+) -> None:
+    reply = await server.run("Olu", "pitchcheck text", text="hi")
+    shown = text_of(reply.reply)
+    assert reply.ephemeral and "Too short to judge" in shown
+    # No score, no verdict, no "nothing stood out" beside a number: nothing was judged.
+    assert "/100" not in shown and "A bit of both" not in shown and "curiosity" not in shown
+    assert await checks(kindred, server, "Olu") == []
+
+
+async def test_a_text_in_german_is_not_scored_as_english(kindred: Harness, server: Server) -> None:
+    german = (
+        "Hallo zusammen! Ich bin Anna und arbeite als Designerin in Berlin. Ich freue mich, "
+        "euch kennenzulernen und mehr über eure Projekte zu erfahren."
+    )
+    reply = await server.run("Olu", "pitchcheck text", text=german)
+    shown = text_of(reply.reply)
+    assert "English only" in shown and "/100" not in shown
+    assert await checks(kindred, server, "Olu") == []
+
+
+async def test_a_request_for_help_in_a_hard_moment_gets_warmth(
+    kindred: Harness, server: Server
+) -> None:
+    text = (
+        "Hi all, I'm going through a really tough time at the moment and need a good family "
+        "lawyer in Leeds. Would be so grateful for any names you trust."
+    )
+    reply = await server.run("Ines", "pitchcheck text", text=text)
+    shown = text_of(reply.reply)
+    assert "courage" in shown or "takes trust" in shown
+    # Warmth, not networking tips or a compliment on her manners.
+    for tip in ("hobby", "good look", "Add one question", "What brought you here"):
+        assert tip not in shown
+    assert "What reads as a pitch" not in shown
+
+
+async def test_a_report_shows_whole_phrases_each_once(kindred: Harness, server: Server) -> None:
+    text = (
+        "Hello! I'm a certified nutrition coach with 10 years of experience, and I help "
+        "high-achieving women find energy without dieting. Check out my programme at "
+        "fuelwell.co and book a free call. Check out my programme!"
+    )
+    reply = await server.run("Maya", "pitchcheck text", text=text)
+    [embed] = reply.reply.embeds
+    lines = [
+        line
+        for field in embed["fields"]
+        if field["name"] != "Try this"
+        for line in field["value"].splitlines()
+    ]
+    phrases = [line.split("”")[0].lstrip("“").replace("\\", "") for line in lines]
+    assert len(phrases) == len(set(phrases)), phrases  # no phrase listed twice
+    words = set(text.replace(",", " ").replace("!", " ").replace(". ", " ").split())
+    for phrase in phrases:
+        # Whole words only: the first and last word of each phrase are words of her text.
+        parts = phrase.replace(",", " ").split()
+        assert parts[0] in words and parts[-1] in words, phrase
+    assert sum("Check out my programme" in p for p in phrases) <= 1

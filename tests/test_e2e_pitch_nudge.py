@@ -44,7 +44,10 @@ async def test_pitchy_intro_gets_one_private_dm(kindred: Harness) -> None:
     await post_intro(kindred, server, "Maya", PITCH)
     await kindred.fd.wait_for(lambda: len(nudges_to(kindred, server, "Maya")) == 1)
     [dm] = nudges_to(kindred, server, "Maya")
-    assert "/100" in dm.content and "nudges off" in dm.content  # type: ignore[attr-defined]
+    content = dm.content  # type: ignore[attr-defined]
+    assert "nudges off" in content and "offer than a hello" in content
+    # Unasked for, so no number: a score in a DM she didn't ask for reads as a grade.
+    assert "/100" not in content and "scored" not in content
     # Nothing public: Kindred posted nothing in the channel.
     assert all(
         m.author_id != kindred.fd.bot_user.id

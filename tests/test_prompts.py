@@ -193,11 +193,12 @@ def test_format_strings_turn_fields_into_placeholders() -> None:
     from prompts import format_strings, texts
 
     suggestions = format_strings("pitch/suggestions", "ex", "question")
-    assert suggestions["elevator_pitch"].count("{ex}") == 1
-    assert "{question}" in suggestions["elevator_pitch"]
-    filled = suggestions["elevator_pitch"].format(ex="I help {moms}", question="Why?")
+    assert suggestions["fix_offer_question"].count("{ex}") == 1
+    assert "{question}" in suggestions["fix_offer_question"]
+    filled = suggestions["fix_offer_question"].format(ex="I help {moms}", question="Why?")
     assert "I help {moms}" in filled  # braces in what is filled in stay as typed
-    assert "urgency" in texts("pitch/reasons") and "add_question" not in texts("pitch/reasons")
+    reasons = texts("pitch/reasons")
+    assert "hype_pitch" in reasons and "add_question" not in reasons
 
 
 def test_format_strings_refuse_a_filtered_field(monkeypatch: pytest.MonkeyPatch) -> None:

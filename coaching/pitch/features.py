@@ -1,0 +1,287 @@
+"""What the model reads in a text: words, word pairs, phrase families and a few shapes
+(links, prices, questions, who the text talks about), each with where it occurs.
+
+The same `read()` serves the fitting script and the bot, so what was learned is exactly what
+is scored. Pure stdlib; one pass per kind of thing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from coaching.pitch.lexicon import phrase_table
+from coaching.pitch.text import (
+    EMOJI_RANGES,
+    Prepared,
+    lowered,
+    own_words,
+    sentences,
+    tokens,
+)
+
+_SHORT, _LONGER = phrase_table()
+# As sets, so a text's terms are checked against them (not the other way round).
+_SHORT_KEYS, _LONGER_KEYS = frozenset(_SHORT), frozenset(_LONGER)
+_DIGIT = re.compile(r"\d")
+_NINE_DIGITS = re.compile(r"(?:[^0-9]*+[0-9]){9}")
+
+# -- Links, contact details, prices -------------------------------------------------------------
+
+_TLD = (
+    r"com|net|org|io|co|uk|eu|de|fr|au|ca|nz|in|za|ie|es|it|nl|me|ai|app|dev|shop|store|studio|"
+    r"design|agency|academy|coach|art|photo|photography|life|online|site|website|page|link|ly|"
+    r"biz|info|xyz|health|club|blog|live|tv|gg|fit|beauty|style|events|space|tech|world"
+)
+_URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s<>]+", re.I)
+# Lower-case only: "work.It's" (a missing space) is not a link to "work.it".
+_DOT_TLD = re.compile(rf"\.(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
+_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+_EMAIL = re.compile(r"@(?<=[\w.+-]@)[\w-]+(?:\.[\w-]+)+")
+_EMAIL_USER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
+_PHONE = re.compile(r"[+(\d](?<![\w$£€][+(\d])[\d ().-]{7,}\d(?![\w%])")
+_HANDLE = re.compile(r"@(?<![\w@<]@)[A-Za-z0-9_.]{2,30}")
+_PLATFORM_BEFORE = re.compile(
+    r"(?:instagram|insta|ig|tiktok|twitter|x|linkedin|threads|facebook|fb|youtube|follow|"
+    r"find\s+(?:me|us)|handle|on)\s*[:\-]?\s*\Z",
+    re.I,
+)
+_TRAILING = ".,;:!?)]}>'\"*_|"
+# Prices, currencies, percentages and "5k", on the lower-cased text. It starts with a
+# character set so `re` can skip straight to the candidates.
+_MONEY = re.compile(
+    r"[$£€\d](?:(?<=[$£€])\s?\d|"
+    r"[\d.,]*\s?(?:[$€£%]|(?:usd|eur|gbp|dollars?|euros?|pounds|k)\b))"
+)
+_EMOJI = re.compile(f"[{EMOJI_RANGES}]")
+_HASHTAG = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}")
+
+SELF_WORDS = frozenset("i me my mine myself i'm i've i'll i'd im".split())
+WE_WORDS = frozenset("we us our ours ourselves we're we've we'll".split())
+YOU_WORDS = frozenset("you your yours yourself yourselves you're you've you'll you'd u".split())
+
+SHORT_TEXT_WORDS = 8
+
+
+@dataclass(slots=True)
+class Reading:
+    """One text as the model sees it. Spans are offsets in `prepared.norm`."""
+
+    prepared: Prepared
+    words: list[str]  # lower-cased, numbers as "<num>"
+    starts: list[int]  # word i is prepared.norm[starts[i]:ends[i]]
+    ends: list[int]
+    # The words and word pairs ("word word") present, for the TF-IDF part (present or not,
+    # not how often: counts add nothing on chat-length texts, and cost time), each with
+    # where it first stands: the word's index, or the pair's (its first word's).
+    terms: dict[str, int]
+    pairs: list[str]  # every adjacent word pair, in order
+    signs: dict[str, float] = field(default_factory=dict)  # "L:family", "S:shape" -> value
+    # Where each phrase family and shape was seen: [(start, end), ...]
+    where: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    _sentences: list[tuple[int, int]] | None = None
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans, found on first use (most texts never need them)."""
+        if self._sentences is None:
+            self._sentences = sentences(self.prepared.plain)
+        return self._sentences
+
+    def span(self, first: int, last: int | None = None) -> tuple[int, int]:
+        """Where words first..last (inclusive) stand in the text."""
+        return self.starts[first], self.ends[first if last is None else last]
+
+
+def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
+    """Links, emails, phone numbers and handles; their spans by kind, and the text with them
+    blanked so their pieces don't read as words."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    taken: list[tuple[int, int]] = []
+
+    def take(kind: str, start: int, end: int) -> None:
+        if end - start >= 4 and not any(start < e and s < end for s, e in taken):
+            taken.append((start, end))
+            found.setdefault(kind, []).append((start, end))
+
+    has_at = "@" in scan
+    if has_at:
+        for match in _EMAIL.finditer(scan):
+            start = match.start()
+            while start > 0 and scan[start - 1] in _EMAIL_USER:
+                start -= 1
+            take("S:email", start, match.end())
+    if "http" in scan or "www." in scan or "WWW." in scan:
+        for match in _URL_SCHEME.finditer(scan):
+            start, end = match.span()
+            while end > start and scan[end - 1] in _TRAILING:
+                end -= 1
+            take("S:link", start, end)
+    # Bare domains ("sophiadesigns.co/shop"): found from the dot, then grown to the left.
+    for match in _DOT_TLD.finditer(scan):
+        start, end = match.span()
+        while start > 0 and scan[start - 1] in _DOMAIN_CHARS:
+            start -= 1
+        while start < match.start() and scan[start] in ".-":
+            start += 1
+        if start == match.start() or (start and scan[start - 1] in "@/"):
+            continue  # "e.g.", or part of an email or a link found above
+        while end > start and scan[end - 1] in _TRAILING:
+            end -= 1
+        take("S:link", start, end)
+    if _NINE_DIGITS.match(scan):
+        for match in _PHONE.finditer(scan):
+            if sum(c.isdigit() for c in match.group()) >= 9:
+                take("S:phone", *match.span())
+    if has_at:
+        for match in _HANDLE.finditer(scan):
+            start, end = match.span()
+            while end > start + 1 and scan[end - 1] in _TRAILING:
+                end -= 1
+            handle = scan[start + 1 : end]
+            # "@Olivia, thank you" talks to a person; "IG: @rheashoots" hands out a card.
+            looks_like_brand = (handle.islower() and len(handle) >= 9) or any(
+                c.isdigit() or c in "_." for c in handle
+            )
+            if looks_like_brand or _PLATFORM_BEFORE.search(scan, max(0, start - 24), start):
+                take("S:handle", start, end)
+    if not taken:
+        return found, scan
+    chars = list(scan)
+    for start, end in taken:
+        chars[start:end] = " " * (end - start)
+    return found, "".join(chars)
+
+
+def prepare(text: str) -> tuple[Prepared, dict[str, list[tuple[int, int]]]]:
+    norm, index = own_words(text)
+    found, plain = _links(norm)
+    return Prepared(text, norm, index, plain, lowered(plain)), found
+
+
+def read(text: str) -> Reading:
+    """Everything the model reads in `text`, with where each thing was seen."""
+    prepared, where = prepare(text)
+    low = prepared.low
+    words, starts, ends = tokens(low)
+    if _DIGIT.search(low):
+        words = ["<num>" if w.isdigit() else w for w in words]
+    pairs = list(map(" ".join, pairwise(words)))
+    # Built from the end, so each term keeps its first place; all in C.
+    terms = dict(zip(pairs[::-1], range(len(pairs) - 1, -1, -1), strict=True))
+    terms.update(zip(words[::-1], range(len(words) - 1, -1, -1), strict=True))
+    reading = Reading(prepared, words, starts, ends, terms, pairs, {}, where)
+    _phrase_families(reading)
+    _shapes(reading, text)
+    return reading
+
+
+def _phrase_families(reading: Reading) -> None:
+    """How many different phrases of each family the text holds, and where each first
+    stands. One- and two-word phrases are among the words and pairs already read (one set
+    intersection finds them all); longer ones are checked where their first two words are."""
+    words, pairs, where = reading.words, reading.pairs, reading.where
+    counts: dict[str, int] = {}
+    terms = reading.terms
+    for term in _SHORT_KEYS.intersection(terms):
+        at = terms[term]
+        span = reading.span(at, at + 1) if " " in term else reading.span(at)
+        for family in _SHORT[term]:
+            key = "L:" + family
+            counts[key] = counts.get(key, 0) + 1
+            where.setdefault(key, []).append(span)
+    for pair in _LONGER_KEYS.intersection(terms):
+        for rest, family in _LONGER[pair]:
+            size = len(rest)
+            at = terms[pair]
+            while True:
+                if tuple(words[at + 2 : at + 2 + size]) == rest:
+                    key = "L:" + family
+                    counts[key] = counts.get(key, 0) + 1
+                    where.setdefault(key, []).append(reading.span(at, at + 1 + size))
+                    break
+                try:
+                    at = pairs.index(pair, at + 1)
+                except ValueError:
+                    break
+    signs = reading.signs
+    for key, n in counts.items():
+        signs[key] = math.log1p(n)
+        if n > 1:
+            where[key].sort()
+
+
+def _shapes(reading: Reading, original: str) -> None:
+    prepared, signs, where = reading.prepared, reading.signs, reading.where
+    plain, words = prepared.plain, reading.words
+    for key in ("S:link", "S:email", "S:phone", "S:handle"):
+        if key in where:
+            signs[key] = 1.0 if len(where[key]) == 1 else 1.5
+    if _DIGIT.search(plain):
+        found = [m.span() for m in _MONEY.finditer(prepared.low)]
+        if found:
+            where["S:money"] = found
+            signs["S:money"] = 1.0
+    if not plain.isascii():
+        found = [m.span() for m in _EMOJI.finditer(plain)]
+        if found:
+            where["S:emoji"] = found
+            signs["S:emoji"] = 1.0 if len(found) < 3 else 1.5
+    if "#" in plain:
+        found = [m.span() for m in _HASHTAG.finditer(plain)]
+        if len(found) >= 2:
+            where["S:hashtags"] = found
+            signs["S:hashtags"] = 1.0
+    if "@" in original:
+        signs["S:mention"] = 1.0
+    count = len(words) or 1
+    # Each pronoun present (few of them) counted in C, rather than every word looked up.
+    terms = reading.terms
+    mine = sum(map(words.count, filter(terms.__contains__, SELF_WORDS)))
+    ours = sum(map(words.count, filter(terms.__contains__, WE_WORDS)))
+    yours = sum(map(words.count, filter(terms.__contains__, YOU_WORDS)))
+    signs["S:self"] = 5.0 * mine / count
+    signs["S:we"] = 5.0 * ours / count
+    signs["S:you"] = 5.0 * yours / count
+    signs["S:length"] = math.log(count + 1) / 5.0
+    if count < SHORT_TEXT_WORDS:
+        signs["S:short"] = 1.0
+    if "!" in plain:
+        signs["S:exclaim"] = 1.0
+    if "?" in plain:
+        _questions(reading)
+
+
+def _questions(reading: Reading) -> None:
+    """Each question, from the end of the sentence before it to its question mark, and
+    which of them speak to the reader ("you", "your")."""
+    plain, words, starts = reading.prepared.plain, reading.words, reading.starts
+    asked: list[tuple[int, int]] = []
+    to_them: list[tuple[int, int]] = []
+    mark = plain.find("?")
+    while mark >= 0:
+        begin = (
+            max(
+                plain.rfind(".", 0, mark),
+                plain.rfind("!", 0, mark),
+                plain.rfind("?", 0, mark),
+                plain.rfind("\n", 0, mark),
+            )
+            + 1
+        )
+        first = bisect_left(starts, begin)
+        last = bisect_left(starts, mark)
+        if last > first:  # a question with words in it ("??" alone is not)
+            span = (starts[first], mark + 1)
+            asked.append(span)
+            if not YOU_WORDS.isdisjoint(words[first:last]):
+                to_them.append(span)
+        mark = plain.find("?", mark + 1)
+    if asked:
+        reading.where["S:question"] = asked
+        reading.signs["S:question"] = min(len(asked), 3) / 2.0
+    if to_them:
+        reading.where["S:question_you"] = to_them
+        reading.signs["S:question_you"] = 1.0
