@@ -14,7 +14,6 @@ suggestions), `language` (is it English?).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from coaching.pitch.explain import (
@@ -66,14 +65,15 @@ class PitchReport:
         return self.verdict in JUDGED
 
 
-_LINKLIKE = re.compile(r"S:(?:link|email|phone|handle)")
+_LINKLIKE = ("S:link", "S:email", "S:phone", "S:handle")
 
 
 def analyze(text: str) -> PitchReport:
     """Judge a member's own words for pitch vs. connection."""
     model = current()
     reading = read(text or "")
-    words = len(reading.words) + sum(len(v) for k, v in reading.where.items() if _LINKLIKE.match(k))
+    where = reading.where
+    words = len(reading.words) + sum(len(where.get(k, ())) for k in _LINKLIKE)
     if words == 0:
         # Only emoji or punctuation is too short; nothing left at all is empty.
         return _unjudged("too_short" if reading.prepared.plain.strip() else "empty", 0)

@@ -28,8 +28,8 @@ from prompts import format_strings, texts
 # models) to be shown: below it, it's noise the member can't act on.
 MIN_PUSH = 0.06
 # Single words and word pairs with no phrase family or shape behind them need more.
-MIN_PUSH_WORDS = 0.15
-SHOWN_PER_SIDE = 5
+MIN_PUSH_WORDS = 0.2
+SHOWN_PER_SIDE = 3
 MAX_EXCERPT = 160
 MAX_SUGGESTION = 220
 MAX_SUGGESTIONS = 3
@@ -94,13 +94,17 @@ def _pieces(reading: Reading, scored: Scored, model: Model) -> list[_Piece]:
         kind = key[2:]
         spans = where.get(key)
         if not spans:
-            if (kind == "self" or kind == "you") and abs(push) >= MIN_PUSH:
-                spans = _pronoun_sentence(reading, SELF_WORDS if kind == "self" else YOU_WORDS)
+            # "All about me" is shown as the sentence that says it most; other shapes
+            # without a place (length, "!") are never shown.
+            if kind != "self" or push > -2 * MIN_PUSH:
+                continue
+            spans = _pronoun_sentence(reading, SELF_WORDS)
             if not spans:
                 continue
         elif key[0] == "S" and kind not in _PLACED_SHAPES:
             continue
         share = push / len(spans)
+        spans = spans[:_SPANS_SHOWN]
         if kind in _CLAUSE_KINDS:
             # "I help" says little on its own: show what is offered, to the clause's end.
             plain = reading.prepared.plain
@@ -109,9 +113,9 @@ def _pieces(reading: Reading, scored: Scored, model: Model) -> list[_Piece]:
             pieces.append(_Piece(start, end, share, kind, abs(share)))
     # Words and word pairs, laid on their first place in the text: only the ones that moved
     # the score most can be shown or join a phrase.
-    terms, low = reading.terms, reading.prepared.low
-    for term, push in scored.term_pushes(model, _SMALLEST)[:_TERMS_LOOKED_AT]:
-        at = terms[term]
+    low = reading.prepared.low
+    for term, push in scored.term_pushes(model, _SMALLEST, _TERMS_LOOKED_AT):
+        at = reading.first(term)
         if " " in term:
             start, end = reading.span(at, at + 1)
             if _STOPS.search(low, start, end):
@@ -146,6 +150,7 @@ def _clause_end(plain: str, end: int) -> int:
 
 
 _TERMS_LOOKED_AT = 8
+_SPANS_SHOWN = 3  # of one family: enough to show where it is
 
 
 def _pronoun_sentence(reading: Reading, vocabulary: frozenset[str]) -> list[tuple[int, int]]:
@@ -228,6 +233,8 @@ def signals(reading: Reading, scored: Scored, model: Model) -> list[Signal]:
     for piece in strong:
         side = "connect" if piece.push > 0 else "pitch"
         if per_side[side] >= SHOWN_PER_SIDE:
+            if min(per_side.values()) >= SHOWN_PER_SIDE:
+                break
             continue
         whole = _trimmed(low, *word_span(low, piece.start, piece.end))
         if any(whole[0] < e and s < whole[1] for s, e in taken):

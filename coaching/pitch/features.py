@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, compress, count, pairwise, repeat
 
 from coaching.pitch.lexicon import phrase_table
 from coaching.pitch.text import (
@@ -56,6 +57,9 @@ _MONEY = re.compile(
     r"[$£€\d](?:(?<=[$£€])\s?\d|"
     r"[\d.,]*\s?(?:[$€£%]|(?:usd|eur|gbp|dollars?|euros?|pounds|k)\b))"
 )
+# Without one of these, there is no money to find: the regex needn't run.
+_MONEY_MARK = re.compile(r"[$£€%]|\dk\b")
+_MONEY_WORDS = ("usd", "eur", "gbp", "dollar", "euro", "pound")
 _EMOJI = re.compile(f"[{EMOJI_RANGES}]")
 _HASHTAG = re.compile(r"#(?<![\w&]#)[^\W\d_]\w{1,40}")
 
@@ -74,10 +78,10 @@ class Reading:
     words: list[str]  # lower-cased, numbers as "<num>"
     starts: list[int]  # word i is prepared.norm[starts[i]:ends[i]]
     ends: list[int]
-    # The words and word pairs ("word word") present, for the TF-IDF part (present or not,
-    # not how often: counts add nothing on chat-length texts, and cost time), each with
-    # where it first stands: the word's index, or the pair's (its first word's).
-    terms: dict[str, int]
+    # The words and word pairs ("word word") present, each once, for the TF-IDF part
+    # (present or not, not how often: counts add nothing on chat-length texts, and cost
+    # time). A dict for its order: the same text, the same order in every process.
+    terms: dict[str, None]
     pairs: list[str]  # every adjacent word pair, in order
     signs: dict[str, float] = field(default_factory=dict)  # "L:family", "S:shape" -> value
     # Where each phrase family and shape was seen: [(start, end), ...]
@@ -89,6 +93,10 @@ class Reading:
         if self._sentences is None:
             self._sentences = sentences(self.prepared.plain)
         return self._sentences
+
+    def first(self, term: str) -> int:
+        """Where a word first stands (its index), or a word pair (its first word's)."""
+        return self.pairs.index(term) if " " in term else self.words.index(term)
 
     def span(self, first: int, last: int | None = None) -> tuple[int, int]:
         """Where words first..last (inclusive) stand in the text."""
@@ -167,11 +175,11 @@ def read(text: str) -> Reading:
     low = prepared.low
     words, starts, ends = tokens(low)
     if _DIGIT.search(low):
-        words = ["<num>" if w.isdigit() else w for w in words]
+        # Every number is one word, "<num>": found in C, replaced one by one (they are few).
+        for at in compress(count(), map(str.isdigit, words)):
+            words[at] = "<num>"
     pairs = list(map(" ".join, pairwise(words)))
-    # Built from the end, so each term keeps its first place; all in C.
-    terms = dict(zip(pairs[::-1], range(len(pairs) - 1, -1, -1), strict=True))
-    terms.update(zip(words[::-1], range(len(words) - 1, -1, -1), strict=True))
+    terms = dict.fromkeys(chain(words, pairs))
     reading = Reading(prepared, words, starts, ends, terms, pairs, {}, where)
     _phrase_families(reading)
     _shapes(reading, text)
@@ -186,26 +194,29 @@ def _phrase_families(reading: Reading) -> None:
     counts: dict[str, int] = {}
     terms = reading.terms
     for term in _SHORT_KEYS.intersection(terms):
-        at = terms[term]
-        span = reading.span(at, at + 1) if " " in term else reading.span(at)
+        if " " in term:
+            at = pairs.index(term)
+            span = reading.span(at, at + 1)
+        else:
+            span = reading.span(words.index(term))
         for family in _SHORT[term]:
             key = "L:" + family
             counts[key] = counts.get(key, 0) + 1
             where.setdefault(key, []).append(span)
     for pair in _LONGER_KEYS.intersection(terms):
+        first = pairs.index(pair)
         for rest, family in _LONGER[pair]:
             size = len(rest)
-            at = terms[pair]
-            while True:
-                if tuple(words[at + 2 : at + 2 + size]) == rest:
-                    key = "L:" + family
-                    counts[key] = counts.get(key, 0) + 1
-                    where.setdefault(key, []).append(reading.span(at, at + 1 + size))
-                    break
+            at = first
+            while tuple(words[at + 2 : at + 2 + size]) != rest:
                 try:
                     at = pairs.index(pair, at + 1)
                 except ValueError:
                     break
+            else:
+                key = "L:" + family
+                counts[key] = counts.get(key, 0) + 1
+                where.setdefault(key, []).append(reading.span(at, at + 1 + size))
     signs = reading.signs
     for key, n in counts.items():
         signs[key] = math.log1p(n)
@@ -219,8 +230,11 @@ def _shapes(reading: Reading, original: str) -> None:
     for key in ("S:link", "S:email", "S:phone", "S:handle"):
         if key in where:
             signs[key] = 1.0 if len(where[key]) == 1 else 1.5
-    if _DIGIT.search(plain):
-        found = [m.span() for m in _MONEY.finditer(prepared.low)]
+    low = prepared.low
+    if _DIGIT.search(plain) and (
+        _MONEY_MARK.search(low) or any(word in low for word in _MONEY_WORDS)
+    ):
+        found = [m.span() for m in _MONEY.finditer(low)]
         if found:
             where["S:money"] = found
             signs["S:money"] = 1.0
@@ -237,11 +251,12 @@ def _shapes(reading: Reading, original: str) -> None:
     if "@" in original:
         signs["S:mention"] = 1.0
     count = len(words) or 1
-    # Each pronoun present (few of them) counted in C, rather than every word looked up.
-    terms = reading.terms
-    mine = sum(map(words.count, filter(terms.__contains__, SELF_WORDS)))
-    ours = sum(map(words.count, filter(terms.__contains__, WE_WORDS)))
-    yours = sum(map(words.count, filter(terms.__contains__, YOU_WORDS)))
+    # One count of every word (in C), then a lookup per pronoun.
+    tally = Counter(words)
+    zeros = repeat(0)
+    mine = sum(map(tally.get, SELF_WORDS, zeros))
+    ours = sum(map(tally.get, WE_WORDS, zeros))
+    yours = sum(map(tally.get, YOU_WORDS, zeros))
     signs["S:self"] = 5.0 * mine / count
     signs["S:we"] = 5.0 * ours / count
     signs["S:you"] = 5.0 * yours / count

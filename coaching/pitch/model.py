@@ -71,21 +71,22 @@ class Scored:
     score: int
     verdict: str
     signs: list[str]  # the phrase families and shapes the model knows
-    present: list[str]  # the words and word pairs the model knows
+    # The reading's words and word pairs, and what the model knows of each (None: nothing).
+    terms: dict[str, None]
+    known: list[tuple[float, complex, float] | None]
     inverse: float  # 1 / the length of their TF-IDF vector
 
-    def term_pushes(self, model: Model, at_least: float) -> list[tuple[str, float]]:
-        """The words and word pairs that added at least `at_least` either way, strongest
-        first, and what each added (same scale as `sign_pushes`). Chosen by a cut-off, not
-        a count, so the same text gives the same list whatever the set order."""
-        if not self.present:
+    def term_pushes(self, model: Model, at_least: float, most: int) -> list[tuple[str, float]]:
+        """At most `most` words and word pairs that added at least `at_least` either way,
+        strongest first, and what each added (same scale as `sign_pushes`). Ties keep the
+        reading's order, so the same text gives the same list in every process."""
+        present = list(compress(self.terms, self.known))
+        if not present:
             return []
         reach, terms, inverse = model.reach, model.terms, self.inverse
         cutoff = at_least / inverse
-        present = self.present
-        strong = list(compress(present, map(cutoff.__le__, map(reach.__getitem__, present))))
-        strong.sort(key=lambda term: (-reach[term], term))
-        return [(term, terms[term][2] * inverse) for term in strong]
+        top = sorted(present, key=reach.__getitem__, reverse=True)[:most]
+        return [(term, terms[term][2] * inverse) for term in top if reach[term] >= cutoff]
 
     def sign_pushes(self, reading: Reading, model: Model) -> dict[str, float]:
         """What each phrase family and shape added, on the mean of the two models'
@@ -109,20 +110,20 @@ _SQUARE, _WEIGHTS = itemgetter(0), itemgetter(1)
 def score(reading: Reading, model: Model) -> Scored:
     """Both models' probabilities, the verdict and the score."""
     # In the reading's order (not a set's), so the sums come out the same in every process.
-    present = list(filter(model.terms.__contains__, reading.terms))
+    known = list(map(model.terms.get, reading.terms))
+    entries = list(filter(None, known))
     z = complex(*model.bias)
     inverse = 0.0
-    if present:
-        entries = list(map(model.terms.__getitem__, present))
+    if entries:
         inverse = 1.0 / math.sqrt(sum(map(_SQUARE, entries)))
         z += inverse * sum(map(_WEIGHTS, entries))
     values = reading.signs
-    known = list(filter(model.signs.__contains__, values))
-    z += sum(map(mul, map(values.__getitem__, known), map(model.signs.__getitem__, known)))
+    signs = list(filter(model.signs.__contains__, values))
+    z += sum(map(mul, map(values.__getitem__, signs), map(model.signs.__getitem__, signs)))
     za, zb = z.real, z.imag
     not_pitch, no_plug = _sigmoid(za), _sigmoid(zb)
     verdict, points = place(not_pitch, no_plug, model)
-    return Scored(not_pitch, no_plug, points, verdict, known, present, inverse)
+    return Scored(not_pitch, no_plug, points, verdict, signs, reading.terms, known, inverse)
 
 
 def place(not_pitch: float, no_plug: float, model: Model) -> tuple[str, int]:
