@@ -10,12 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import KindredBot, send_private
 from coaching.dates import InvalidDate, parse_date
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import bot_can_post, require_organizer, timezone_autocomplete
+from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import render
 from storage import reflections as reflection_store
 from storage.communities import ensure_community, get_community, update_community
@@ -47,10 +48,10 @@ class AdminCog(commands.Cog):
         self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
     ) -> None:
         require_organizer(interaction)
-        thanks_cog = self.bot.get_cog("ThanksCog")
-        if thanks_cog is None:
+        thanks = self.bot.thanks
+        if thanks is None:
             raise UserFacingError("errors/unexpected", reference="thanks-unavailable")
-        await thanks_cog.remove(interaction, number)  # type: ignore[attr-defined]
+        await thanks.remove(interaction, number)
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
@@ -177,8 +178,8 @@ class AdminCog(commands.Cog):
         now = self.bot.clock.now()
         for subscription in await reflection_store.reschedule_guild(session, guild_id):
             await reschedule(session, subscription, now=now)
-        if hasattr(self.bot, "reflections"):
-            self.bot.reflections.wake()
+        if self.bot.reflections is not None:
+            self.bot.reflections.scheduler.wake()
 
     @app_commands.command(name="setup", description="Organizers: configure Kindred for this server")
     @app_commands.guild_only()
@@ -265,9 +266,8 @@ class AdminCog(commands.Cog):
                 community.next_digest_at = (
                     next_digest_at(community, now) if community.thanks_channel_id else None
                 )
-        thanks_cog = self.bot.get_cog("ThanksCog")
-        if changes and thanks_cog is not None:
-            thanks_cog.wake_digest()  # type: ignore[attr-defined]
+        if changes and self.bot.thanks is not None:
+            self.bot.thanks.wake_digest()
         await send_private(
             interaction,
             render("admin/setup_saved" if changes else "admin/setup_intro"),

@@ -15,7 +15,7 @@ from storage.communities import ensure_community
 from storage.members import ensure_member
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
     from storage.models import Member
 
 

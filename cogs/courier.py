@@ -27,7 +27,7 @@ from storage import courier as outbox
 from storage.models import Member, OutboxMessage
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
 
 log = logging.getLogger("kindred.courier")
 
@@ -314,12 +314,15 @@ class Courier:
 class CourierCog(commands.Cog):
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
+        self.courier = Courier(
+            bot, max_per_second=bot.settings.courier_max_per_second, worker=bot.worker
+        )
 
     async def cog_load(self) -> None:
-        self.bot.courier.start()
+        self.courier.start()
 
     async def cog_unload(self) -> None:
-        await self.bot.courier.stop()
+        await self.courier.stop()
 
 
 async def setup(bot: KindredBot) -> None:

@@ -6,7 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import KindredBot, send_private
+from kindred.bot import KindredBot
+from kindred.replies import send_private
 from prompts import render
 
 

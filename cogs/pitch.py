@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import send_private
 from coaching.pitch import PitchReport, analyze, suggestion_text
 from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
 from cogs.common import member_of
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import escape_markdown, render
 from storage import pitch as store
 from storage.communities import get_community
@@ -23,7 +23,7 @@ from storage.members import ensure_member, get_member
 from storage.models import Member
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
 
 log = logging.getLogger("kindred.pitch")
 

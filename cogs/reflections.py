@@ -15,7 +15,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import send_private
 from coaching.dates import InvalidDate, parse_date
 from coaching.reflections import (
     ANSWER_MAX_CHARS,
@@ -42,13 +41,14 @@ from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import OwnedView, member_of, timezone_autocomplete
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import render, template_names
 from storage import reflections as store
 from storage.communities import ensure_community
 from storage.models import Member, ReflectionEntry, ReflectionSubscription
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
 
 log = logging.getLogger("kindred.reflections")
 
@@ -501,7 +501,7 @@ class PromptButton(
                 subscription.active = False
                 await reschedule(session, subscription, now=now)
                 text = render("reflections/stopped")
-        bot.reflections.wake()
+        _wake_scheduler(bot)
         await _close_prompt(interaction, text)
 
 
@@ -554,7 +554,7 @@ class BackoffButton(
                 subscription.active = False
                 text_name = "stopped"
             next_at = await reschedule(session, subscription, now=now)
-        bot.reflections.wake()
+        _wake_scheduler(bot)
         await _close_prompt(interaction, render(f"reflections/{text_name}", next_at=epoch(next_at)))
 
 
@@ -612,7 +612,7 @@ class ReflectionsCog(commands.Cog):
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
-        bot.reflections = ReflectionScheduler(bot, bot.ownership)
+        self.scheduler = ReflectionScheduler(bot, bot.ownership)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PromptButton, BackoffButton)
@@ -620,11 +620,11 @@ class ReflectionsCog(commands.Cog):
             self.bot.courier.register_buttons(
                 prefix, functools.partial(button_row, prefix, buttons=buttons)
             )
-        self.bot.reflections.start()
+        self.scheduler.start()
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PromptButton, BackoffButton)
-        await self.bot.reflections.stop()
+        await self.scheduler.stop()
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -706,7 +706,7 @@ class ReflectionsCog(commands.Cog):
             subscription = await store.save_subscription(session, member, now=now, **fields)
             member.timezone = subscription.timezone
             next_at = await reschedule(session, subscription, now=now)
-        self.bot.reflections.wake()
+        self.scheduler.wake()
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return
@@ -760,7 +760,7 @@ class ReflectionsCog(commands.Cog):
                     subscription.backoff_state = "settled" if cadence else None
                 await reschedule(session, subscription, now=now)
         if changes:
-            self.bot.reflections.wake()
+            self.scheduler.wake()
         await send_private(interaction, self._settings_text(subscription, changed=bool(changes)))
 
     @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
@@ -785,7 +785,7 @@ class ReflectionsCog(commands.Cog):
                 raise UserFacingError("errors/pause_too_long")
             subscription.paused_until = resume_on
             next_at = await reschedule(session, subscription, now=now)
-        self.bot.reflections.wake()
+        self.scheduler.wake()
         name = "reflections/paused" if next_at else "reflections/paused_nothing_next"
         await send_private(
             interaction, render(name, until=resume_on.isoformat(), next_at=epoch(next_at))
@@ -801,7 +801,7 @@ class ReflectionsCog(commands.Cog):
                 raise UserFacingError("reflections/not_subscribed")
             subscription.paused_until = None
             next_at = await reschedule(session, subscription, now=now)
-        self.bot.reflections.wake()
+        self.scheduler.wake()
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return
@@ -829,7 +829,7 @@ class ReflectionsCog(commands.Cog):
                 member.guild_id
             ]
             position = subscription.prompts_sent if subscription else 0
-            key = prompt_for(position, member.id, [*self.bot.reflections.keys, *custom])
+            key = prompt_for(position, member.id, [*self.scheduler.keys, *custom])
             community = interaction.guild.name if interaction.guild else ""
             prompt_text = render_prompt(key, community=community, custom=custom)
             zone = subscription.timezone if subscription else (member.timezone or "UTC")
@@ -921,6 +921,11 @@ class ReflectionsCog(commands.Cog):
         except UserFacingError as error:
             reply = render(error.template, **error.context)
         await message.channel.send(reply, allowed_mentions=discord.AllowedMentions.none())
+
+
+def _wake_scheduler(bot: KindredBot) -> None:
+    if bot.reflections is not None:
+        bot.reflections.scheduler.wake()
 
 
 def _shorten(text: str, limit: int) -> str:

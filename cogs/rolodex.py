@@ -14,7 +14,6 @@ from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import select
 
-from bot import send_private
 from coaching.dates import InvalidDate, parse_date
 from coaching.reflections import send_instant, zone
 from coaching.rolodex import (
@@ -37,6 +36,7 @@ from coaching.rolodex import (
 from cogs.common import member_of
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import render
 from storage import rolodex as store
 from storage.courier import enqueue
@@ -44,7 +44,7 @@ from storage.models import Community, FollowUp, Member, OutboxMessage, RolodexEn
 from storage.reflections import get_subscription
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
 
 log = logging.getLogger("kindred.rolodex")
 
@@ -219,7 +219,7 @@ class OfferButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: KindredBot = interaction.client  # type: ignore[assignment]
-        cog: RolodexCog | None = bot.get_cog("RolodexCog")  # type: ignore[assignment]
+        cog = bot.rolodex
         if cog is None or interaction.guild is None:
             return
         person = None
@@ -280,7 +280,7 @@ class FollowUpButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: KindredBot = interaction.client  # type: ignore[assignment]
-        cog: RolodexCog | None = bot.get_cog("RolodexCog")  # type: ignore[assignment]
+        cog = bot.rolodex
         if cog is not None:
             await cog.followup_action(interaction, self.action, self.followup_id)
 

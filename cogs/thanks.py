@@ -20,7 +20,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import send_private
 from coaching.reflections import Schedule, next_send, zone
 from coaching.thanks import (
     DAY,
@@ -35,6 +34,7 @@ from coaching.thanks import (
 from cogs.common import OwnedView, bot_can_post, member_of, require_organizer
 from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
@@ -43,7 +43,7 @@ from storage.members import ensure_member
 from storage.models import Community, Member, Thanks
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
 
 log = logging.getLogger("kindred.thanks")
 

@@ -448,8 +448,9 @@ async def _read_lines(prompt: Callable[[], str]) -> Any:
 
 
 async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
-    from bot import KindredBot, configure_logging, point_discord_py_at
     from fakediscord import FakeDiscord
+    from kindred.bot import KindredBot, point_discord_py_at
+    from kindred.logs import configure_logging
     from kindred.settings import load_settings
     from storage.db import open_database
     from storage.migrate import upgrade

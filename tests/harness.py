@@ -15,9 +15,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import KindredBot, point_discord_py_at
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE
+from kindred.bot import KindredBot, point_discord_py_at
 from kindred.clock import FakeClock
 from kindred.settings import Settings, load_settings
 from storage.db import Database, open_database

@@ -15,8 +15,8 @@ import itertools
 from pathlib import Path
 from typing import Any
 
-from bot import KindredBot
 from fakediscord import FakeDiscord
+from kindred.bot import KindredBot
 from storage.db import open_database
 from tests.harness import Harness, Server, open_world
 

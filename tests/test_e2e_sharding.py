@@ -75,7 +75,7 @@ async def test_each_process_prompts_only_its_own_servers(shards: ShardedHarness)
         return len(prompts(shards, server, who))
 
     first = at(date(year, 1, 1), time(9), "UTC")
-    await bot1.reflections.stop()  # shard 1's process is down: its servers must wait
+    await bot1.reflections.scheduler.stop()  # shard 1's process is down: its servers must wait
     try:
         await move_to(shards, first)
         await settle_then(
@@ -86,7 +86,7 @@ async def test_each_process_prompts_only_its_own_servers(shards: ShardedHarness)
                 assert count(server, who) == 0
                 assert await entries(shards, server, who) == []
     finally:
-        shards.bots[1].reflections.start()
+        bot1.reflections.scheduler.start()
     await settle_then(lambda: all(count(s, w) == 1 for s, w in people), shards.fd)
     # Both processes running: the next day, again exactly one each.
     await move_to(shards, first + timedelta(days=1))
