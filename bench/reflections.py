@@ -111,6 +111,7 @@ async def run(section: Section) -> None:
             db=db,
             settings=SimpleNamespace(reflection_catchup_hours=3.0),
             courier=SimpleNamespace(wake=lambda: None),
+            new_loop=lambda *_, **__: None,  # never started: the bench calls tick() itself
         )
         scheduler = ReflectionScheduler(bot)  # type: ignore[arg-type]
         durations = []

@@ -267,7 +267,7 @@ class AdminCog(commands.Cog):
                     next_digest_at(community, now) if community.thanks_channel_id else None
                 )
         if changes and self.bot.thanks is not None:
-            self.bot.thanks.wake_digest()
+            self.bot.thanks.digest.wake()
         await send_private(
             interaction,
             render("admin/setup_saved" if changes else "admin/setup_intro"),

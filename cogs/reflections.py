@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -39,8 +37,8 @@ from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import OwnedView, member_of, timezone_autocomplete
-from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.loops import Next, Upcoming
 from kindred.replies import send_private
 from prompts import render, template_names
 from storage import reflections as store
@@ -182,44 +180,26 @@ class ReflectionScheduler:
         self.bot = bot
         # Only servers on this process's shards: another process schedules the rest.
         self.ownership = ownership
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.loop = bot.new_loop(
+            "reflections", self._step, retry_after=timedelta(seconds=5), log=log
+        )
         self.keys = pack_keys()
         self.sorted_keys = sorted(self.keys)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kindred-reflections")
+        self.bot.start_loop(self.loop)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.bot.stop_loop(self.loop)
 
     def wake(self) -> None:
-        self._wake.set()
+        self.loop.wake()
 
-    async def _run(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                handled = await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reflection scheduler tick failed; retrying in 5 s")
-                await asyncio.sleep(5)
-                continue
-            if handled >= TICK_LIMIT:
-                continue
-            await self._sleep()
-
-    async def _sleep(self) -> None:
+    async def _step(self) -> Upcoming:
+        if await self.tick() >= TICK_LIMIT:
+            return Next.NOW
         async with self.bot.db.read() as session:
-            next_due = await store.next_due_at(session, self.ownership)
-        await sleep_until_due_or_woken(self.bot.clock, next_due, self._wake)
+            return await store.next_due_at(session, self.ownership)
 
     async def tick(self) -> int:
         """Handle up to TICK_LIMIT due subscriptions in one unit of work.
@@ -227,7 +207,6 @@ class ReflectionScheduler:
         A hot path (1,000 members in tens of milliseconds): rows come and go as plain tuples
         (storage runs the bulk statements at the driver level), renders and the JSON of the
         DMs' shared parts are cached, and nothing per member is built twice."""
-        self._wake.clear()
         now = self.bot.clock.now()
         catchup = timedelta(hours=self.bot.settings.reflection_catchup_hours)
         async with self.bot.db.session() as session:

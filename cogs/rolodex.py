@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -34,8 +33,8 @@ from coaching.rolodex import (
     touch_due_on,
 )
 from cogs.common import member_of
-from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.loops import Upcoming
 from kindred.replies import send_private
 from prompts import render
 from storage import rolodex as store
@@ -337,30 +336,19 @@ class RolodexCog(commands.Cog):
             name="Add to my Rolodex", callback=self.add_from_menu
         )
         self.context_menu.guild_only = True
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.reminders = bot.new_loop(
+            "rolodex", self._reminders_step, retry_after=timedelta(seconds=60), log=log
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OfferButton, FollowUpButton)
-        self.start_reminders()
+        self.bot.start_loop(self.reminders)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OfferButton, FollowUpButton)
-        await self.stop_reminders()
-
-    def start_reminders(self) -> None:
-        """Run the stay-in-touch reminder loop (started with the cog)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._cadence_loop(), name="kindred-rolodex")
-
-    async def stop_reminders(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.bot.stop_loop(self.reminders)
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -877,23 +865,12 @@ class RolodexCog(commands.Cog):
     # -- stay-in-touch reminders ------------------------------------------------------------
 
     def wake(self) -> None:
-        self._wake.set()
+        self.reminders.wake()
 
-    async def _cadence_loop(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.cadence_tick()
-                async with self.bot.db.read() as session:
-                    due = await store.next_touch_due(session, self.bot.ownership)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("stay-in-touch reminders failed; retrying in 60 s")
-                await asyncio.sleep(60)
-                continue
-            self._wake.clear()
-            await sleep_until_due_or_woken(self.bot.clock, due, self._wake)
+    async def _reminders_step(self) -> Upcoming:
+        await self.cadence_tick()
+        async with self.bot.db.read() as session:
+            return await store.next_touch_due(session, self.bot.ownership)
 
     async def cadence_tick(self) -> int:
         now = self.bot.clock.now()

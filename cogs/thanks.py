@@ -7,7 +7,6 @@ Discord does not let a command that has subcommands be run on its own, so giving
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import re
@@ -32,8 +31,8 @@ from coaching.thanks import (
     story_key,
 )
 from cogs.common import OwnedView, bot_can_post, member_of, require_organizer
-from kindred.clock import sleep_until_due_or_woken
 from kindred.errors import UserFacingError
+from kindred.loops import Upcoming
 from kindred.replies import send_private
 from prompts import render
 from storage import thanks as store
@@ -230,8 +229,9 @@ class ThanksCog(commands.Cog):
             name="Thank the author", callback=self.thank_author
         )
         self.context_menu.guild_only = True
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.digest = bot.new_loop(
+            "thanks-digest", self._digest_step, retry_after=timedelta(seconds=60), log=log
+        )
         # Per (server, giver); weak, so a member's lock goes when no give is running.
         self._giving: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -240,27 +240,12 @@ class ThanksCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OutcomeButton)
-        self.start_digest()
+        self.bot.start_loop(self.digest)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OutcomeButton)
-        await self.stop_digest()
-
-    def start_digest(self) -> None:
-        """Run the weekly digest loop (started with the cog)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._digest_loop(), name="kindred-thanks-digest")
-
-    async def stop_digest(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def wake_digest(self) -> None:
-        self._wake.set()
+        await self.bot.stop_loop(self.digest)
 
     def _giving_lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
         lock = self._giving.get((guild_id, user_id))
@@ -632,21 +617,10 @@ class ThanksCog(commands.Cog):
 
     # -- the weekly digest ------------------------------------------------------------------
 
-    async def _digest_loop(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.digest_tick()
-                async with self.bot.db.read() as session:
-                    due = await store.next_digest_due(session, self.bot.ownership)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("thanks digest failed; retrying in 60 s")
-                await asyncio.sleep(60)
-                continue
-            self._wake.clear()
-            await sleep_until_due_or_woken(self.bot.clock, due, self._wake)
+    async def _digest_step(self) -> Upcoming:
+        await self.digest_tick()
+        async with self.bot.db.read() as session:
+            return await store.next_digest_due(session, self.bot.ownership)
 
     async def digest_tick(self) -> int:
         """Post the digest of every community whose digest time has come; returns posts queued."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -19,6 +20,7 @@ from discord.ext import commands
 
 from coaching.shards import ShardOwnership
 from kindred.clock import Clock
+from kindred.loops import BackgroundLoop, Upcoming
 from kindred.replies import reply_error, send_dm_notice_if_due
 from kindred.settings import Settings
 from storage.db import Database, open_database
@@ -114,6 +116,7 @@ class KindredBot(commands.AutoShardedBot):
         # This process's name among those sharing the database (the courier's claims).
         self.worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
         self.checkpoints: asyncio.Task[None] | None = None  # SQLite's WAL, in the background
+        self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
 
     # -- the features, typed (None when the extension is not loaded) -------------------------
 
@@ -136,6 +139,42 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def rolodex(self) -> RolodexCog | None:
         return cast("RolodexCog | None", self.get_cog("RolodexCog"))
+
+    # -- background jobs --------------------------------------------------------------------
+
+    def new_loop(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[Upcoming]],
+        *,
+        retry_after: timedelta,
+        log: logging.Logger,
+        busy: Callable[[], bool] | None = None,
+    ) -> BackgroundLoop:
+        """A background job on this bot's clock; it starts working once the bot is ready."""
+        return BackgroundLoop(
+            name,
+            self.clock,
+            step,
+            retry_after=retry_after,
+            log=log,
+            before=self.wait_until_ready,
+            busy=busy,
+        )
+
+    def start_loop(self, loop: BackgroundLoop) -> None:
+        self.loops.add(loop)
+        loop.start()
+
+    async def stop_loop(self, loop: BackgroundLoop) -> None:
+        await loop.stop()
+        self.loops.discard(loop)
+
+    @property
+    def idle(self) -> bool:
+        """Every background job has caught up with the clock: what was due is planned and
+        sent. Tests wait for this after moving the clock."""
+        return all(loop.idle for loop in self.loops)
 
     # -- life cycle --------------------------------------------------------------------------
 

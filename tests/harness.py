@@ -11,7 +11,7 @@ import contextlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +102,11 @@ class Harness:
     def __init__(self, tmp_dir: Path) -> None:
         self.tmp_dir = tmp_dir
         # Discord's per-channel windows (5 messages / 5 s) are real; compressed 20x here so a
-        # test that plays a week of DMs in one channel doesn't wait on them.
-        self.fd = FakeDiscord(ratelimit_time_scale=0.05)
-        self.clock = FakeClock()
+        # test that plays a week of DMs in one channel doesn't wait on them. The global limit
+        # (50 a second) likewise: the courier paces itself in clock time, which passes faster.
+        self.fd = FakeDiscord(ratelimit_time_scale=0.05, global_rate_limit=1000)
+        # The courier's pacing passes on its own (see FakeClock); schedules wait for tests.
+        self.clock = FakeClock(short_waits_pass=timedelta(seconds=1))
         self.db: Database | None = None
         self.bot: KindredBot | None = None
         self.settings: Settings | None = None
@@ -181,6 +183,21 @@ class Harness:
 
     async def advance(self, delta: timedelta) -> None:
         await self.clock.advance(delta)
+
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until every background job has caught up with the clock: what was due is
+        planned, and the courier has sent what it could."""
+        bots = [bot for bot in (self.bot, *getattr(self, "bots", ())) if bot is not None]
+        await self.fd.wait_for(
+            lambda: all(bot.idle for bot in bots),
+            timeout=timeout,
+            message="the bot's background jobs did not settle",
+        )
+
+    async def move_to(self, instant: datetime) -> None:
+        """Move the clock to `instant` and wait for what fell due."""
+        await self.clock.set(instant)
+        await self.settle()
 
 
 async def open_world(

@@ -30,7 +30,9 @@ class ShardedHarness(Harness):
     def __init__(self, tmp_dir: Path, *, shard_count: int = 2) -> None:
         super().__init__(tmp_dir)
         self.shard_count = shard_count
-        self.fd = FakeDiscord(ratelimit_time_scale=0.05, shard_count=shard_count)
+        self.fd = FakeDiscord(
+            ratelimit_time_scale=0.05, global_rate_limit=1000, shard_count=shard_count
+        )
         self.bots: list[KindredBot] = []
         self._tasks: list[asyncio.Task[None]] = []
 
