@@ -50,7 +50,7 @@ class AdminCog(commands.Cog):
         require_organizer(interaction)
         thanks = self.bot.thanks
         if thanks is None:
-            raise UserFacingError("errors/unexpected", reference="thanks-unavailable")
+            raise RuntimeError("the thanks extension is not loaded")
         await thanks.remove(interaction, number)
 
     def __init__(self, bot: KindredBot) -> None:

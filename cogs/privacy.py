@@ -10,10 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching.rolodex import csv_text, vcards
-from cogs.common import OwnedView
 from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
+from kindred.ui import OwnedView
 from prompts import render
 from storage.members import get_member
 from storage.privacy import delete_member, export_member

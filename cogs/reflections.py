@@ -36,10 +36,11 @@ from coaching.reflections import (
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
-from cogs.common import OwnedView, member_of, timezone_autocomplete
+from cogs.common import member_of, timezone_autocomplete
 from kindred.errors import UserFacingError
 from kindred.loops import Next, Upcoming
-from kindred.replies import send_private
+from kindred.replies import close_with_note, send_private
+from kindred.ui import KindredModal, KindredView, PersistentButton, bot_of, send_paged
 from prompts import render, template_names
 from storage import reflections as store
 from storage.communities import ensure_community
@@ -390,7 +391,7 @@ async def _owned_entry(session: Any, ref: str, user_id: int) -> tuple[Reflection
     return entry, member
 
 
-class ReflectionModal(discord.ui.Modal):
+class ReflectionModal(KindredModal):
     def __init__(self, bot: KindredBot, ref: str, prompt: str, existing: str | None) -> None:
         super().__init__(title=render("reflections/modal_title"), timeout=None)
         self.bot = bot
@@ -413,20 +414,9 @@ class ReflectionModal(discord.ui.Modal):
 
         await send_private(interaction, acknowledgement, view=offer_view(None, add=False))
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await _reply_error(interaction, error)
-
-
-async def _reply_error(interaction: discord.Interaction, error: Exception) -> None:
-    if isinstance(error, UserFacingError):
-        await send_private(interaction, render(error.template, **error.context))
-        return
-    log.exception("reflection interaction failed", exc_info=error)
-    await send_private(interaction, render("errors/unexpected", reference="reflections"))
-
 
 class PromptButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"refl:(?P<action>write|skip|pause|stop):(?P<ref>e\d+|\d+-\d{8})",
 ):
     """The buttons under a daily prompt; they keep working after a restart."""
@@ -442,14 +432,8 @@ class PromptButton(
     ) -> PromptButton:
         return cls(match["action"], match["ref"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
-        try:
-            await self._act(bot, interaction)
-        except Exception as exc:
-            await _reply_error(interaction, exc)
-
-    async def _act(self, bot: KindredBot, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
         now = bot.clock.now()
         if self.action == "write":
             async with bot.db.read() as session:
@@ -481,11 +465,11 @@ class PromptButton(
                 await reschedule(session, subscription, now=now)
                 text = render("reflections/stopped")
         _wake_scheduler(bot)
-        await _close_prompt(interaction, text)
+        await close_with_note(interaction, text)
 
 
 class BackoffButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"reflb:(?P<action>weekly|pause|daily|stop):(?P<ref>\d+-\d{8})",
 ):
     """The answer to "shall I write less often?"."""
@@ -501,14 +485,8 @@ class BackoffButton(
     ) -> BackoffButton:
         return cls(match["action"], match["ref"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
-        try:
-            await self._act(bot, interaction)
-        except Exception as exc:
-            await _reply_error(interaction, exc)
-
-    async def _act(self, bot: KindredBot, interaction: discord.Interaction) -> None:
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
         now = bot.clock.now()
         async with bot.db.session() as session:
             entry, member = await _owned_entry(session, self.ref, interaction.user.id)
@@ -534,54 +512,9 @@ class BackoffButton(
                 text_name = "stopped"
             next_at = await reschedule(session, subscription, now=now)
         _wake_scheduler(bot)
-        await _close_prompt(interaction, render(f"reflections/{text_name}", next_at=epoch(next_at)))
-
-
-async def _close_prompt(interaction: discord.Interaction, note: str) -> None:
-    """Grey out the prompt's buttons and say what happened under it."""
-    content = (interaction.message.content if interaction.message else "") or ""
-    await interaction.response.edit_message(
-        content=f"{content}\n\n{note}"[:2000],
-        view=None,
-        allowed_mentions=discord.AllowedMentions.none(),
-    )
-
-
-class JournalView(OwnedView):
-    def __init__(
-        self, cog: ReflectionsCog, member_id: int, owner_id: int, search: str | None, total: int
-    ) -> None:
-        super().__init__(owner_id, timeout=600)
-        self.cog = cog
-        self.member_id = member_id
-        self.search = search
-        self.total = total
-        self.page = 0
-        self.newer.label = render("reflections/prev")
-        self.older.label = render("reflections/next")
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // JOURNAL_PAGE_SIZE))
-
-    def refresh_buttons(self) -> None:
-        self.newer.disabled = self.page == 0
-        self.older.disabled = self.page >= self.pages - 1
-
-    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
-    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = max(0, self.page - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
-    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = min(self.pages - 1, self.page + 1)
-        await self._show(interaction)
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        embed, self.total = await self.cog.journal_embed(self.member_id, self.search, self.page)
-        self.refresh_buttons()
-        await interaction.response.edit_message(embed=embed, view=self)
+        await close_with_note(
+            interaction, render(f"reflections/{text_name}", next_at=epoch(next_at))
+        )
 
 
 class ReflectionsCog(commands.Cog):
@@ -824,7 +757,7 @@ class ReflectionsCog(commands.Cog):
             )
             if subscription is not None:
                 subscription.prompts_sent += 1
-        view = discord.ui.View(timeout=None)
+        view = KindredView(timeout=None)
         write = PromptButton("write", f"e{entry_id}")
         write.item.label = render("reflections/button_write")
         write.item.style = discord.ButtonStyle.primary
@@ -840,18 +773,18 @@ class ReflectionsCog(commands.Cog):
     ) -> None:
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-        embed, total = await self.journal_embed(member.id, search, 0)
-        if total == 0:
-            await send_private(interaction, render("reflections/journal_empty", search=search))
-            return
-        view = JournalView(self, member.id, interaction.user.id, search, total)
-        view.message_interaction = interaction
-        view.refresh_buttons()
-        await send_private(interaction, embed=embed, view=view)
+
+        async def page(number: int) -> tuple[discord.Embed, int]:
+            return await self.journal_embed(member.id, search, number)
+
+        await send_paged(
+            interaction, page, empty=render("reflections/journal_empty", search=search)
+        )
 
     async def journal_embed(
         self, member_id: int, search: str | None, page: int
     ) -> tuple[discord.Embed, int]:
+        """Page `page` of the journal and how many pages there are (0 when it is empty)."""
         async with self.bot.db.read() as session:
             entries, total = await store.journal_page(
                 session,
@@ -860,7 +793,7 @@ class ReflectionsCog(commands.Cog):
                 offset=page * JOURNAL_PAGE_SIZE,
                 limit=JOURNAL_PAGE_SIZE,
             )
-        pages = max(1, -(-total // JOURNAL_PAGE_SIZE))
+        pages = -(-total // JOURNAL_PAGE_SIZE)
         embed = discord.Embed(
             title=render("reflections/journal_title", search=search),
             description="\n\n".join(
@@ -875,9 +808,11 @@ class ReflectionsCog(commands.Cog):
             colour=discord.Colour.from_str("#7a9e7e"),
         )
         embed.set_footer(
-            text=render("reflections/journal_footer", page=page + 1, pages=pages, total=total)
+            text=render(
+                "reflections/journal_footer", page=page + 1, pages=max(1, pages), total=total
+            )
         )
-        return embed, total
+        return embed, pages
 
     # -- plain DM replies -------------------------------------------------------------------
 

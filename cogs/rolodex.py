@@ -35,7 +35,15 @@ from coaching.rolodex import (
 from cogs.common import member_of
 from kindred.errors import UserFacingError
 from kindred.loops import Upcoming
-from kindred.replies import send_private
+from kindred.replies import close_with_note, send_private
+from kindred.ui import (
+    KindredModal,
+    KindredView,
+    PersistentButton,
+    bot_of,
+    embed_pages,
+    send_paged,
+)
 from prompts import render
 from storage import rolodex as store
 from storage.courier import enqueue
@@ -80,7 +88,7 @@ async def restart_cadence(session: Any, entry: RolodexEntry, member: Member) -> 
     entry.touch_due_at = await reminder_at(session, member, due) if due else None
 
 
-class EntryModal(discord.ui.Modal):
+class EntryModal(KindredModal):
     """The Rolodex form: how we met, notes, tags, marks, stay in touch."""
 
     def __init__(
@@ -159,11 +167,8 @@ class EntryModal(discord.ui.Modal):
             cadence=self.cadence.values[0] if self.cadence.values else "none",
         )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await _reply_error(interaction, error)
 
-
-class FollowUpModal(discord.ui.Modal):
+class FollowUpModal(KindredModal):
     def __init__(self, cog: RolodexCog, person: str | None) -> None:
         super().__init__(title=render("rolodex/followup_form_title"), timeout=None)
         self.cog = cog
@@ -187,20 +192,9 @@ class FollowUpModal(discord.ui.Modal):
             interaction, person=self.person.value, when=self.when.value, note=self.note.value
         )
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await _reply_error(interaction, error)
-
-
-async def _reply_error(interaction: discord.Interaction, error: Exception) -> None:
-    if isinstance(error, UserFacingError):
-        await send_private(interaction, render(error.template, **error.context))
-        return
-    log.exception("rolodex interaction failed", exc_info=error)
-    await send_private(interaction, render("errors/unexpected", reference="rolodex"))
-
 
 class OfferButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"rdx:(?P<action>add|fu):(?P<user>\d+)",
 ):
     """The one-click offers after thanks, the event check or a reflection."""
@@ -216,11 +210,11 @@ class OfferButton(
     ) -> OfferButton:
         return cls(match["action"], int(match["user"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
-        cog = bot.rolodex
-        if cog is None or interaction.guild is None:
-            return
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        cog = _cog(bot)
+        if interaction.guild is None:
+            raise UserFacingError("errors/server_only")
         person = None
         if self.user_id:
             found: discord.abc.User | None = interaction.guild.get_member(
@@ -249,7 +243,7 @@ class OfferButton(
 
 def offer_view(user_id: int | None, *, add: bool = True) -> discord.ui.View:
     """Buttons offering to add someone to the Rolodex and to set a follow-up."""
-    view = discord.ui.View(timeout=None)
+    view = KindredView(timeout=None)
     if add and user_id:
         button = OfferButton("add", user_id)
         button.item.label = render("rolodex/offer_add")
@@ -261,7 +255,7 @@ def offer_view(user_id: int | None, *, add: bool = True) -> discord.ui.View:
 
 
 class FollowUpButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"fu:(?P<action>done|snooze|drop):(?P<id>\d+)",
 ):
     """ "Done", "Snooze 3 days", "Not needed" under a follow-up reminder DM."""
@@ -277,39 +271,15 @@ class FollowUpButton(
     ) -> FollowUpButton:
         return cls(match["action"], int(match["id"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
-        cog = bot.rolodex
-        if cog is not None:
-            await cog.followup_action(interaction, self.action, self.followup_id)
+    async def act(self, interaction: discord.Interaction) -> None:
+        await _cog(bot_of(interaction)).followup_action(interaction, self.action, self.followup_id)
 
 
-class ListView(discord.ui.View):
-    def __init__(self, owner_id: int, pages: list[discord.Embed]) -> None:
-        super().__init__(timeout=600)
-        self.owner_id = owner_id
-        self.pages = pages
-        self.page = 0
-        self.refresh()
-
-    def refresh(self) -> None:
-        self.newer.disabled = self.page == 0
-        self.older.disabled = self.page >= len(self.pages) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return interaction.user.id == self.owner_id
-
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = max(0, self.page - 1)
-        self.refresh()
-        await interaction.response.edit_message(embed=self.pages[self.page], view=self)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
-    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = min(len(self.pages) - 1, self.page + 1)
-        self.refresh()
-        await interaction.response.edit_message(embed=self.pages[self.page], view=self)
+def _cog(bot: KindredBot) -> RolodexCog:
+    cog = bot.rolodex
+    if cog is None:  # its buttons are registered by the cog: it was unloaded meanwhile
+        raise RuntimeError("the rolodex extension is not loaded")
+    return cog
 
 
 def entry_line(entry: RolodexEntry) -> str:
@@ -527,9 +497,6 @@ class RolodexCog(commands.Cog):
     async def _paged(
         self, interaction: discord.Interaction, title: str, lines: list[str], empty: str
     ) -> None:
-        if not lines:
-            await send_private(interaction, empty)
-            return
         pages = [
             discord.Embed(
                 title=title,
@@ -545,8 +512,10 @@ class RolodexCog(commands.Cog):
             )
             for number, start in enumerate(range(0, len(lines), LIST_PAGE))
         ]
-        view = ListView(interaction.user.id, pages) if len(pages) > 1 else None
-        await send_private(interaction, embed=pages[0], view=view)
+        if not pages:
+            await send_private(interaction, empty)
+            return
+        await send_paged(interaction, embed_pages(pages))
 
     @rolodex.command(name="list", description="Everyone in your Rolodex, or those with a tag")
     @app_commands.describe(tag="Only people with this tag")
@@ -855,12 +824,7 @@ class RolodexCog(commands.Cog):
                 followup.state = "cancelled"
                 note = render("rolodex/followup_not_needed")
         self.bot.courier.wake()
-        content = (interaction.message.content if interaction.message else "") or ""
-        await interaction.response.edit_message(
-            content=f"{content}\n\n{note}"[:2000],
-            view=None,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await close_with_note(interaction, note)
 
     # -- stay-in-touch reminders ------------------------------------------------------------
 

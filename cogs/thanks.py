@@ -30,10 +30,11 @@ from coaching.thanks import (
     digest_picks,
     story_key,
 )
-from cogs.common import OwnedView, bot_can_post, member_of, require_organizer
+from cogs.common import bot_can_post, member_of, require_organizer
 from kindred.errors import UserFacingError
 from kindred.loops import Upcoming
-from kindred.replies import send_private
+from kindred.replies import close_with_note, send_private
+from kindred.ui import KindredModal, PersistentButton, bot_of, send_paged
 from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
@@ -77,7 +78,7 @@ def next_digest_at(community: Community, after: datetime) -> datetime | None:
 
 
 class OutcomeButton(
-    discord.ui.DynamicItem[discord.ui.Button],
+    PersistentButton,
     template=r"thx:outcome:(?P<thanks>\d+):(?P<outcome>met|client|not_fit)",
 ):
     """ "We met" / "Became a client" / "Not a fit" under a referral thank-you DM."""
@@ -95,8 +96,8 @@ class OutcomeButton(
     ) -> OutcomeButton:
         return cls(int(match["thanks"]), match["outcome"])
 
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
         async with bot.db.session() as session:
             thanks = await store.get_thanks(session, self.thanks_id)
             receiver = (
@@ -111,15 +112,8 @@ class OutcomeButton(
             thanks.outcome = self.outcome
             thanks.outcome_at = bot.clock.now()
         giver_name = await _display_name(bot, giver.guild_id if giver else 0, giver)
-        content = (interaction.message.content if interaction.message else "") or ""
-        await interaction.response.edit_message(
-            content=(
-                content
-                + "\n\n"
-                + render("thanks/outcome_saved", outcome=self.outcome, giver=giver_name)
-            )[:2000],
-            view=None,
-            allowed_mentions=discord.AllowedMentions.none(),
+        await close_with_note(
+            interaction, render("thanks/outcome_saved", outcome=self.outcome, giver=giver_name)
         )
 
 
@@ -147,11 +141,11 @@ async def _in_server(guild: discord.Guild, user: discord.abc.User) -> bool:
     return True
 
 
-class ThanksModal(discord.ui.Modal):
+class ThanksModal(KindredModal):
     """The "Thank the author" form: the kind and the story, linked to the helpful message."""
 
     def __init__(self, cog: ThanksCog, target: discord.Message) -> None:
-        super().__init__(title="Thank the author", timeout=None)
+        super().__init__(title=render("thanks/form_title"), timeout=None)
         self.cog = cog
         self.target = target
         self.kind: discord.ui.Select[ThanksModal] = discord.ui.Select(
@@ -163,10 +157,10 @@ class ThanksModal(discord.ui.Modal):
             style=discord.TextStyle.paragraph,
             min_length=1,
             max_length=STORY_MAX,
-            placeholder="What happened? How did it help?",
+            placeholder=render("thanks/form_story_hint"),
         )
-        self.add_item(discord.ui.Label(text="What kind of help?", component=self.kind))
-        self.add_item(discord.ui.Label(text="Your thank-you", component=self.story))
+        self.add_item(discord.ui.Label(text=render("thanks/form_kind"), component=self.kind))
+        self.add_item(discord.ui.Label(text=render("thanks/form_story"), component=self.story))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
@@ -177,45 +171,6 @@ class ThanksModal(discord.ui.Modal):
             story=self.story.value,
             source_url=message_url(interaction.guild.id, self.target.channel.id, self.target.id),
         )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        if isinstance(error, UserFacingError):
-            await send_private(interaction, render(error.template, **error.context))
-            return
-        log.exception("thanks form failed", exc_info=error)
-        await send_private(interaction, render("errors/unexpected", reference="thanks-form"))
-
-
-class ThanksListView(OwnedView):
-    def __init__(self, cog: ThanksCog, owner_id: int, query: dict[str, Any], total: int) -> None:
-        super().__init__(owner_id, timeout=600)
-        self.cog = cog
-        self.query = query
-        self.total = total
-        self.page = 0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    def refresh(self) -> None:
-        self.newer.disabled = self.page == 0
-        self.older.disabled = self.page >= self.pages - 1
-
-    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
-    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = max(0, self.page - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
-    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = min(self.pages - 1, self.page + 1)
-        await self._show(interaction)
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        embed, self.total = await self.cog.list_embed(page=self.page, **self.query)
-        self.refresh()
-        await interaction.response.edit_message(embed=embed, view=self)
 
 
 class ThanksCog(commands.Cog):
@@ -500,6 +455,7 @@ class ThanksCog(commands.Cog):
             )
             for thanks, giver_id, receiver_id in rows
         ]
+        pages = max(1, -(-total // PAGE_SIZE))
         embed = discord.Embed(
             title=render("thanks/list_title", direction=direction, who=who),
             description=("\n\n".join(lines) or render("thanks/list_empty", direction=direction))[
@@ -507,30 +463,26 @@ class ThanksCog(commands.Cog):
             ],
             colour=discord.Colour.from_str("#d9a441"),
         )
-        embed.set_footer(
-            text=render("thanks/list_footer", page=page + 1, pages=max(1, -(-total // PAGE_SIZE)))
-        )
-        return embed, total
+        embed.set_footer(text=render("thanks/list_footer", page=page + 1, pages=pages))
+        return embed, pages
 
     async def _list(
         self, interaction: discord.Interaction, direction: str, member: discord.User | None
     ) -> None:
         assert interaction.guild is not None
+        guild_id = interaction.guild.id
         target = member or interaction.user
-        query = {
-            "guild_id": interaction.guild.id,
-            "direction": direction,
-            "user_id": target.id,
-            "who": target.display_name,
-        }
-        embed, total = await self.list_embed(page=0, **query)
-        if total <= PAGE_SIZE:
-            await send_private(interaction, embed=embed)
-            return
-        view = ThanksListView(self, interaction.user.id, query, total)
-        view.message_interaction = interaction
-        view.refresh()
-        await send_private(interaction, embed=embed, view=view)
+
+        async def page(number: int) -> tuple[discord.Embed, int]:
+            return await self.list_embed(
+                guild_id=guild_id,
+                direction=direction,
+                user_id=target.id,
+                who=target.display_name,
+                page=number,
+            )
+
+        await send_paged(interaction, page)
 
     @thanks.command(name="received", description="Recent public thanks someone received")
     @app_commands.describe(member="Whose thanks (you, if empty)")
