@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import driver_converter, executemany_driver
 from storage.models import Member, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
@@ -205,9 +206,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     created_at, and either `payload` (a dict) or `payload_json`: the same already encoded as
     JSON text, so a caller sending many similar payloads can build them from shared parts.
     Rows start pending with no attempts. One DBAPI executemany with values converted up front
-    (see `storage.reflections.executemany_driver`)."""
-    from storage.reflections import driver_converter, executemany_driver
-
+    (see `storage.driver`)."""
     if not rows:
         return
     dialect = session.get_bind().dialect
