@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from bench.common import Section
 from coaching.reflections import Schedule, next_send
 from coaching.timezones import zone_entries
-from cogs.reflections import ReflectionScheduler
+from cogs.reflections.scheduler import ReflectionScheduler
 from kindred.clock import FakeClock
 from storage.db import open_database
 from storage.migrate import upgrade

@@ -173,11 +173,7 @@ class AdminCog(commands.Cog):
         )
 
     async def _reschedule_guild(self, session: Any, guild_id: int) -> None:
-        from cogs.reflections import reschedule
-
-        now = self.bot.clock.now()
-        for subscription in await reflection_store.reschedule_guild(session, guild_id):
-            await reschedule(session, subscription, now=now)
+        await reflection_store.reschedule_guild(session, guild_id, now=self.bot.clock.now())
         if self.bot.reflections is not None:
             self.bot.reflections.scheduler.wake()
 

@@ -165,9 +165,9 @@ class EventCheckView(OwnedView):
             colour=discord.Colour.from_str(COLOURS[result.verdict]),
         )
         embed.set_footer(text=render("pitch/event_title", name=self.name))
-        from cogs.rolodex import offer_view  # follow up with someone from the event
-
-        await interaction.response.edit_message(embed=embed, view=offer_view(None, add=False))
+        rolodex = self.cog.bot.rolodex  # follow up with someone from the event
+        offers = rolodex.offers(None, add=False) if rolodex is not None else None
+        await interaction.response.edit_message(embed=embed, view=offers)
 
 
 class PitchCog(commands.Cog):

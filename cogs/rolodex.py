@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -199,41 +198,33 @@ class OfferButton(
 ):
     """The one-click offers after thanks, the event check or a reflection."""
 
-    def __init__(self, action: str, user_id: int) -> None:
-        super().__init__(discord.ui.Button(label=action, custom_id=f"rdx:{action}:{user_id}"))
-        self.action = action
-        self.user_id = user_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> OfferButton:
-        return cls(match["action"], int(match["user"]))
+    custom_id_format = "rdx:{action}:{user}"
 
     async def act(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
         cog = _cog(bot)
         if interaction.guild is None:
             raise UserFacingError("errors/server_only")
+        user_id = int(self.parts["user"])
         person = None
-        if self.user_id:
-            found: discord.abc.User | None = interaction.guild.get_member(
-                self.user_id
-            ) or bot.get_user(self.user_id)
+        if user_id:
+            found: discord.abc.User | None = interaction.guild.get_member(user_id) or bot.get_user(
+                user_id
+            )
             if found is None:
                 # No member cache (no privileged intent): one lookup for the name.
                 with contextlib.suppress(discord.HTTPException):
-                    found = await interaction.guild.fetch_member(self.user_id)
+                    found = await interaction.guild.fetch_member(user_id)
             person = found.display_name if found else None
-        if self.action == "add":
+        if self.parts["action"] == "add":
             async with bot.db.session() as session:
                 member = await member_of(bot, session, interaction)
-                existing = await store.entry_for_user(session, member.id, self.user_id)
+                existing = await store.entry_for_user(session, member.id, user_id)
             await interaction.response.send_modal(
                 EntryModal(
                     cog,
                     name=existing.name if existing else (person or "Someone"),
-                    person_user_id=self.user_id,
+                    person_user_id=user_id,
                     entry=existing,
                 )
             )
@@ -245,10 +236,10 @@ def offer_view(user_id: int | None, *, add: bool = True) -> discord.ui.View:
     """Buttons offering to add someone to the Rolodex and to set a follow-up."""
     view = KindredView(timeout=None)
     if add and user_id:
-        button = OfferButton("add", user_id)
+        button = OfferButton(action="add", user=user_id)
         button.item.label = render("rolodex/offer_add")
         view.add_item(button)
-    follow = OfferButton("fu", user_id or 0)
+    follow = OfferButton(action="fu", user=user_id or 0)
     follow.item.label = render("rolodex/offer_followup")
     view.add_item(follow)
     return view
@@ -260,19 +251,11 @@ class FollowUpButton(
 ):
     """ "Done", "Snooze 3 days", "Not needed" under a follow-up reminder DM."""
 
-    def __init__(self, action: str, followup_id: int) -> None:
-        super().__init__(discord.ui.Button(label=action, custom_id=f"fu:{action}:{followup_id}"))
-        self.action = action
-        self.followup_id = followup_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> FollowUpButton:
-        return cls(match["action"], int(match["id"]))
+    custom_id_format = "fu:{action}:{id}"
 
     async def act(self, interaction: discord.Interaction) -> None:
-        await _cog(bot_of(interaction)).followup_action(interaction, self.action, self.followup_id)
+        cog = _cog(bot_of(interaction))
+        await cog.followup_action(interaction, self.parts["action"], int(self.parts["id"]))
 
 
 def _cog(bot: KindredBot) -> RolodexCog:
@@ -309,6 +292,11 @@ class RolodexCog(commands.Cog):
         self.reminders = bot.new_loop(
             "rolodex", self._reminders_step, retry_after=timedelta(seconds=60), log=log
         )
+
+    def offers(self, user_id: int | None, *, add: bool = True) -> discord.ui.View:
+        """One-click offers to add someone to the Rolodex and to set a follow-up, for the
+        replies of other features (after thanks, the event check, a reflection)."""
+        return offer_view(user_id, add=add)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
 import weakref
 from collections import Counter
 from datetime import datetime, time, timedelta
@@ -83,23 +82,13 @@ class OutcomeButton(
 ):
     """ "We met" / "Became a client" / "Not a fit" under a referral thank-you DM."""
 
-    def __init__(self, thanks_id: int, outcome: str) -> None:
-        super().__init__(
-            discord.ui.Button(label=outcome, custom_id=f"thx:outcome:{thanks_id}:{outcome}")
-        )
-        self.thanks_id = thanks_id
-        self.outcome = outcome
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> OutcomeButton:
-        return cls(int(match["thanks"]), match["outcome"])
+    custom_id_format = "thx:outcome:{thanks}:{outcome}"
 
     async def act(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
+        outcome = self.parts["outcome"]
         async with bot.db.session() as session:
-            thanks = await store.get_thanks(session, self.thanks_id)
+            thanks = await store.get_thanks(session, int(self.parts["thanks"]))
             receiver = (
                 await session.get(Member, thanks.receiver_member_id)
                 if thanks and thanks.receiver_member_id
@@ -109,11 +98,11 @@ class OutcomeButton(
                 await send_private(interaction, render("errors/thanks_not_receiver"))
                 return
             giver = await session.get(Member, thanks.giver_member_id)
-            thanks.outcome = self.outcome
+            thanks.outcome = outcome
             thanks.outcome_at = bot.clock.now()
         giver_name = await _display_name(bot, giver.guild_id if giver else 0, giver)
         await close_with_note(
-            interaction, render("thanks/outcome_saved", outcome=self.outcome, giver=giver_name)
+            interaction, render("thanks/outcome_saved", outcome=outcome, giver=giver_name)
         )
 
 
@@ -318,14 +307,15 @@ class ThanksCog(commands.Cog):
                         session, thanks, receiver_row, interaction.user.display_name, guild, post
                     )
         self.bot.courier.wake()
-        from cogs.rolodex import offer_view  # the Rolodex offers one click each
-
+        text = render("thanks/given", url=post.jump_url, remaining=remaining)
+        rolodex = self.bot.rolodex  # offers, one click each, to note them and follow up
+        if rolodex is None:
+            await send_private(interaction, text)
+            return
         await send_private(
             interaction,
-            render("thanks/given", url=post.jump_url, remaining=remaining)
-            + "\n\n"
-            + render("rolodex/offer_after_thanks", name=receiver.display_name),
-            view=offer_view(receiver.id),
+            text + "\n\n" + render("rolodex/offer_after_thanks", name=receiver.display_name),
+            view=rolodex.offers(receiver.id),
         )
 
     async def _enqueue_notice(

@@ -8,8 +8,9 @@ as the command tree does: a kind private answer, a fresh reference id in the log
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 
@@ -40,8 +41,25 @@ class KindredModal(discord.ui.Modal):
 
 
 class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!)"):
-    """A button whose custom id carries what it acts on, so it works after a restart. A
-    subclass gives its own `template` and implements `act`; this base never matches."""
+    """A button whose custom id carries what it acts on, so it works after a restart.
+
+    A subclass gives a `template` with named groups, `custom_id_format`, the same as a format
+    string (`"refl:{action}:{ref}"`), and `act`; the groups are in `self.parts`. This base never
+    matches.
+    """
+
+    custom_id_format: ClassVar[str]
+
+    def __init__(self, **parts: Any) -> None:
+        self.parts = {name: str(value) for name, value in parts.items()}
+        custom_id = self.custom_id_format.format(**self.parts)
+        super().__init__(discord.ui.Button(label=custom_id, custom_id=custom_id))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> Self:
+        return cls(**match.groupdict())
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:

@@ -25,6 +25,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from coaching.reflections import (
+    ALL_DAYS,
+    ENGAGED,
+    SubscriptionChange,
+    next_send,
+    schedule_of,
+)
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import enqueue_many
 from storage.driver import (
@@ -71,6 +78,69 @@ async def save_subscription(
         subscription.updated_at = now
     await session.flush()
     return subscription
+
+
+async def subscribe(
+    session: AsyncSession,
+    member: Member,
+    change: SubscriptionChange,
+    *,
+    now: datetime,
+    default_time: str,
+    default_timezone: str,
+) -> tuple[ReflectionSubscription, datetime | None]:
+    """`/reflections start`: the member's subscription, created with the server's defaults
+    where `change` keeps a field; the member's zone becomes the subscription's. Returns it
+    and its next send (None when nothing is ahead)."""
+    fields = change.fields()
+    if await get_subscription(session, member.id) is None:
+        fields.setdefault("time_of_day", default_time)
+        fields.setdefault("timezone", member.timezone or default_timezone)
+        fields.setdefault("days", ALL_DAYS)
+    subscription = await save_subscription(session, member, now=now, **fields)
+    member.timezone = subscription.timezone
+    return subscription, await reschedule(session, subscription, now=now)
+
+
+async def apply_change(
+    session: AsyncSession,
+    subscription: ReflectionSubscription,
+    change: SubscriptionChange,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """Apply what a member chose and recompute the next send; returns it (None: nothing
+    is ahead)."""
+    _set_fields(subscription, change, now=now)
+    return await reschedule(session, subscription, now=now)
+
+
+def _set_fields(
+    subscription: ReflectionSubscription, change: SubscriptionChange, *, now: datetime
+) -> None:
+    for name, value in change.fields().items():
+        setattr(subscription, name, value)
+    subscription.updated_at = now
+
+
+async def reschedule(
+    session: AsyncSession, subscription: ReflectionSubscription, *, now: datetime
+) -> datetime | None:
+    """Recompute the next send after a change; returns it (None when nothing is ahead)."""
+    quiet = await quiet_days_for(session, [subscription.guild_id])
+    upcoming = None
+    if subscription.active:
+        upcoming = next_send(
+            now,
+            schedule_of(subscription),
+            quiet_days=quiet[subscription.guild_id],
+            last_sent_on=subscription.last_sent_on,
+        )
+    subscription.next_send_at = upcoming[0] if upcoming else None
+    subscription.next_send_on = upcoming[1] if upcoming else None
+    subscription.updated_at = now
+    await session.flush()
+    return subscription.next_send_at
 
 
 _DUE_COLUMNS = (
@@ -470,8 +540,79 @@ _UPDATE_SCHEDULES_SQL = (
 )
 
 
-async def get_entry(session: AsyncSession, entry_id: int) -> ReflectionEntry | None:
-    return await session.get(ReflectionEntry, entry_id)
+async def entry_with_owner(
+    session: AsyncSession, ref: str
+) -> tuple[ReflectionEntry, Member] | None:
+    """The entry a prompt's buttons name (see `entry_by_ref`) and the member it was for."""
+    entry = await entry_by_ref(session, ref)
+    if entry is None:
+        return None
+    member = await session.get(Member, entry.member_id)
+    return (entry, member) if member is not None else None
+
+
+async def record_answer(
+    session: AsyncSession, entry: ReflectionEntry, answer: str, *, now: datetime
+) -> ReflectionSubscription | None:
+    """A member's answer to a prompt; returns their subscription (None: they have none)."""
+    entry.answer = answer
+    entry.answered_at = now
+    entry.skipped = False
+    return await _engaged(session, entry.member_id, now=now)
+
+
+async def skip_entry(
+    session: AsyncSession, entry: ReflectionEntry, *, now: datetime
+) -> ReflectionSubscription | None:
+    """ "Skip today" under a prompt (an answered one stays answered)."""
+    if entry.answer is None:
+        entry.skipped = True
+    return await _engaged(session, entry.member_id, now=now)
+
+
+async def _engaged(
+    session: AsyncSession, member_id: int, *, now: datetime
+) -> ReflectionSubscription | None:
+    subscription = await get_subscription(session, member_id)
+    if subscription is not None:
+        _set_fields(subscription, ENGAGED, now=now)
+        await session.flush()
+    return subscription
+
+
+async def record_backoff_choice(
+    session: AsyncSession, entry: ReflectionEntry, choice: str, *, now: datetime
+) -> None:
+    """The member's answer to "write less often?" is that question's entry's answer."""
+    entry.answer = entry.answer or choice
+    entry.answered_at = entry.answered_at or now
+
+
+async def add_prompt_now(
+    session: AsyncSession,
+    member: Member,
+    subscription: ReflectionSubscription | None,
+    *,
+    prompt_key: str,
+    prompt_text: str,
+    local_date: date,
+    now: datetime,
+) -> int:
+    """A `/reflections now` prompt in the journal; it moves the member on in the rotation.
+    Returns the entry's id."""
+    entry_id = await add_entry(
+        session,
+        member_id=member.id,
+        kind="now",
+        local_date=local_date,
+        prompt_key=prompt_key,
+        prompt_text=prompt_text,
+        sent_at=now,
+        skipped=False,
+    )
+    if subscription is not None:
+        subscription.prompts_sent += 1
+    return entry_id
 
 
 async def latest_open_entry(
@@ -561,14 +702,15 @@ async def list_quiet_days(session: AsyncSession, guild_id: int, *, since: date) 
     return list(rows)
 
 
-async def reschedule_guild(session: AsyncSession, guild_id: int) -> list[ReflectionSubscription]:
-    """Active subscriptions of a server, to recompute after its quiet days change."""
+async def reschedule_guild(session: AsyncSession, guild_id: int, *, now: datetime) -> None:
+    """Recompute the next sends of a server's active subscriptions (its quiet days changed)."""
     rows = await session.scalars(
         select(ReflectionSubscription).where(
             ReflectionSubscription.guild_id == guild_id, ReflectionSubscription.active.is_(True)
         )
     )
-    return list(rows)
+    for subscription in list(rows):
+        await reschedule(session, subscription, now=now)
 
 
 async def add_community_prompt(
