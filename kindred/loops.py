@@ -16,9 +16,12 @@ import enum
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from kindred.clock import Clock, sleep_until_due_or_woken
+
+if TYPE_CHECKING:
+    from kindred.bot import KindredBot
 
 
 class Next(enum.Enum):
@@ -113,3 +116,40 @@ class BackgroundLoop:
                 continue
             self._asleep_until = upcoming
             await sleep_until_due_or_woken(self.clock, upcoming, self._wake)
+
+
+class Job:
+    """A scheduled job of the bot on a BackgroundLoop: `tick` does what is due and returns
+    how many it handled, `next_due` says when more is due (None: nothing is). A tick that
+    handled a full batch (`batch`) runs again at once."""
+
+    name: ClassVar[str]
+    log: ClassVar[logging.Logger]
+    retry_after: ClassVar[timedelta] = timedelta(seconds=60)
+    batch: ClassVar[int | None] = None
+
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+        self.loop = bot.new_loop(self.name, self._step, retry_after=self.retry_after, log=self.log)
+
+    def start(self) -> None:
+        self.bot.start_loop(self.loop)
+
+    async def stop(self) -> None:
+        await self.bot.stop_loop(self.loop)
+
+    def wake(self) -> None:
+        """Work was written that may be due sooner than the job knew."""
+        self.loop.wake()
+
+    async def tick(self) -> int:
+        raise NotImplementedError
+
+    async def next_due(self) -> datetime | None:
+        raise NotImplementedError
+
+    async def _step(self) -> Upcoming:
+        handled = await self.tick()
+        if self.batch is not None and handled >= self.batch:
+            return Next.NOW
+        return await self.next_due()

@@ -52,8 +52,14 @@ class PersistentButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?!
 
     def __init__(self, **parts: Any) -> None:
         self.parts = {name: str(value) for name, value in parts.items()}
-        custom_id = self.custom_id_format.format(**self.parts)
+        custom_id = self.custom_id_for(**self.parts)
         super().__init__(discord.ui.Button(label=custom_id, custom_id=custom_id))
+
+    @classmethod
+    def custom_id_for(cls, **parts: Any) -> str:
+        """The custom id of this button for these parts: for a message sent as JSON (the
+        courier's DMs), without building the item."""
+        return cls.custom_id_format.format(**parts)
 
     @classmethod
     async def from_custom_id(

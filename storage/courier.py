@@ -53,6 +53,16 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def drop_pending(session: AsyncSession, dedupe_key: str) -> bool:
+    """Don't send the message with this key after all, if it is still waiting."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == PENDING)
+        .values(state=DROPPED)
+    )
+    return bool(result.rowcount)
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, worker: str, lease: timedelta, limit: int
 ) -> list[OutboxMessage]:

@@ -19,7 +19,7 @@ from coaching.reflections import (
 )
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from cogs.reflections.views import BUTTON_SETS
-from kindred.loops import Next, Upcoming
+from kindred.loops import Job
 from prompts import render, template_names
 from storage import reflections as store
 
@@ -91,32 +91,23 @@ def _pack_daily(key: str, community: str, switched_to_weekly: bool) -> tuple[str
     return prompt, _daily_payload_head(prompt, community, switched_to_weekly)
 
 
-class ReflectionScheduler:
+class ReflectionScheduler(Job):
     """Finds due subscriptions, enqueues their prompts into the courier, sleeps until the
     next one is due. `wake()` after any change that could move a send time earlier."""
 
+    name = "reflections"
+    log = log
+    retry_after = timedelta(seconds=5)
+    batch = TICK_LIMIT
+
     def __init__(self, bot: KindredBot, ownership: ShardOwnership = EVERY_SERVER) -> None:
-        self.bot = bot
+        super().__init__(bot)
         # Only servers on this process's shards: another process schedules the rest.
         self.ownership = ownership
-        self.loop = bot.new_loop(
-            "reflections", self._step, retry_after=timedelta(seconds=5), log=log
-        )
         self.keys = pack_keys()
         self.sorted_keys = sorted(self.keys)
 
-    def start(self) -> None:
-        self.bot.start_loop(self.loop)
-
-    async def stop(self) -> None:
-        await self.bot.stop_loop(self.loop)
-
-    def wake(self) -> None:
-        self.loop.wake()
-
-    async def _step(self) -> Upcoming:
-        if await self.tick() >= TICK_LIMIT:
-            return Next.NOW
+    async def next_due(self) -> datetime | None:
         async with self.bot.db.read() as session:
             return await store.next_due_at(session, self.ownership)
 

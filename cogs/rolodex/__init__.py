@@ -1,21 +1,18 @@
-"""The Rolodex and follow-ups: `/rolodex ...`, `/followup ...`, reminders, one-click offers."""
+"""The Rolodex and follow-ups: `/rolodex ...`, `/followup ...`, "Add to my Rolodex".
+
+The forms and buttons are in `views`, the reminders (stay in touch, follow up) in `reminders`.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import select
 
 from coaching.dates import InvalidDate, parse_date
-from coaching.reflections import send_instant, zone
 from coaching.rolodex import (
-    CADENCES,
     HOW_MET_MAX,
     NOTES_MAX,
     TOUCH_KINDS,
@@ -25,244 +22,29 @@ from coaching.rolodex import (
     clean_name,
     clean_text,
     describe_cadence,
-    name_key,
     parse_cadence,
     parse_tags,
     search_rank,
     touch_due_on,
 )
 from cogs.common import member_of
+from cogs.rolodex.reminders import StayInTouch, enqueue_followup_reminder
+from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, offer_view
 from kindred.errors import UserFacingError
-from kindred.loops import Upcoming
 from kindred.replies import close_with_note, send_private
-from kindred.ui import (
-    KindredModal,
-    KindredView,
-    PersistentButton,
-    bot_of,
-    embed_pages,
-    send_paged,
-)
+from kindred.ui import KindredView, embed_pages, send_paged
 from prompts import render
 from storage import rolodex as store
-from storage.courier import enqueue
-from storage.models import Community, FollowUp, Member, OutboxMessage, RolodexEntry
-from storage.reflections import get_subscription
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
+    from storage.models import RolodexEntry
 
-log = logging.getLogger("kindred.rolodex")
-
-SNOOZE = timedelta(days=3)
 LIST_PAGE = 8
 
 
 def _invalid(error: InvalidEntry) -> UserFacingError:
     return UserFacingError(f"errors/rolodex_{error.field}", **error.details)
-
-
-async def reminder_zone_and_time(session: Any, member: Member) -> tuple[str, time]:
-    """A member's reflection time if they have one, otherwise 09:00 in their zone."""
-    subscription = await get_subscription(session, member.id)
-    if subscription is not None and subscription.active:
-        hour, minute = (int(part) for part in subscription.time_of_day.split(":"))
-        return subscription.timezone, time(hour, minute)
-    community = await session.get(Community, member.guild_id)
-    return (member.timezone or (community.timezone if community else "UTC")), time(9, 0)
-
-
-async def reminder_at(session: Any, member: Member, day: date) -> datetime:
-    zone_name, at = await reminder_zone_and_time(session, member)
-    return send_instant(day, at, zone(zone_name))
-
-
-async def local_today(bot: KindredBot, session: Any, member: Member) -> date:
-    zone_name, _ = await reminder_zone_and_time(session, member)
-    return bot.clock.now().astimezone(zone(zone_name)).date()
-
-
-async def restart_cadence(session: Any, entry: RolodexEntry, member: Member) -> None:
-    due = touch_due_on(entry.last_touch_on or entry.created_at.date(), entry.cadence_days)
-    entry.touch_due_at = await reminder_at(session, member, due) if due else None
-
-
-class EntryModal(KindredModal):
-    """The Rolodex form: how we met, notes, tags, marks, stay in touch."""
-
-    def __init__(
-        self,
-        cog: RolodexCog,
-        *,
-        name: str,
-        person_user_id: int | None,
-        entry: RolodexEntry | None = None,
-    ) -> None:
-        super().__init__(title=render("rolodex/form_title", name=name)[:45], timeout=None)
-        self.cog = cog
-        self.name = name
-        self.person_user_id = person_user_id
-        self.entry_id = entry.id if entry else None
-        self.how_met: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            style=discord.TextStyle.short,
-            required=False,
-            max_length=HOW_MET_MAX,
-            default=entry.how_met if entry else None,
-            placeholder=render("rolodex/form_how_met_hint"),
-        )
-        self.notes: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph,
-            required=False,
-            max_length=NOTES_MAX,
-            default=entry.notes if entry else None,
-            placeholder=render("rolodex/form_notes_hint"),
-        )
-        self.tags: discord.ui.TextInput[EntryModal] = discord.ui.TextInput(
-            style=discord.TextStyle.short,
-            required=False,
-            max_length=300,
-            default=entry.tags.replace(",", ", ") if entry else None,
-            placeholder=render("rolodex/form_tags_hint"),
-        )
-        marks = {"know": entry.know, "like": entry.like, "trust": entry.trust} if entry else {}
-        self.marks: discord.ui.Select[EntryModal] = discord.ui.Select(
-            options=[
-                discord.SelectOption(label=mark, value=mark, default=bool(marks.get(mark)))
-                for mark in ("know", "like", "trust")
-            ],
-            min_values=0,
-            max_values=3,
-            required=False,
-        )
-        current = describe_cadence(entry.cadence_days) if entry else "none"
-        self.cadence: discord.ui.Select[EntryModal] = discord.ui.Select(
-            options=[
-                discord.SelectOption(label=label, value=label, default=label == current)
-                for label in CADENCES
-            ],
-            min_values=0,
-            max_values=1,
-            required=False,
-        )
-        for label, component in (
-            ("rolodex/form_how_met", self.how_met),
-            ("rolodex/form_notes", self.notes),
-            ("rolodex/form_tags", self.tags),
-            ("rolodex/form_marks", self.marks),
-            ("rolodex/form_cadence", self.cadence),
-        ):
-            self.add_item(discord.ui.Label(text=render(label), component=component))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.save_entry(
-            interaction,
-            entry_id=self.entry_id,
-            name=self.name,
-            person_user_id=self.person_user_id,
-            how_met=self.how_met.value,
-            notes=self.notes.value,
-            tags=self.tags.value,
-            marks=set(self.marks.values),
-            cadence=self.cadence.values[0] if self.cadence.values else "none",
-        )
-
-
-class FollowUpModal(KindredModal):
-    def __init__(self, cog: RolodexCog, person: str | None) -> None:
-        super().__init__(title=render("rolodex/followup_form_title"), timeout=None)
-        self.cog = cog
-        self.person: discord.ui.TextInput[FollowUpModal] = discord.ui.TextInput(
-            label=render("rolodex/followup_form_person"), max_length=100, default=person
-        )
-        self.when: discord.ui.TextInput[FollowUpModal] = discord.ui.TextInput(
-            label=render("rolodex/followup_form_when"), max_length=30, default="next week"
-        )
-        self.note: discord.ui.TextInput[FollowUpModal] = discord.ui.TextInput(
-            label=render("rolodex/followup_form_note"),
-            style=discord.TextStyle.paragraph,
-            max_length=WHAT_MAX,
-            required=False,
-        )
-        for item in (self.person, self.when, self.note):
-            self.add_item(item)
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.cog.set_followup(
-            interaction, person=self.person.value, when=self.when.value, note=self.note.value
-        )
-
-
-class OfferButton(
-    PersistentButton,
-    template=r"rdx:(?P<action>add|fu):(?P<user>\d+)",
-):
-    """The one-click offers after thanks, the event check or a reflection."""
-
-    custom_id_format = "rdx:{action}:{user}"
-
-    async def act(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        cog = _cog(bot)
-        if interaction.guild is None:
-            raise UserFacingError("errors/server_only")
-        user_id = int(self.parts["user"])
-        person = None
-        if user_id:
-            found: discord.abc.User | None = interaction.guild.get_member(user_id) or bot.get_user(
-                user_id
-            )
-            if found is None:
-                # No member cache (no privileged intent): one lookup for the name.
-                with contextlib.suppress(discord.HTTPException):
-                    found = await interaction.guild.fetch_member(user_id)
-            person = found.display_name if found else None
-        if self.parts["action"] == "add":
-            async with bot.db.session() as session:
-                member = await member_of(bot, session, interaction)
-                existing = await store.entry_for_user(session, member.id, user_id)
-            await interaction.response.send_modal(
-                EntryModal(
-                    cog,
-                    name=existing.name if existing else (person or "Someone"),
-                    person_user_id=user_id,
-                    entry=existing,
-                )
-            )
-        else:
-            await interaction.response.send_modal(FollowUpModal(cog, person))
-
-
-def offer_view(user_id: int | None, *, add: bool = True) -> discord.ui.View:
-    """Buttons offering to add someone to the Rolodex and to set a follow-up."""
-    view = KindredView(timeout=None)
-    if add and user_id:
-        button = OfferButton(action="add", user=user_id)
-        button.item.label = render("rolodex/offer_add")
-        view.add_item(button)
-    follow = OfferButton(action="fu", user=user_id or 0)
-    follow.item.label = render("rolodex/offer_followup")
-    view.add_item(follow)
-    return view
-
-
-class FollowUpButton(
-    PersistentButton,
-    template=r"fu:(?P<action>done|snooze|drop):(?P<id>\d+)",
-):
-    """ "Done", "Snooze 3 days", "Not needed" under a follow-up reminder DM."""
-
-    custom_id_format = "fu:{action}:{id}"
-
-    async def act(self, interaction: discord.Interaction) -> None:
-        cog = _cog(bot_of(interaction))
-        await cog.followup_action(interaction, self.parts["action"], int(self.parts["id"]))
-
-
-def _cog(bot: KindredBot) -> RolodexCog:
-    cog = bot.rolodex
-    if cog is None:  # its buttons are registered by the cog: it was unloaded meanwhile
-        raise RuntimeError("the rolodex extension is not loaded")
-    return cog
 
 
 def entry_line(entry: RolodexEntry) -> str:
@@ -289,11 +71,9 @@ class RolodexCog(commands.Cog):
             name="Add to my Rolodex", callback=self.add_from_menu
         )
         self.context_menu.guild_only = True
-        self.reminders = bot.new_loop(
-            "rolodex", self._reminders_step, retry_after=timedelta(seconds=60), log=log
-        )
+        self.reminders = StayInTouch(bot)
 
-    def offers(self, user_id: int | None, *, add: bool = True) -> discord.ui.View:
+    def offers(self, user_id: int | None, *, add: bool = True) -> KindredView:
         """One-click offers to add someone to the Rolodex and to set a follow-up, for the
         replies of other features (after thanks, the event check, a reflection)."""
         return offer_view(user_id, add=add)
@@ -301,12 +81,12 @@ class RolodexCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OfferButton, FollowUpButton)
-        self.bot.start_loop(self.reminders)
+        self.reminders.start()
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OfferButton, FollowUpButton)
-        await self.bot.stop_loop(self.reminders)
+        await self.reminders.stop()
 
     # -- entries ----------------------------------------------------------------------------
 
@@ -349,32 +129,17 @@ class RolodexCog(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-            entry = (await session.get(RolodexEntry, entry_id)) if entry_id else None
+            entry = await store.get_entry(session, entry_id) if entry_id else None
             if entry is not None and entry.owner_member_id != member.id:
                 raise UserFacingError("errors/rolodex_unknown", name=name)
             clash = await store.find_entry(session, member.id, fields["name"])
             if clash is not None and (entry is None or clash.id != entry.id):
                 raise UserFacingError("errors/rolodex_exists", name=fields["name"])
-            if entry is None:
-                entry = await store.add_entry(
-                    session,
-                    guild_id=member.guild_id,
-                    owner_member_id=member.id,
-                    person_user_id=person_user_id,
-                    name_key=name_key(fields["name"]),
-                    created_at=now,
-                    updated_at=now,
-                    **fields,
-                )
-                created = True
-            else:
-                for key, value in fields.items():
-                    setattr(entry, key, value)
-                entry.name_key = name_key(fields["name"])
-                entry.updated_at = now
-                created = False
-            await restart_cadence(session, entry, member)
-        self.wake()
+            created = entry is None
+            entry = await store.save_entry(
+                session, member, entry, fields, person_user_id=person_user_id, now=now
+            )
+        self.reminders.wake()
         await send_private(
             interaction,
             render("rolodex/saved", created=created, name=entry.name, line=entry_line(entry)),
@@ -477,7 +242,7 @@ class RolodexCog(commands.Cog):
     async def remove(self, interaction: discord.Interaction, person: str) -> None:
         entry = await self._entry(interaction, person)
         async with self.bot.db.session() as session:
-            await session.delete(await session.get(RolodexEntry, entry.id))
+            await store.remove_entry(session, entry.id)
         await send_private(interaction, render("rolodex/removed", name=entry.name))
 
     remove.autocomplete("person")(name_autocomplete)
@@ -568,7 +333,7 @@ class RolodexCog(commands.Cog):
             entry = await store.find_entry(session, member.id, person)
             if entry is None:
                 raise UserFacingError("errors/rolodex_unknown", name=person)
-            today = await local_today(self.bot, session, member)
+            today = await store.local_today(session, member, now=now)
             day = today
             if when:
                 try:
@@ -577,20 +342,16 @@ class RolodexCog(commands.Cog):
                     raise UserFacingError("errors/bad_date", value=when) from None
                 if day > today:
                     raise UserFacingError("errors/rolodex_future_touch", value=when)
-            await store.add_touchpoint(
+            await store.log_touch(
                 session,
-                entry_id=entry.id,
-                owner_member_id=member.id,
+                entry,
+                member,
                 kind=kind.value if kind else "other",
                 note=what.strip(),
-                happened_on=day,
-                created_at=now,
+                day=day,
+                now=now,
             )
-            if entry.last_touch_on is None or day >= entry.last_touch_on:
-                entry.last_touch_on = day
-            entry.updated_at = now
-            await restart_cadence(session, entry, member)
-        self.wake()
+        self.reminders.wake()
         await send_private(
             interaction,
             render(
@@ -608,7 +369,7 @@ class RolodexCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             entries = await store.owner_entries(session, member.id)
-            today = await local_today(self.bot, session, member)
+            today = await store.local_today(session, member, now=self.bot.clock.now())
         late = []
         for entry in entries:
             due = touch_due_on(entry.last_touch_on or entry.created_at.date(), entry.cadence_days)
@@ -638,28 +399,26 @@ class RolodexCog(commands.Cog):
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-            today = await local_today(self.bot, session, member)
+            today = await store.local_today(session, member, now=now)
             try:
                 day = parse_date(when, today)
             except InvalidDate:
                 raise UserFacingError("errors/followup_when", value=when) from None
-            instant = await reminder_at(session, member, day)
+            instant = await store.reminder_at(session, member, day)
             if day < today or instant <= now:
                 raise UserFacingError("errors/date_in_past", value=when)
             entry = await store.find_entry(session, member.id, person_name)
             followup = await store.add_followup(
                 session,
-                owner_member_id=member.id,
-                entry_id=entry.id if entry else None,
-                person=entry.name if entry else person_name,
+                member,
+                entry=entry,
+                person=person_name,
                 note=note_text,
-                due_on=day,
-                due_at=instant,
-                state="pending",
-                snoozes=0,
-                created_at=now,
+                day=day,
+                at=instant,
+                now=now,
             )
-            await self._enqueue_reminder(session, followup, member)
+            await enqueue_followup_reminder(self.bot, session, followup, member)
         self.bot.courier.wake()
         await send_private(
             interaction,
@@ -669,41 +428,6 @@ class RolodexCog(commands.Cog):
                 person=followup.person,
                 at=int(instant.timestamp()),
             ),
-        )
-
-    async def _enqueue_reminder(self, session: Any, followup: FollowUp, member: Member) -> None:
-        buttons = [
-            ("done", "rolodex/followup_done", 3),
-            ("snooze", "rolodex/followup_snooze", 2),
-            ("drop", "rolodex/followup_drop", 2),
-        ]
-        await enqueue(
-            session,
-            guild_id=member.guild_id,
-            member_id=member.id,
-            purpose="followup",
-            dedupe_key=f"followup:{followup.id}:{followup.snoozes}",
-            payload={
-                "content": render(
-                    "rolodex/followup_dm", person=followup.person, note=followup.note
-                ),
-                "components": [
-                    {
-                        "type": 1,
-                        "components": [
-                            {
-                                "type": 2,
-                                "style": style,
-                                "label": render(label),
-                                "custom_id": f"fu:{action}:{followup.id}",
-                            }
-                            for action, label, style in buttons
-                        ],
-                    }
-                ],
-            },
-            due_at=followup.due_at,
-            now=self.bot.clock.now(),
         )
 
     @followup.command(name="set", description="Remind me to follow up with someone")
@@ -751,112 +475,39 @@ class RolodexCog(commands.Cog):
     ) -> None:
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-            followup = await session.get(FollowUp, number)
-            if (
-                followup is None
-                or followup.owner_member_id != member.id
-                or followup.state != "pending"
-            ):
+            found = await store.owned_followup(session, number)
+            followup = found[0] if found is not None and found[1].id == member.id else None
+            if followup is None or followup.state != "pending":
                 raise UserFacingError("errors/followup_unknown", id=number)
-            followup.state = "cancelled"
-            await self._drop_reminder(session, followup)
+            await store.cancel_followup(session, followup)
         await send_private(
             interaction, render("rolodex/followup_cancelled", person=followup.person)
         )
-
-    async def _drop_reminder(self, session: Any, followup: FollowUp) -> None:
-        row = await session.scalar(
-            select(OutboxMessage).where(
-                OutboxMessage.dedupe_key == f"followup:{followup.id}:{followup.snoozes}",
-                OutboxMessage.state == "pending",
-            )
-        )
-        if row is not None:
-            row.state = "dropped"
 
     async def followup_action(
         self, interaction: discord.Interaction, action: str, followup_id: int
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            followup = await session.get(FollowUp, followup_id)
-            member = await session.get(Member, followup.owner_member_id) if followup else None
-            if followup is None or member is None or member.user_id != interaction.user.id:
+            found = await store.owned_followup(session, followup_id)
+            if found is None or found[1].user_id != interaction.user.id:
                 await send_private(interaction, render("errors/entry_not_yours"))
                 return
+            followup, member = found
             if action == "done":
-                followup.state = "done"
-                if followup.entry_id:
-                    entry = await session.get(RolodexEntry, followup.entry_id)
-                    if entry is not None:
-                        today = await local_today(self.bot, session, member)
-                        await store.add_touchpoint(
-                            session,
-                            entry_id=entry.id,
-                            owner_member_id=member.id,
-                            kind="other",
-                            note=followup.note or render("rolodex/followup_touch_note"),
-                            happened_on=today,
-                            created_at=now,
-                        )
-                        entry.last_touch_on = today
-                        await restart_cadence(session, entry, member)
+                note_text = followup.note or render("rolodex/followup_touch_note")
+                await store.complete_followup(session, followup, member, note=note_text, now=now)
                 note = render("rolodex/followup_marked_done", person=followup.person)
             elif action == "snooze":
-                followup.snoozes += 1
-                followup.due_at = followup.due_at + SNOOZE
-                followup.due_on = followup.due_on + SNOOZE
-                await self._enqueue_reminder(session, followup, member)
+                await store.snooze_followup(session, followup)
+                await enqueue_followup_reminder(self.bot, session, followup, member)
                 note = render("rolodex/followup_snoozed", at=int(followup.due_at.timestamp()))
             else:
-                followup.state = "cancelled"
+                await store.not_needed(session, followup)
                 note = render("rolodex/followup_not_needed")
         self.bot.courier.wake()
-        await close_with_note(interaction, note)
-
-    # -- stay-in-touch reminders ------------------------------------------------------------
-
-    def wake(self) -> None:
         self.reminders.wake()
-
-    async def _reminders_step(self) -> Upcoming:
-        await self.cadence_tick()
-        async with self.bot.db.read() as session:
-            return await store.next_touch_due(session, self.bot.ownership)
-
-    async def cadence_tick(self) -> int:
-        now = self.bot.clock.now()
-        queued = 0
-        async with self.bot.db.session() as session:
-            due = await store.due_touch_reminders(
-                session, now=now, limit=500, owner=self.bot.ownership
-            )
-            for entry, member in due:
-                due_day = touch_due_on(
-                    entry.last_touch_on or entry.created_at.date(), entry.cadence_days
-                )
-                entry.touch_due_at = None  # once per drift; a logged touch restarts it
-                await enqueue(
-                    session,
-                    guild_id=member.guild_id,
-                    member_id=member.id,
-                    purpose="stay_in_touch",
-                    dedupe_key=f"touch:{entry.id}:{due_day}",
-                    payload={
-                        "content": render(
-                            "rolodex/cadence_dm",
-                            name=entry.name,
-                            cadence=describe_cadence(entry.cadence_days),
-                            last=entry.last_touch_on.isoformat() if entry.last_touch_on else None,
-                        )
-                    },
-                    due_at=now,
-                    now=now,
-                )
-                queued += 1
-        if queued:
-            self.bot.courier.wake()
-        return queued
+        await close_with_note(interaction, note)
 
 
 async def setup(bot: KindredBot) -> None:
