@@ -19,6 +19,7 @@ from kindred.errors import UserFacingError
 from kindred.replies import send_private
 from prompts import render
 from storage import reflections as reflection_store
+from storage import thanks as thanks_store
 from storage.communities import ensure_community, get_community, update_community
 from storage.models import Community
 
@@ -257,11 +258,7 @@ class AdminCog(commands.Cog):
             )
             if changes:
                 await update_community(session, community, now=now, **changes)
-                from cogs.thanks import next_digest_at
-
-                community.next_digest_at = (
-                    next_digest_at(community, now) if community.thanks_channel_id else None
-                )
+                await thanks_store.schedule_digest(session, community, after=now)
         if changes and self.bot.thanks is not None:
             self.bot.thanks.digest.wake()
         await send_private(
