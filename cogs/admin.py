@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import discord
@@ -21,7 +21,9 @@ from prompts import render
 from storage import reflections as reflection_store
 from storage import thanks as thanks_store
 from storage.communities import ensure_community, get_community, update_community
-from storage.models import Community
+
+if TYPE_CHECKING:
+    from storage.models import Community
 
 MIN_PROMPT_CHARS = 10
 

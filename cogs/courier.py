@@ -24,10 +24,11 @@ from coaching.courier import nonce_for, retry_delay, should_give_up
 from kindred.clock import Clock
 from kindred.loops import Next, Upcoming
 from storage import courier as outbox
-from storage.models import Member, OutboxMessage
+from storage.courier import Recipient
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
+    from storage.models import OutboxMessage
 
 log = logging.getLogger("kindred.courier")
 
@@ -144,7 +145,7 @@ class Courier:
             self._launch(row, members.get(row.member_id) if row.member_id else None)
         return len(rows)
 
-    def _launch(self, row: OutboxMessage, member: Member | None) -> None:
+    def _launch(self, row: OutboxMessage, member: Recipient | None) -> None:
         # One recipient's rows go one after another: in order, and a closed DM costs one
         # request, not one per row already in flight.
         key = ("member", row.member_id) if row.member_id else ("channel", row.channel_id or 0)
@@ -162,7 +163,7 @@ class Courier:
         task.add_done_callback(finished)
 
     async def _deliver_after(
-        self, previous: asyncio.Task[None] | None, row: OutboxMessage, member: Member | None
+        self, previous: asyncio.Task[None] | None, row: OutboxMessage, member: Recipient | None
     ) -> None:
         if previous is not None:
             with contextlib.suppress(Exception):
@@ -175,7 +176,7 @@ class Courier:
                     return  # deleted meanwhile (/mydata delete); the row went with it
         await self._deliver_in_slot(row, member)
 
-    async def _deliver_in_slot(self, row: OutboxMessage, member: Member | None) -> None:
+    async def _deliver_in_slot(self, row: OutboxMessage, member: Recipient | None) -> None:
         async with self._slots:
             for delay in (*self.inline_retry_delays, None):
                 try:
@@ -194,7 +195,7 @@ class Courier:
                     await self._retry(row, f"unexpected: {type(exc).__name__}")
                     return
 
-    async def _deliver(self, row: OutboxMessage, member: Member | None) -> None:
+    async def _deliver(self, row: OutboxMessage, member: Recipient | None) -> None:
         channel_id = row.channel_id
         if member is not None:
             if not member.reachable:
@@ -249,7 +250,7 @@ class Courier:
         self.sent += 1
         log.debug("sent outbox row %d (%s)", row.id, row.purpose)
 
-    async def _open_dm(self, member: Member) -> int:
+    async def _open_dm(self, member: Recipient) -> int:
         await self.pacer.acquire()
         try:
             channel = await self.bot.http.start_private_message(member.user_id)
@@ -287,7 +288,7 @@ class Courier:
         self.failed += 1
         log.error("outbox row %d (%s) cannot be sent: %s", row.id, row.purpose, error)
 
-    async def _drop(self, row: OutboxMessage, member: Member, error: str) -> None:
+    async def _drop(self, row: OutboxMessage, member: Recipient, error: str) -> None:
         member.reachable = False
         async with self.bot.db.session() as session:
             dropped = await outbox.mark_member_unreachable(

@@ -20,10 +20,10 @@ from storage import pitch as store
 from storage.communities import get_community
 from storage.courier import enqueue
 from storage.members import ensure_member, get_member
-from storage.models import Member
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
+    from storage.models import Member
 
 MAX_TEXT = 4000
 HISTORY_SIZE = 12
@@ -302,8 +302,7 @@ class PitchCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await self._member(session, interaction)
             assert member is not None
-            preference = await store.preference(session, member.id)
-            preference.nudges = setting.value == "on"
+            await store.set_nudges(session, member.id, on=setting.value == "on")
         await send_private(interaction, render("pitch/nudges", on=setting.value == "on"))
 
     # -- the introductions nudge --------------------------------------------------------------
@@ -339,7 +338,7 @@ class PitchCog(commands.Cog):
                 return
             if preference.last_nudged_at and now - preference.last_nudged_at < NUDGE_EVERY:
                 return
-            preference.last_nudged_at = now
+            await store.note_nudged(session, preference, now=now)
             await store.record_check(
                 session,
                 member_id=member.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -172,11 +173,26 @@ async def remember_dm_channel(
     )
 
 
-async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Member]:
+@dataclass
+class Recipient:
+    """What the courier knows of a member it sends to; it updates its copy as it learns
+    (a DM channel opened, DMs closed) and writes the same through the functions below."""
+
+    id: int
+    user_id: int
+    dm_channel_id: int | None
+    reachable: bool
+
+
+async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Recipient]:
     if not member_ids:
         return {}
-    rows = await session.scalars(select(Member).where(Member.id.in_(set(member_ids))))
-    return {member.id: member for member in rows}
+    rows = await session.execute(
+        select(Member.id, Member.user_id, Member.dm_channel_id, Member.reachable).where(
+            Member.id.in_(set(member_ids))
+        )
+    )
+    return {row[0]: Recipient(*row) for row in rows}
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
