@@ -35,6 +35,11 @@ README.md ("Put Kindred on a real server") has the invite link and permissions.
 To try Kindred without a Discord account or token, run `make sandbox`.
 """
 
+SANDBOX_NEEDS_CHECKOUT = """\
+The sandbox runs from a checkout of Kindred (it uses testing/ and fakediscord/, which are
+not installed with the package): clone the repository and run `make sandbox` there.
+"""
+
 
 def _require_token(settings: Settings) -> str:
     if settings.discord_token is None:
@@ -168,8 +173,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(upgrade_database(settings))
         print(f"Database is up to date ({settings.database_url.split('://', 1)[0]}).")
     elif args.command == "sandbox":
-        from kindred.sandbox import run_sandbox
-
+        try:
+            from testing.sandbox import run_sandbox
+        except ModuleNotFoundError:
+            # testing/ and fakediscord/ are not installed with the package.
+            print(SANDBOX_NEEDS_CHECKOUT, file=sys.stderr)
+            return 2
         return asyncio.run(run_sandbox(settings, script=args.script, database=args.database))
     return 0
 

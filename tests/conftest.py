@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 @pytest.fixture(scope="module")

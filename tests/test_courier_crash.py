@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.crash_scenario import run_crash_scenario
+from testing.crash import run_crash_scenario
 
 MESSAGES = 1000
 KILLS = 5

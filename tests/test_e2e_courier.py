@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from coaching.courier import MAX_ATTEMPTS
-from tests.courier_helpers import add_people, enqueue_dms, member_row, members_for, states
-from tests.harness import Harness, Server
+from testing.courier import add_people, enqueue_dms, member_row, members_for, states
+from testing.harness import Harness, Server
 
 PACED_COUNT = 500
 

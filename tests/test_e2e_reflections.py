@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Member, OutboxMessage, ReflectionEntry, ReflectionSubscription
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 _years = itertools.count(2031)
 

@@ -19,7 +19,7 @@ import storage.reflections
 from storage.communities import ensure_community
 from storage.members import ensure_member
 from storage.models import ReflectionEntry
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 REFERENCE = re.compile(r"reference `([0-9a-f]{8})`")
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from storage.models import FollowUp, Member, RolodexEntry, Touchpoint
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 def modal_fields(interaction: Any) -> dict[str, dict[str, Any]]:

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from testing.harness import Server
+from testing.sharded import ShardedHarness
 from tests.backends import database_url
-from tests.harness import Server
-from tests.shard_harness import ShardedHarness
 from tests.test_e2e_reflections import (
     at,
     click,

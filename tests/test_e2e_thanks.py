@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from storage.models import Community, Member, Thanks
-from tests.courier_helpers import add_people
-from tests.harness import Harness, Server
+from testing.courier import add_people
+from testing.harness import Harness, Server
 
 STORY = "Maya introduced me to her accountant when I was drowning in receipts."
 

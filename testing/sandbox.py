@@ -9,7 +9,6 @@ modals and moves time forward to see scheduled messages arrive.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import sys
 import textwrap
@@ -103,9 +102,8 @@ class Seen:
 
 
 class Sandbox:
-    def __init__(self, fd: Any, bot: Any, clock: ShiftableClock, out: TextIO) -> None:
+    def __init__(self, fd: Any, clock: ShiftableClock, out: TextIO) -> None:
         self.fd = fd
-        self.bot = bot
         self.clock = clock
         self.out = out
         self.guild: Any = None
@@ -449,36 +447,26 @@ async def _read_lines(prompt: Callable[[], str]) -> Any:
 
 async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
     from fakediscord import FakeDiscord
-    from kindred.bot import KindredBot, point_discord_py_at
     from kindred.logs import configure_logging
-    from kindred.settings import load_settings
-    from storage.db import open_database
-    from storage.migrate import upgrade
+    from testing.world import open_world, start_bot, stop_bot
 
     started = time.monotonic()
     out = sys.stdout
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    level = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    configure_logging(level)
     fd = FakeDiscord()
-    await fd.start()
-    sandbox_settings = load_settings(
-        DATABASE_URL=database or "sqlite+aiosqlite:///data/sandbox.db",
-        DISCORD_API_BASE=fd.api_base,
-        DISCORD_TOKEN=fd.bot_token,
-        LOG_LEVEL="WARNING" if settings.log_level == "INFO" else settings.log_level,
+    sandbox_settings, db = await open_world(
+        fd,
+        database or "sqlite+aiosqlite:///data/sandbox.db",
+        LOG_LEVEL=level,
         DEFAULT_TIMEZONE=settings.default_timezone,
         DEFAULT_PROMPT_TIME=settings.default_prompt_time,
     )
-    configure_logging(sandbox_settings.log_level)
-    point_discord_py_at(sandbox_settings)
-    db = open_database(sandbox_settings.database_url)
-    await upgrade(db.engine)
     clock = ShiftableClock()
-    bot = KindredBot(sandbox_settings, db, clock, guild_ready_timeout=0.05)
-    sandbox = Sandbox(fd, bot, clock, out)
+    sandbox = Sandbox(fd, clock, out)
     sandbox.build_world()
-    runner = asyncio.create_task(bot.start(fd.bot_token))
+    bot, runner = await start_bot(fd, sandbox_settings, db, clock)
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), timeout=20)
         await bot.tree.sync()
         sandbox.say(
             f"Kindred sandbox: the real bot in a local fake Discord, server "
@@ -487,8 +475,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
         sandbox.say("Type :help for the verbs, /kindred help to start. You are Olu, an organizer.")
         if script:
             lines = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
-            lines = lines.splitlines()
-            for line in lines:
+            for line in lines.splitlines():
                 if line.strip() and not line.lstrip().startswith("#"):
                     sandbox.say(f"{sandbox.current}> {line.strip()}")
                 if not await sandbox.handle(line):
@@ -501,8 +488,5 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
             runner.result()
         return 0
     finally:
-        await bot.close()
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await runner
+        await stop_bot(bot, runner)
         await fd.stop()
