@@ -15,3 +15,6 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # discord.py's gateway chatter at DEBUG includes payloads with member text.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Alembic lists its plugins at INFO when it is imported, which the command line does
+    # after setting up logging: seven lines of noise at every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

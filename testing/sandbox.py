@@ -9,6 +9,7 @@ modals and moves time forward to see scheduled messages arrive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import sys
 import textwrap
@@ -46,7 +47,10 @@ DEMO_SERVER = "Demo Meetup"
 DEMO_CHANNELS = ("general", "introductions", "referral-thanks")
 DEMO_ORGANIZER = "Olu"
 DEMO_MEMBERS = ("Maya", "Ines", "Priya")
-SETTLE_SECONDS = 0.4
+# Event handlers (a plain DM, a post) answer outside the background jobs the sandbox can
+# wait for: this long is left for them.
+HANDLER_SECONDS = 0.3
+SETTLE_TIMEOUT = 10.0
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
 _TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
@@ -104,6 +108,7 @@ class Seen:
 class Sandbox:
     def __init__(self, fd: Any, clock: ShiftableClock, out: TextIO) -> None:
         self.fd = fd
+        self.bot: Any = None  # set once it runs: the demo world is there before it connects
         self.clock = clock
         self.out = out
         self.guild: Any = None
@@ -268,7 +273,7 @@ class Sandbox:
                 step = min(remaining, timedelta(hours=1))
                 await self.clock.advance(step)
                 remaining -= step
-                await asyncio.sleep(0.05)
+                await self.caught_up()
             self.say(
                 f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
                 f"{self.clock.now():%a %d %b %Y %H:%M} UTC."
@@ -286,12 +291,17 @@ class Sandbox:
             if channel is None or not text:
                 raise SandboxError("Use :say #channel your message")
             await self.fd.send_message(self.people[self.current], channel, text)
+            await asyncio.sleep(HANDLER_SECONDS)
             await self.settle()
         elif verb == "dm":
             if not rest:
                 raise SandboxError("Use :dm your message")
-            await self.fd.send_dm(self.people[self.current], rest)
+            person = self.people[self.current]
+            answered = len(self.fd.dms_to(person)) + 1
+            await self.fd.send_dm(person, rest)
             self.say(f"(sandbox) {self.current} sent Kindred a DM.")
+            with contextlib.suppress(TimeoutError):  # Kindred answers every DM
+                await self.fd.wait_for(lambda: len(self.fd.dms_to(person)) >= answered)
             await self.settle()
         elif verb == "click":
             await self.click(rest)
@@ -367,9 +377,15 @@ class Sandbox:
         await self.settle()
         self.show_interaction(interaction)
 
+    async def caught_up(self) -> None:
+        """Until the bot's background jobs have done what is due (prompts, digests and
+        reminders planned, the courier's DMs and posts sent)."""
+        with contextlib.suppress(TimeoutError):
+            await self.fd.wait_for(lambda: self.bot.idle, timeout=SETTLE_TIMEOUT)
+
     async def settle(self) -> None:
-        """Give the bot a moment for follow-ups, posts and DMs, then show them."""
-        await asyncio.sleep(SETTLE_SECONDS)
+        """Wait for what the bot sends after an answer (DMs, posts), then show it."""
+        await self.caught_up()
         self.show_new_posts()
 
     # -- lookups --------------------------------------------------------------------------
@@ -466,6 +482,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
     sandbox = Sandbox(fd, clock, out)
     sandbox.build_world()
     bot, runner = await start_bot(fd, sandbox_settings, db, clock)
+    sandbox.bot = bot
     try:
         await bot.tree.sync()
         sandbox.say(

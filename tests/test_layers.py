@@ -7,6 +7,7 @@ inside functions, except those under `if TYPE_CHECKING:`, which only annotations
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ def _runtime_imports(nodes: list[ast.AST]) -> Iterator[ast.Import | ast.ImportFr
         yield from _runtime_imports(list(ast.iter_child_nodes(node)))
 
 
+@functools.cache
 def imports_of(module: str) -> list[Import]:
     path = MODULES[module]
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
