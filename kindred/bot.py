@@ -43,7 +43,7 @@ discord.VoiceClient.warn_dave = False
 # first: the features hand it their messages.
 EXTENSIONS: tuple[str, ...] = (
     "cogs.courier",
-    "cogs.kindred",
+    "cogs.help",
     "cogs.admin",
     "cogs.privacy",
     "cogs.reflections",
