@@ -54,14 +54,9 @@ class BackgroundLoop:
         self.log = log
         self.before = before
         self.busy = busy
-        self.steps = 0  # completed steps, to show an idle job does not poll
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._asleep_until: datetime | Literal[Next.NOW] | None = Next.NOW
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None
 
     def start(self) -> None:
         if self._task is None:
@@ -111,7 +106,6 @@ class BackgroundLoop:
                 self._asleep_until = retry
                 await sleep_until_due_or_woken(self.clock, retry)
                 continue
-            self.steps += 1
             if upcoming is Next.NOW:
                 continue
             self._asleep_until = upcoming
