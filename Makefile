@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: sandbox run test lint format bench clean venv train-pitch
+.PHONY: sandbox run test test-all lint format bench clean venv train-pitch
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -22,8 +22,13 @@ sandbox: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python bot.py run
 
+# The fast suite: everything but the tests marked slow (pyproject.toml).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Everything, slow tests included (what .ci/run runs).
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m ''
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from bench.common import Section, summary_ms
-from tests.harness import Harness
+from testing.harness import Harness
 
 ROUNDS = 300
 

@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 from bench.common import Section
-from tests.courier_helpers import add_people, enqueue_dms, members_for
-from tests.crash_scenario import run_crash_scenario
-from tests.harness import Harness
+from kindred.clock import SystemClock
+from testing.courier import add_people, enqueue_dms, members_for
+from testing.crash import run_crash_scenario
+from testing.harness import Harness
 
 PACED_MESSAGES = 1000
 CRASH_MESSAGES = 5000
@@ -20,7 +21,8 @@ CRASH_RATE = 100
 
 async def run(section: Section) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        harness = Harness(Path(tmp))
+        # Real time and Discord's global limit: this measures the pacing itself.
+        harness = Harness(Path(tmp), clock=SystemClock(), global_rate_limit=50)
         await harness.start()
         try:
             assert harness.settings is not None

@@ -3,7 +3,7 @@
 
 - `concurrent_writers`: the real bot as its own process on a fresh SQLite file, 50 members
   (in this process, with fakediscord) writing at once while the courier sends
-  (tests/writers_scenario.py's workload).
+  (testing/writers.py's workload).
 - `command_latency` and `memory`: the real bot as its own process (`python bot.py run`)
   against fakediscord in this one, on a SQLite file seeded with 100,000 members' data, so
   the latency is what a member's client would see over loopback and the memory is the bot's
@@ -43,7 +43,7 @@ from storage.courier import enqueue
 from storage.db import open_database
 from storage.members import ensure_member
 from storage.migrate import upgrade
-from tests.writers_scenario import (
+from testing.writers import (
     CYCLE,
     Crowd,
     Expected,

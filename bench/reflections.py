@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from bench.common import Section
 from coaching.reflections import Schedule, next_send
 from coaching.timezones import zone_entries
-from cogs.reflections import ReflectionScheduler
+from cogs.reflections.scheduler import ReflectionScheduler
 from kindred.clock import FakeClock
 from storage.db import open_database
 from storage.migrate import upgrade
@@ -111,6 +111,7 @@ async def run(section: Section) -> None:
             db=db,
             settings=SimpleNamespace(reflection_catchup_hours=3.0),
             courier=SimpleNamespace(wake=lambda: None),
+            new_loop=lambda *_, **__: None,  # never started: the bench calls tick() itself
         )
         scheduler = ReflectionScheduler(bot)  # type: ignore[arg-type]
         durations = []

@@ -1,6 +1,6 @@
 """Scale-out figures: two bot processes on one PostgreSQL, one SIGKILLed halfway.
 
-The scenario and the definition of the pacing bound are in tests/scale_scenario.py; the
+The scenario and the definition of the pacing bound are in testing/scale.py; the
 test suite runs a short version (tests/test_scale_two_processes.py).
 """
 
@@ -16,11 +16,9 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bench.common import Section
-from tests.backends import POSTGRES_ENV, postgres_database
-from tests.scale_scenario import describe, run_two_process_crash
+from testing.backends import POSTGRES_ENV, PostgresUnavailable, postgres_database
+from testing.scale import describe, run_two_process_crash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +51,7 @@ async def two_process_crash(section: Section) -> None:
                         spread=SPREAD,
                         restart_delay=RESTART_DELAY,
                     )
-        except (pytest.skip.Exception, pytest.fail.Exception) as exc:  # server unreachable
+        except PostgresUnavailable as exc:
             section.add(f"two-process crash run NOT RUN: {exc}")
             return
     section.add(f"two processes, one SIGKILLed halfway (PostgreSQL: {how}): {describe(outcome)}")

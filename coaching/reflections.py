@@ -7,14 +7,17 @@ happens twice on a fall-back day is sent once (its first occurrence).
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import functools
 import math
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from coaching.dates import WEEKDAYS
+from coaching.times import parse_time_of_day
 
 ALL_DAYS = 0b1111111
 WEEKDAYS_MASK = 0b0011111
@@ -294,4 +297,96 @@ def plan_due(
         next=next_send(
             state.next_send_at, schedule, quiet_days=quiet_days, last_sent_on=state.next_send_on
         ),
+    )
+
+
+# -- what a member's choices change in their subscription ---------------------------------
+
+
+class _Keep(enum.Enum):
+    KEEP = "keep"
+
+
+KEEP = _Keep.KEEP
+
+
+@dataclasses.dataclass(frozen=True)
+class SubscriptionChange:
+    """The fields of a subscription a member's action sets; KEEP leaves one as it is.
+    Storage applies it and recomputes the next send (`storage.reflections.apply_change`)."""
+
+    active: bool | _Keep = KEEP
+    display_name: str | _Keep = KEEP
+    time_of_day: str | _Keep = KEEP
+    timezone: str | _Keep = KEEP
+    days: int | _Keep = KEEP
+    cadence: str | _Keep = KEEP
+    paused_until: date | _Keep | None = KEEP
+    unanswered: int | _Keep = KEEP
+    backoff_state: str | _Keep | None = KEEP
+
+    def fields(self) -> dict[str, object]:
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {name: value for name, value in values.items() if value is not KEEP}
+
+
+# An answer or a skip: the member is there, so the count towards "write less often?" restarts.
+ENGAGED = SubscriptionChange(unanswered=0, backoff_state=None)
+STOPPED = SubscriptionChange(active=False)
+RESUMED = SubscriptionChange(paused_until=None)
+PAUSE_FROM_PROMPT = timedelta(days=7)
+PAUSE_FROM_BACKOFF = timedelta(days=14)
+
+
+def start(
+    requested: SubscriptionChange, *, already_active: bool, display_name: str
+) -> SubscriptionChange:
+    """`/reflections start`: active and unpaused with what was asked; a new or stopped
+    subscription starts daily, with no unanswered count."""
+    fresh = {} if already_active else {"cadence": DAILY, "unanswered": 0, "backoff_state": None}
+    return dataclasses.replace(
+        requested, active=True, paused_until=None, display_name=display_name[:100], **fresh
+    )
+
+
+def settings(requested: SubscriptionChange) -> SubscriptionChange:
+    """`/reflections settings`: choosing a cadence settles the write-less-often question."""
+    if requested.cadence is KEEP:
+        return requested
+    return dataclasses.replace(requested, backoff_state="settled")
+
+
+def pause_until(day: date) -> SubscriptionChange:
+    return SubscriptionChange(paused_until=day)
+
+
+def pause_from_prompt(today: date) -> SubscriptionChange:
+    """ "Pause a week" under a prompt."""
+    return SubscriptionChange(paused_until=today + PAUSE_FROM_PROMPT, unanswered=0)
+
+
+def backoff_choice(action: str, today: date) -> SubscriptionChange:
+    """The answer to "shall I write less often?": weekly, a pause, daily again, or stop."""
+    settled = SubscriptionChange(unanswered=0, backoff_state="settled")
+    if action == "weekly":
+        return dataclasses.replace(settled, cadence=WEEKLY)
+    if action == "pause":
+        return dataclasses.replace(settled, paused_until=today + PAUSE_FROM_BACKOFF)
+    if action == "daily":
+        return dataclasses.replace(settled, cadence=DAILY)
+    return dataclasses.replace(settled, active=False)
+
+
+# A stored time of day is one of 1,440 "HH:MM" strings; the scheduler reads 1,000 per tick.
+stored_time_of_day = functools.lru_cache(maxsize=2048)(parse_time_of_day)
+
+
+def schedule_of(subscription: Any) -> Schedule:
+    """The schedule of a subscription (an entity or a row with the same columns)."""
+    return Schedule(
+        timezone=subscription.timezone,
+        time_of_day=stored_time_of_day(subscription.time_of_day),
+        days=subscription.days,
+        cadence=subscription.cadence,
+        paused_until=subscription.paused_until,
     )

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 NAME_MAX, HOW_MET_MAX, NOTES_MAX, TAGS_MAX, WHAT_MAX = 100, 300, 1500, 300, 300
 MAX_TAGS = 12
@@ -127,6 +127,34 @@ def describe_cadence(days: int | None) -> str:
 
 def touch_due_on(last_touch: date, cadence_days: int | None) -> date | None:
     return last_touch + timedelta(days=cadence_days) if cadence_days else None
+
+
+# -- reminders ----------------------------------------------------------------------------
+
+SNOOZE = timedelta(days=3)
+DEFAULT_REMINDER_TIME = time(9, 0)
+
+
+def reminder_zone_and_time(
+    *, reflection: tuple[str, str] | None, member_zone: str | None, community_zone: str | None
+) -> tuple[str, time]:
+    """When a member's reminders go out: at their reflection time (zone, "HH:MM") if they
+    get prompts, otherwise at 09:00 in their own zone, their server's, or UTC."""
+    if reflection is not None:
+        zone, at = reflection
+        hour, minute = (int(part) for part in at.split(":"))
+        return zone, time(hour, minute)
+    return member_zone or community_zone or "UTC", DEFAULT_REMINDER_TIME
+
+
+def followup_reminder_key(followup_id: int, snoozes: int) -> str:
+    """The outbox key of a follow-up's reminder: a snooze makes a new one."""
+    return f"followup:{followup_id}:{snoozes}"
+
+
+def touch_reminder_key(entry_id: int, due: date | None) -> str:
+    """The outbox key of a stay-in-touch reminder: one per drift."""
+    return f"touch:{entry_id}:{due}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,14 @@ floods, no copy-paste), and each refusal is explained privately and changes noth
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+
+from coaching.reflections import Schedule, next_send, zone
 
 KINDS = ("referral", "introduction", "advice", "support", "other")
 OUTCOMES = ("met", "client", "not_fit")
@@ -109,3 +112,52 @@ def digest_picks(stories: Sequence[tuple[int, str, int]], limit: int = 3) -> lis
         if len(chosen) == limit:
             break
     return chosen
+
+
+# -- the weekly digest --------------------------------------------------------------------
+
+DIGEST_WINDOW = timedelta(days=7)
+# A digest more than this late (the bot was down at its time) is not posted; the next one
+# covers its weeks too, up to DIGEST_MAX_WINDOW.
+DIGEST_LATE_AFTER = timedelta(hours=6)
+DIGEST_MAX_WINDOW = timedelta(weeks=4)
+
+
+def digest_since(covered_until: datetime | None, due_at: datetime) -> datetime:
+    """Where the digest due at `due_at` starts: after the last digest's end (so missed weeks
+    are folded in), a week back for the first one, and never more than four weeks back."""
+    start = covered_until if covered_until is not None else due_at - DIGEST_WINDOW
+    return max(start, due_at - DIGEST_MAX_WINDOW)
+
+
+def next_digest_at(timezone: str, weekday: int, hour: int, after: datetime) -> datetime | None:
+    """The community's next digest time after `after`: its weekday and hour, in its zone."""
+    found = next_send(after, Schedule(timezone=timezone, time_of_day=time(hour), days=1 << weekday))
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class DigestPlan:
+    post: bool  # False: too late to post (the bot was down); its thanks wait for the next
+    since: datetime  # the thanks it shows are from here to its due time
+    covered_until: datetime  # what the community's next digest starts after
+
+
+def plan_digest(due_at: datetime, covered_until: datetime | None, now: datetime) -> DigestPlan:
+    """What to do with a digest that fell due at `due_at`."""
+    since = digest_since(covered_until, due_at)
+    if now - due_at > DIGEST_LATE_AFTER:
+        # Not posted at an odd hour: the next digest covers from where this one would have.
+        return DigestPlan(post=False, since=since, covered_until=since)
+    return DigestPlan(post=True, since=since, covered_until=due_at)
+
+
+def digest_weeks(due_at: datetime, oldest: datetime) -> int:
+    """How many weeks a digest says it covers ("The last 2 weeks" only when it holds thanks
+    older than a week)."""
+    return max(1, math.ceil((due_at - oldest) / DIGEST_WINDOW))
+
+
+def digest_key(guild_id: int, due_at: datetime, timezone: str) -> str:
+    """The outbox key of a community's digest: one per ISO week, in its zone."""
+    return f"thanks_digest:{guild_id}:{due_at.astimezone(zone(timezone)).strftime('%G-W%V')}"

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import KindredBot, send_private
 from coaching.dates import InvalidDate, parse_date
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
 from cogs.common import bot_can_post, require_organizer, timezone_autocomplete
+from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
 from prompts import render
 from storage import reflections as reflection_store
+from storage import thanks as thanks_store
 from storage.communities import ensure_community, get_community, update_community
-from storage.models import Community
+
+if TYPE_CHECKING:
+    from storage.models import Community
 
 MIN_PROMPT_CHARS = 10
 
@@ -47,10 +51,10 @@ class AdminCog(commands.Cog):
         self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
     ) -> None:
         require_organizer(interaction)
-        thanks_cog = self.bot.get_cog("ThanksCog")
-        if thanks_cog is None:
-            raise UserFacingError("errors/unexpected", reference="thanks-unavailable")
-        await thanks_cog.remove(interaction, number)  # type: ignore[attr-defined]
+        thanks = self.bot.thanks
+        if thanks is None:
+            raise RuntimeError("the thanks extension is not loaded")
+        await thanks.remove(interaction, number)
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
@@ -172,13 +176,9 @@ class AdminCog(commands.Cog):
         )
 
     async def _reschedule_guild(self, session: Any, guild_id: int) -> None:
-        from cogs.reflections import reschedule
-
-        now = self.bot.clock.now()
-        for subscription in await reflection_store.reschedule_guild(session, guild_id):
-            await reschedule(session, subscription, now=now)
-        if hasattr(self.bot, "reflections"):
-            self.bot.reflections.wake()
+        await reflection_store.reschedule_guild(session, guild_id, now=self.bot.clock.now())
+        if self.bot.reflections is not None:
+            self.bot.reflections.scheduler.wake()
 
     @app_commands.command(name="setup", description="Organizers: configure Kindred for this server")
     @app_commands.guild_only()
@@ -260,14 +260,9 @@ class AdminCog(commands.Cog):
             )
             if changes:
                 await update_community(session, community, now=now, **changes)
-                from cogs.thanks import next_digest_at
-
-                community.next_digest_at = (
-                    next_digest_at(community, now) if community.thanks_channel_id else None
-                )
-        thanks_cog = self.bot.get_cog("ThanksCog")
-        if changes and thanks_cog is not None:
-            thanks_cog.wake_digest()  # type: ignore[attr-defined]
+                await thanks_store.schedule_digest(session, community, after=now)
+        if changes and self.bot.thanks is not None:
+            self.bot.thanks.digest.wake()
         await send_private(
             interaction,
             render("admin/setup_saved" if changes else "admin/setup_intro"),

@@ -1,8 +1,9 @@
-"""Pieces several cogs share: permission checks, time zone autocomplete, the member row."""
+"""Pieces several cogs share: permission checks, time zone autocomplete, the member row.
+
+Views, forms, persistent buttons and the pager are in `kindred.ui`."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -10,12 +11,11 @@ from discord import app_commands
 
 from coaching.timezones import search_timezones
 from kindred.errors import UserFacingError
-from prompts import render
 from storage.communities import ensure_community
 from storage.members import ensure_member
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
     from storage.models import Member
 
 
@@ -46,41 +46,6 @@ def bot_can_post(channel: discord.abc.GuildChannel) -> bool:
     me = channel.guild.me
     permissions = channel.permissions_for(me)
     return permissions.view_channel and permissions.send_messages and permissions.embed_links
-
-
-class OwnedView(discord.ui.View):
-    """A view only its owner may use; it greys itself out when it times out.
-
-    Set `message_interaction` to the interaction whose response carries the view, so the
-    timeout can edit that (possibly ephemeral) message.
-    """
-
-    def __init__(self, owner_id: int, *, timeout: float = 180.0) -> None:
-        super().__init__(timeout=timeout)
-        self.owner_id = owner_id
-        self.message_interaction: discord.Interaction | None = None
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            render("errors/not_your_button"),
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        return False
-
-    def disable_all(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select):
-                item.disabled = True
-
-    async def on_timeout(self) -> None:
-        self.disable_all()
-        if self.message_interaction is not None:
-            # The message may be gone or the token expired: then there is nothing to grey out.
-            with contextlib.suppress(discord.HTTPException):
-                await self.message_interaction.edit_original_response(view=self)
 
 
 async def member_of(bot: KindredBot, session: Any, interaction: discord.Interaction) -> Member:

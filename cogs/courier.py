@@ -11,9 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -22,12 +21,14 @@ from discord.ext import commands
 from discord.http import Route
 
 from coaching.courier import nonce_for, retry_delay, should_give_up
-from kindred.clock import sleep_until_due_or_woken
+from kindred.clock import Clock
+from kindred.loops import Next, Upcoming
 from storage import courier as outbox
-from storage.models import Member, OutboxMessage
+from storage.courier import Recipient
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
+    from storage.models import OutboxMessage
 
 log = logging.getLogger("kindred.courier")
 
@@ -39,6 +40,7 @@ CONCURRENCY = 8
 # Quick retries in the same delivery, in real seconds, before a row goes back to the queue
 # with a longer backoff: most 5xx and timeouts pass within seconds.
 INLINE_RETRY_DELAYS = (1.0, 3.0)
+RETRY_AFTER = timedelta(seconds=5)  # after the loop itself failed (the database, a bug)
 
 
 class TransientError(Exception):
@@ -46,36 +48,43 @@ class TransientError(Exception):
 
 
 class Pacer:
-    """Spaces request starts evenly: at most `rate` per second, measured in real time."""
+    """Spaces request starts evenly on the injected clock: at most `rate` per second."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Clock) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self.interval = 1.0 / rate
-        self._next = 0.0
-        self._lock = asyncio.Lock()
+        self.interval = timedelta(seconds=1.0 / rate)
+        self.clock = clock
+        # A start waits for at most the slots booked by the requests in flight, CONCURRENCY
+        # deliveries at one request each: a slot booked further ahead means the wall clock
+        # was set back, and waiting that out would stall every message.
+        self._horizon = self.interval * 4 * CONCURRENCY
+        self._next: datetime | None = None
 
-    async def acquire(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        delay = slot - now
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def acquire(self) -> datetime:
+        """Wait for this start's slot; returns the slot."""
+        now = self.clock.now()
+        booked = self._next
+        if booked is None or booked < now or booked - now > self._horizon:
+            booked = now
+        self._next = booked + self.interval
+        while self.clock.now() < booked:
+            await self.clock.sleep_until(booked)
+        return booked
 
 
 class Courier:
     def __init__(self, bot: KindredBot, *, max_per_second: float, worker: str) -> None:
         self.bot = bot
         self.worker = worker
-        self.pacer = Pacer(max_per_second)
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.pacer = Pacer(max_per_second, bot.clock)
+        self.loop = bot.new_loop(
+            "courier", self._step, retry_after=RETRY_AFTER, log=log, busy=lambda: self._inflight > 0
+        )
+        self._released = False
         self._slots = asyncio.Semaphore(CONCURRENCY)
         self.inline_retry_delays: tuple[float, ...] = INLINE_RETRY_DELAYS
         self._inflight = 0
-        self._progress = asyncio.Event()
         self._last_for_recipient: dict[tuple[str, int], asyncio.Task[None]] = {}
         self.cycles = 0  # claim rounds, to show an idle courier does not poll
         self.sent = 0
@@ -91,51 +100,38 @@ class Courier:
         self.button_sets[name] = build
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kindred-courier")
+        self.bot.start_loop(self.loop)
 
     async def stop(self) -> None:
         for task in list(self._last_for_recipient.values()):
             task.cancel()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self.bot.stop_loop(self.loop)
 
     def wake(self) -> None:
         """Something was enqueued: look again now instead of at the next planned time."""
-        self._wake.set()
+        self.loop.wake()
 
-    async def _run(self) -> None:
-        await self.bot.wait_until_ready()
-        async with self.bot.db.session() as session:
-            released = await outbox.release_claims(session, worker=self.worker)
-        if released:
-            log.info("resending %d message(s) interrupted by the last stop", released)
-        while True:
-            try:
-                claimed = await self.claim_and_launch()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("courier loop failed; retrying in 5 s")
-                await asyncio.sleep(5)
-                continue
-            if claimed:
-                continue
-            if self._inflight:
-                # Refill as soon as deliveries finish, so one slow row never stalls the rest.
-                await self._wait_for_progress()
-            else:
-                await self._sleep()
+    async def _step(self) -> Upcoming:
+        if not self._released:
+            async with self.bot.db.session() as session:
+                released = await outbox.release_claims(session, worker=self.worker)
+            if released:
+                log.info("resending %d message(s) interrupted by the last stop", released)
+            self._released = True
+        if await self.claim_and_launch():
+            return Next.NOW
+        if self._inflight:
+            # Refill as soon as deliveries finish (each wakes the loop), so one slow row never
+            # stalls the rest.
+            return None
+        async with self.bot.db.read() as session:
+            return await outbox.next_due_at(session)
 
     async def claim_and_launch(self) -> int:
         """Claim due rows up to the in-flight limit and start delivering them."""
         room = BATCH - self._inflight
         if room < BATCH // 2:
             return 0
-        self._wake.clear()
         self.cycles += 1
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
@@ -149,7 +145,7 @@ class Courier:
             self._launch(row, members.get(row.member_id) if row.member_id else None)
         return len(rows)
 
-    def _launch(self, row: OutboxMessage, member: Member | None) -> None:
+    def _launch(self, row: OutboxMessage, member: Recipient | None) -> None:
         # One recipient's rows go one after another: in order, and a closed DM costs one
         # request, not one per row already in flight.
         key = ("member", row.member_id) if row.member_id else ("channel", row.channel_id or 0)
@@ -162,12 +158,12 @@ class Courier:
             self._inflight -= 1
             if self._last_for_recipient.get(key) is done:
                 del self._last_for_recipient[key]
-            self._progress.set()
+            self.loop.wake()
 
         task.add_done_callback(finished)
 
     async def _deliver_after(
-        self, previous: asyncio.Task[None] | None, row: OutboxMessage, member: Member | None
+        self, previous: asyncio.Task[None] | None, row: OutboxMessage, member: Recipient | None
     ) -> None:
         if previous is not None:
             with contextlib.suppress(Exception):
@@ -180,16 +176,7 @@ class Courier:
                     return  # deleted meanwhile (/mydata delete); the row went with it
         await self._deliver_in_slot(row, member)
 
-    async def _wait_for_progress(self) -> None:
-        self._progress.clear()
-        await sleep_until_due_or_woken(self.bot.clock, None, self._progress, self._wake)
-
-    async def _sleep(self) -> None:
-        async with self.bot.db.read() as session:
-            next_due = await outbox.next_due_at(session)
-        await sleep_until_due_or_woken(self.bot.clock, next_due, self._wake)
-
-    async def _deliver_in_slot(self, row: OutboxMessage, member: Member | None) -> None:
+    async def _deliver_in_slot(self, row: OutboxMessage, member: Recipient | None) -> None:
         async with self._slots:
             for delay in (*self.inline_retry_delays, None):
                 try:
@@ -208,7 +195,7 @@ class Courier:
                     await self._retry(row, f"unexpected: {type(exc).__name__}")
                     return
 
-    async def _deliver(self, row: OutboxMessage, member: Member | None) -> None:
+    async def _deliver(self, row: OutboxMessage, member: Recipient | None) -> None:
         channel_id = row.channel_id
         if member is not None:
             if not member.reachable:
@@ -263,7 +250,7 @@ class Courier:
         self.sent += 1
         log.debug("sent outbox row %d (%s)", row.id, row.purpose)
 
-    async def _open_dm(self, member: Member) -> int:
+    async def _open_dm(self, member: Recipient) -> int:
         await self.pacer.acquire()
         try:
             channel = await self.bot.http.start_private_message(member.user_id)
@@ -301,7 +288,7 @@ class Courier:
         self.failed += 1
         log.error("outbox row %d (%s) cannot be sent: %s", row.id, row.purpose, error)
 
-    async def _drop(self, row: OutboxMessage, member: Member, error: str) -> None:
+    async def _drop(self, row: OutboxMessage, member: Recipient, error: str) -> None:
         member.reachable = False
         async with self.bot.db.session() as session:
             dropped = await outbox.mark_member_unreachable(
@@ -314,12 +301,15 @@ class Courier:
 class CourierCog(commands.Cog):
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
+        self.courier = Courier(
+            bot, max_per_second=bot.settings.courier_max_per_second, worker=bot.worker
+        )
 
     async def cog_load(self) -> None:
-        self.bot.courier.start()
+        self.courier.start()
 
     async def cog_unload(self) -> None:
-        await self.bot.courier.stop()
+        await self.courier.stop()
 
 
 async def setup(bot: KindredBot) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -10,22 +9,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import send_private
 from coaching.pitch import PitchReport, analyze, suggestion_text
 from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
 from cogs.common import member_of
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
+from kindred.ui import KindredModal, OwnedView
 from prompts import escape_markdown, render
 from storage import pitch as store
 from storage.communities import get_community
 from storage.courier import enqueue
 from storage.members import ensure_member, get_member
-from storage.models import Member
 
 if TYPE_CHECKING:
-    from bot import KindredBot
-
-log = logging.getLogger("kindred.pitch")
+    from kindred.bot import KindredBot
+    from storage.models import Member
 
 MAX_TEXT = 4000
 HISTORY_SIZE = 12
@@ -105,7 +103,7 @@ def _excerpt(text: str) -> str:
     return flat if len(flat) <= 100 else flat[:99] + "…"
 
 
-class DraftModal(discord.ui.Modal):
+class DraftModal(KindredModal):
     def __init__(self, cog: PitchCog) -> None:
         super().__init__(title=render("pitch/draft_title"), timeout=None)
         self.cog = cog
@@ -121,26 +119,17 @@ class DraftModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.cog.check_and_reply(interaction, self.draft.value, kind="text")
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        if isinstance(error, UserFacingError):
-            await send_private(interaction, render(error.template, **error.context))
-            return
-        log.exception("draft check failed", exc_info=error)
-        await send_private(interaction, render("errors/unexpected", reference="pitch-draft"))
 
-
-class EventCheckView(discord.ui.View):
+class EventCheckView(OwnedView):
     """Eight yes/no questions in one private message, answered one after another."""
 
     def __init__(self, cog: PitchCog, owner_id: int, name: str | None) -> None:
-        super().__init__(timeout=EVENT_TIMEOUT_SECONDS)
+        super().__init__(owner_id, timeout=EVENT_TIMEOUT_SECONDS)
         self.cog = cog
-        self.owner_id = owner_id
         self.name = name
         self.answers: list[bool] = []
         self.yes.label = render("pitch/yes")
         self.no.label = render("pitch/no")
-        self.message_interaction: discord.Interaction | None = None
 
     def question_text(self) -> str:
         question = EVENT_QUESTIONS[len(self.answers)]
@@ -157,12 +146,6 @@ class EventCheckView(discord.ui.View):
             description=self.question_text(),
             colour=discord.Colour.from_str("#7a9e7e"),
         )
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await send_private(interaction, render("errors/not_your_button"))
-        return False
 
     @discord.ui.button(label="Yes", style=discord.ButtonStyle.primary)
     async def yes(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
@@ -199,19 +182,9 @@ class EventCheckView(discord.ui.View):
             colour=discord.Colour.from_str(COLOURS[result.verdict]),
         )
         embed.set_footer(text=render("pitch/event_title", name=self.name))
-        from cogs.rolodex import offer_view  # follow up with someone from the event
-
-        await interaction.response.edit_message(embed=embed, view=offer_view(None, add=False))
-
-    async def on_timeout(self) -> None:
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        if self.message_interaction is not None:
-            try:
-                await self.message_interaction.edit_original_response(view=self)
-            except discord.HTTPException:
-                log.debug("event check message gone before its timeout")
+        rolodex = self.cog.bot.rolodex  # follow up with someone from the event
+        offers = rolodex.offers(None, add=False) if rolodex is not None else None
+        await interaction.response.edit_message(embed=embed, view=offers)
 
 
 class PitchCog(commands.Cog):
@@ -348,8 +321,7 @@ class PitchCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await self._member(session, interaction)
             assert member is not None
-            preference = await store.preference(session, member.id)
-            preference.nudges = setting.value == "on"
+            await store.set_nudges(session, member.id, on=setting.value == "on")
         await send_private(interaction, render("pitch/nudges", on=setting.value == "on"))
 
     # -- the introductions nudge --------------------------------------------------------------
@@ -385,7 +357,7 @@ class PitchCog(commands.Cog):
                 return
             if preference.last_nudged_at and now - preference.last_nudged_at < NUDGE_EVERY:
                 return
-            preference.last_nudged_at = now
+            await store.note_nudged(session, preference, now=now)
             await store.record_check(
                 session,
                 member_id=member.id,

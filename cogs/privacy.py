@@ -9,10 +9,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import KindredBot, send_private
 from coaching.rolodex import csv_text, vcards
-from cogs.common import OwnedView
+from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
+from kindred.ui import OwnedView
 from prompts import render
 from storage.members import get_member
 from storage.privacy import delete_member, export_member
@@ -32,11 +33,11 @@ class ConfirmDeleteView(OwnedView):
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
         # Thanks they gave are theirs: the public posts go too (thanks to them stay).
-        thanks_cog = self.cog.bot.get_cog("ThanksCog")
+        thanks = self.cog.bot.thanks
         async with self.cog.bot.db.read() as session:
             member = await get_member(session, self.guild_id, interaction.user.id)
-        if member is not None and thanks_cog is not None:
-            await thanks_cog.delete_posts_of(member.id)  # type: ignore[attr-defined]
+        if member is not None and thanks is not None:
+            await thanks.delete_posts_of(member.id)
         async with self.cog.bot.db.session() as session:
             removed = await delete_member(session, self.guild_id, interaction.user.id)
         await interaction.response.edit_message(

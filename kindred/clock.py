@@ -58,19 +58,31 @@ class SystemClock:
 
 
 class FakeClock:
-    """A clock that only moves when told to; sleepers wake when it passes their time."""
+    """A clock that only moves when told to; sleepers wake when it passes their time.
 
-    def __init__(self, start: datetime | None = None) -> None:
+    With `short_waits_pass`, a sleeper that wants to wait no longer than that moves the clock
+    itself: the courier's pacing (a fraction of a second per message) then costs clock time,
+    not real time, and never stalls a test that doesn't move the clock. Every schedule is
+    minutes or more ahead, so it still waits to be told.
+    """
+
+    def __init__(
+        self, start: datetime | None = None, *, short_waits_pass: timedelta | None = None
+    ) -> None:
         start = start or datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
         if start.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self._now = start.astimezone(UTC)
         self._moved = asyncio.Condition()
+        self.short_waits_pass = short_waits_pass
 
     def now(self) -> datetime:
         return self._now
 
     async def sleep_until(self, when: datetime) -> None:
+        if self.short_waits_pass is not None and when - self._now <= self.short_waits_pass:
+            await self.set(when)
+            return
         async with self._moved:
             await self._moved.wait_for(lambda: self._now >= when)
 

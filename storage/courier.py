@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import driver_converter, executemany_driver
 from storage.models import Member, OutboxMessage
 
 PENDING, SENDING, SENT, FAILED, DROPPED = "pending", "sending", "sent", "failed", "dropped"
@@ -49,6 +51,16 @@ async def enqueue(
         insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
     result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+async def drop_pending(session: AsyncSession, dedupe_key: str) -> bool:
+    """Don't send the message with this key after all, if it is still waiting."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == PENDING)
+        .values(state=DROPPED)
+    )
     return bool(result.rowcount)
 
 
@@ -161,11 +173,26 @@ async def remember_dm_channel(
     )
 
 
-async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Member]:
+@dataclass
+class Recipient:
+    """What the courier knows of a member it sends to; it updates its copy as it learns
+    (a DM channel opened, DMs closed) and writes the same through the functions below."""
+
+    id: int
+    user_id: int
+    dm_channel_id: int | None
+    reachable: bool
+
+
+async def recipients(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, Recipient]:
     if not member_ids:
         return {}
-    rows = await session.scalars(select(Member).where(Member.id.in_(set(member_ids))))
-    return {member.id: member for member in rows}
+    rows = await session.execute(
+        select(Member.id, Member.user_id, Member.dm_channel_id, Member.reachable).where(
+            Member.id.in_(set(member_ids))
+        )
+    )
+    return {row[0]: Recipient(*row) for row in rows}
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -205,9 +232,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
     created_at, and either `payload` (a dict) or `payload_json`: the same already encoded as
     JSON text, so a caller sending many similar payloads can build them from shared parts.
     Rows start pending with no attempts. One DBAPI executemany with values converted up front
-    (see `storage.reflections.executemany_driver`)."""
-    from storage.reflections import driver_converter, executemany_driver
-
+    (see `storage.driver`)."""
     if not rows:
         return
     dialect = session.get_bind().dialect

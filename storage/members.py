@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -50,3 +51,16 @@ async def mark_reachable_again(session: AsyncSession, user_id: int, *, now: date
         .values(reachable=True, updated_at=now)
     )
     return int(result.rowcount or 0)
+
+
+async def members_by_id(session: AsyncSession, member_ids: Iterable[int]) -> dict[int, Member]:
+    ids = set(member_ids)
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Member).where(Member.id.in_(ids)))
+    return {member.id: member for member in rows}
+
+
+async def set_thanks_dms(session: AsyncSession, member: Member, *, on: bool) -> None:
+    """Whether Kindred DMs the member when someone thanks them."""
+    member.thanks_dms = on

@@ -48,6 +48,16 @@ async def recent_checks(session: AsyncSession, member_id: int, *, limit: int) ->
     return list(rows)
 
 
+async def set_nudges(session: AsyncSession, member_id: int, *, on: bool) -> None:
+    """Whether the member may get the introductions nudge."""
+    (await preference(session, member_id)).nudges = on
+
+
+async def note_nudged(session: AsyncSession, preference: PitchPreference, *, now: datetime) -> None:
+    """A nudge went out: the weekly cap counts from now."""
+    preference.last_nudged_at = now
+
+
 async def preference(session: AsyncSession, member_id: int) -> PitchPreference:
     found = await session.scalar(
         select(PitchPreference).where(PitchPreference.member_id == member_id)

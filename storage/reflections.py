@@ -6,11 +6,10 @@ import asyncio
 import functools
 import sqlite3
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    Column,
     Integer,
     bindparam,
     column,
@@ -22,12 +21,27 @@ from sqlalchemy import (
     table,
     update,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql import Executable, Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
+from coaching.reflections import (
+    ALL_DAYS,
+    ENGAGED,
+    SubscriptionChange,
+    next_send,
+    schedule_of,
+)
 from coaching.shards import EVERY_SERVER, ShardOwnership
+from storage.courier import enqueue_many
+from storage.driver import (
+    aiosqlite_of,
+    driver_converter,
+    executemany_driver,
+    fetch_driver,
+    instant_converter,
+    multirow_sql,
+)
 from storage.models import (
     Community,
     CommunityPrompt,
@@ -38,7 +52,6 @@ from storage.models import (
     ReflectionSubscription,
 )
 from storage.shards import only_owned
-from storage.types import UTCDateTime
 
 MAX_COMMUNITY_PROMPTS = 200
 
@@ -65,6 +78,69 @@ async def save_subscription(
         subscription.updated_at = now
     await session.flush()
     return subscription
+
+
+async def subscribe(
+    session: AsyncSession,
+    member: Member,
+    change: SubscriptionChange,
+    *,
+    now: datetime,
+    default_time: str,
+    default_timezone: str,
+) -> tuple[ReflectionSubscription, datetime | None]:
+    """`/reflections start`: the member's subscription, created with the server's defaults
+    where `change` keeps a field; the member's zone becomes the subscription's. Returns it
+    and its next send (None when nothing is ahead)."""
+    fields = change.fields()
+    if await get_subscription(session, member.id) is None:
+        fields.setdefault("time_of_day", default_time)
+        fields.setdefault("timezone", member.timezone or default_timezone)
+        fields.setdefault("days", ALL_DAYS)
+    subscription = await save_subscription(session, member, now=now, **fields)
+    member.timezone = subscription.timezone
+    return subscription, await reschedule(session, subscription, now=now)
+
+
+async def apply_change(
+    session: AsyncSession,
+    subscription: ReflectionSubscription,
+    change: SubscriptionChange,
+    *,
+    now: datetime,
+) -> datetime | None:
+    """Apply what a member chose and recompute the next send; returns it (None: nothing
+    is ahead)."""
+    _set_fields(subscription, change, now=now)
+    return await reschedule(session, subscription, now=now)
+
+
+def _set_fields(
+    subscription: ReflectionSubscription, change: SubscriptionChange, *, now: datetime
+) -> None:
+    for name, value in change.fields().items():
+        setattr(subscription, name, value)
+    subscription.updated_at = now
+
+
+async def reschedule(
+    session: AsyncSession, subscription: ReflectionSubscription, *, now: datetime
+) -> datetime | None:
+    """Recompute the next send after a change; returns it (None when nothing is ahead)."""
+    quiet = await quiet_days_for(session, [subscription.guild_id])
+    upcoming = None
+    if subscription.active:
+        upcoming = next_send(
+            now,
+            schedule_of(subscription),
+            quiet_days=quiet[subscription.guild_id],
+            last_sent_on=subscription.last_sent_on,
+        )
+    subscription.next_send_at = upcoming[0] if upcoming else None
+    subscription.next_send_on = upcoming[1] if upcoming else None
+    subscription.updated_at = now
+    await session.flush()
+    return subscription.next_send_at
 
 
 _DUE_COLUMNS = (
@@ -174,7 +250,7 @@ async def server_context(session: AsyncSession, guild_ids: Sequence[int]) -> Ser
     connection = await session.connection()
     dialect = connection.dialect
     to_day = QuietDay.__table__.c.day.type.dialect_impl(dialect).result_processor(dialect, None)
-    aiosqlite_connection = await _aiosqlite_of(connection)
+    aiosqlite_connection = await aiosqlite_of(connection)
     if aiosqlite_connection is not None:
         rows = await aiosqlite_connection.execute_fetchall(sql)
     else:
@@ -213,196 +289,6 @@ async def community_prompts_for(
     for guild_id, prompt_id, text in rows:
         result[guild_id][f"custom:{prompt_id}"] = text
     return result
-
-
-# The scheduler's bulk writes. A tick writes 1,000 journal entries, outbox rows and
-# subscription updates; through `session.execute(statement, [dict, ...])` SQLAlchemy's
-# per-row parameter handling (building each row's parameters, then each column's bind
-# processing) costs more than SQLite spends writing them. So these statements are compiled
-# once per dialect and run as one DBAPI executemany of tuples whose values are already in
-# driver form, converted by the columns' own bind processors (`UTCDateTime`: naive UTC on
-# SQLite, aware UTC on PostgreSQL): what is stored is exactly what the ORM would store.
-
-
-def driver_converter(
-    column: Column[Any], dialect: Dialect, *, memo: bool = True
-) -> Callable[[Any], Any]:
-    """Converts a value as `column`'s type binds it on `dialect`. With `memo`, each distinct
-    value is converted once (a batch has one `now` and few distinct dates): make one per
-    batch, and only for hashable values."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return _same
-    if not memo:
-        return process
-    converted_values: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return converted_values[value]
-        except KeyError:
-            converted = converted_values[value] = process(value)
-            return converted
-
-    return convert
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def instant_converter(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    """`driver_converter` for a `UTCDateTime` column (make one per batch). On SQLite the text
-    is built directly, several times faster than the generic processors, and once per distinct
-    instant; it is checked against them once, and they are used if it ever differs."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    if process is None:
-        return _same
-    if dialect.name != "sqlite" or not isinstance(column.type, UTCDateTime):
-        return process
-    if any(_sqlite_utc_text(value) != process(value) for value in _INSTANT_SAMPLES):
-        return process
-
-    # Members who share a zone and a time share their next instant (send_instant is cached).
-    converted_values: dict[datetime, str] = {}
-
-    def convert(value: datetime | None) -> Any:
-        if value is None or value.tzinfo is None:
-            return process(value)  # None, or the type's refusal of a naive datetime
-        try:
-            return converted_values[value]
-        except KeyError:
-            converted = converted_values[value] = _sqlite_utc_text(value)
-            return converted
-
-    return convert
-
-
-def _sqlite_utc_text(value: datetime) -> str:
-    # "2026-03-09 08:30:00.000000": naive UTC in SQLAlchemy's SQLite format (what UTCDateTime
-    # stores there); isoformat of an aware UTC datetime, without its "+00:00".
-    if value.tzinfo is not UTC:  # the scheduler's instants are UTC already
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-_INSTANT_SAMPLES = (
-    datetime(2026, 3, 9, 8, 30, tzinfo=UTC),
-    datetime(987, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
-    datetime(2026, 10, 25, 1, 30, 59, 999999, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
-)
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled(statement: Executable, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
-    compiled = statement.compile(dialect=dialect)
-    return compiled.string, tuple(compiled.positiontup or ()) if compiled.positional else None
-
-
-async def executemany_driver(
-    session: AsyncSession, statement: Executable, names: Sequence[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """One executemany of `statement` (untyped bind parameters called `names`) with `rows`,
-    tuples in the order of `names`, values already converted (`driver_converter`)."""
-    if not rows:
-        return
-    connection = await session.connection()
-    sql, order = _compiled(statement, connection.dialect)
-    names = tuple(names)
-    params: list[Any] = rows
-    if order is None:  # a named paramstyle
-        params = [dict(zip(names, row, strict=True)) for row in rows]
-    elif order != names:
-        positions = [names.index(name) for name in order]
-        params = [tuple(row[i] for i in positions) for row in rows]
-    aiosqlite_connection = await _aiosqlite_of(connection)
-    if aiosqlite_connection is not None:
-        await aiosqlite_connection.executemany(sql, params)
-    else:
-        await connection.exec_driver_sql(sql, params)
-
-
-async def _aiosqlite_of(connection: AsyncConnection) -> Any | None:
-    """The aiosqlite connection under `connection` (in its transaction), or None on other
-    drivers. Through SQLAlchemy a statement is three or four hand-offs to aiosqlite's thread
-    (cursor, execute, fetch, close), each a thread wake-up and an event-loop turn; aiosqlite's
-    own executemany and execute_fetchall are one each."""
-    if connection.dialect.driver != "aiosqlite":
-        return None
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
-@functools.lru_cache(maxsize=32)
-def _compiled_query(statement: Select[Any], dialect: Dialect) -> _DriverQuery:
-    compiled = statement.compile(dialect=dialect)
-    names = tuple(compiled.positiontup or ()) if compiled.positional else None
-    return _DriverQuery(
-        sql=compiled.string,
-        names=names,
-        binds={
-            name: bind.type.dialect_impl(dialect).bind_processor(dialect) or _same
-            for name, bind in compiled.binds.items()
-        },
-        defaults={name: bind.value for name, bind in compiled.binds.items()},
-        results=tuple(_result_converter(column, dialect) for column in statement.selected_columns),
-    )
-
-
-def _result_converter(column: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    """The column's result processing; for a `UTCDateTime` on SQLite, a direct parse of the
-    stored text (a third of the cost of the generic processor chain), checked against the
-    generic one once and used only if they agree."""
-    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
-    if process is None or dialect.name != "sqlite" or not isinstance(column.type, UTCDateTime):
-        return process
-    samples = [_sqlite_utc_text(value) for value in _INSTANT_SAMPLES]
-    if any(_parse_sqlite_utc(text) != process(text) for text in samples):
-        return process
-    return _parse_sqlite_utc
-
-
-def _parse_sqlite_utc(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-class _DriverQuery(NamedTuple):
-    sql: str
-    names: tuple[str, ...] | None  # positional parameters in order; None: named style
-    binds: dict[str, Callable[[Any], Any]]  # name -> its type's bind processing
-    defaults: dict[str, Any]  # values the statement carries itself (e.g. SQLite's OFFSET 0)
-    results: tuple[Callable[[Any], Any] | None, ...]
-
-
-async def fetch_driver(
-    session: AsyncSession, statement: Select[Any], params: dict[str, Any]
-) -> list[tuple[Any, ...]]:
-    """Run a select and return its rows as plain tuples, converted by the selected columns'
-    own result processors: what SQLAlchemy returns, without its per-row result machinery,
-    which for the scheduler's 1,000 rows costs more than SQLite's work. (The processors are
-    taken without the driver's type codes: fine for the plain column types used here.)"""
-    connection = await session.connection()
-    query = _compiled_query(statement, connection.dialect)
-    if query.names is None:  # a named paramstyle (neither aiosqlite nor asyncpg): plain path
-        return [tuple(row) for row in await connection.execute(statement, params)]
-    arguments = tuple(
-        query.binds[name](params[name] if name in params else query.defaults[name])
-        for name in query.names
-    )
-    aiosqlite_connection = await _aiosqlite_of(connection)
-    if aiosqlite_connection is not None:
-        rows = list(await aiosqlite_connection.execute_fetchall(query.sql, arguments))
-    else:
-        result = await connection.exec_driver_sql(query.sql, arguments)
-        rows = result.cursor.fetchall()  # the driver's buffered rows, without Row objects
-        result.close()
-    if not rows or not any(query.results):
-        return [tuple(row) for row in rows]
-    columns: list[Any] = list(zip(*rows, strict=True))
-    for i, process in enumerate(query.results):
-        if process is not None:
-            columns[i] = map(process, columns[i])
-    return list(zip(*columns, strict=True))
 
 
 _ENTRY_COLUMNS = (
@@ -561,7 +447,7 @@ class TickWrites:
 
     async def start(self) -> TickWrites:
         connection = await self._session.connection()
-        driver = await _aiosqlite_of(connection)
+        driver = await aiosqlite_of(connection)
         # UPDATE ... FROM needs SQLite 3.33; an older one takes the executemany path.
         if driver is not None and sqlite3.sqlite_version_info >= (3, 33, 0):
             self._driver = driver
@@ -595,7 +481,7 @@ class TickWrites:
         for template, rows in statements:
             for start in range(0, len(rows), _ROWS_PER_STATEMENT):
                 chunk = rows[start : start + _ROWS_PER_STATEMENT]
-                sql = _multirow(template, len(chunk), len(chunk[0]))
+                sql = multirow_sql(template, len(chunk), len(chunk[0]))
                 params = [value for row in chunk for value in row]
                 self._pending.append(
                     asyncio.ensure_future(self._driver.execute_fetchall(sql, params))
@@ -614,8 +500,6 @@ class TickWrites:
                 if isinstance(outcome, BaseException):
                     raise outcome
             return
-        from storage.courier import enqueue_many
-
         await add_scheduled_entries(self._session, self._entries, sent_at=self._now)
         await enqueue_many(
             self._session,
@@ -656,14 +540,79 @@ _UPDATE_SCHEDULES_SQL = (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _multirow(template: str, rows: int, width: int) -> str:
-    row = "(" + ", ".join("?" * width) + ")"
-    return template.format(rows=", ".join([row] * rows))
+async def entry_with_owner(
+    session: AsyncSession, ref: str
+) -> tuple[ReflectionEntry, Member] | None:
+    """The entry a prompt's buttons name (see `entry_by_ref`) and the member it was for."""
+    entry = await entry_by_ref(session, ref)
+    if entry is None:
+        return None
+    member = await session.get(Member, entry.member_id)
+    return (entry, member) if member is not None else None
 
 
-async def get_entry(session: AsyncSession, entry_id: int) -> ReflectionEntry | None:
-    return await session.get(ReflectionEntry, entry_id)
+async def record_answer(
+    session: AsyncSession, entry: ReflectionEntry, answer: str, *, now: datetime
+) -> ReflectionSubscription | None:
+    """A member's answer to a prompt; returns their subscription (None: they have none)."""
+    entry.answer = answer
+    entry.answered_at = now
+    entry.skipped = False
+    return await _engaged(session, entry.member_id, now=now)
+
+
+async def skip_entry(
+    session: AsyncSession, entry: ReflectionEntry, *, now: datetime
+) -> ReflectionSubscription | None:
+    """ "Skip today" under a prompt (an answered one stays answered)."""
+    if entry.answer is None:
+        entry.skipped = True
+    return await _engaged(session, entry.member_id, now=now)
+
+
+async def _engaged(
+    session: AsyncSession, member_id: int, *, now: datetime
+) -> ReflectionSubscription | None:
+    subscription = await get_subscription(session, member_id)
+    if subscription is not None:
+        _set_fields(subscription, ENGAGED, now=now)
+        await session.flush()
+    return subscription
+
+
+async def record_backoff_choice(
+    session: AsyncSession, entry: ReflectionEntry, choice: str, *, now: datetime
+) -> None:
+    """The member's answer to "write less often?" is that question's entry's answer."""
+    entry.answer = entry.answer or choice
+    entry.answered_at = entry.answered_at or now
+
+
+async def add_prompt_now(
+    session: AsyncSession,
+    member: Member,
+    subscription: ReflectionSubscription | None,
+    *,
+    prompt_key: str,
+    prompt_text: str,
+    local_date: date,
+    now: datetime,
+) -> int:
+    """A `/reflections now` prompt in the journal; it moves the member on in the rotation.
+    Returns the entry's id."""
+    entry_id = await add_entry(
+        session,
+        member_id=member.id,
+        kind="now",
+        local_date=local_date,
+        prompt_key=prompt_key,
+        prompt_text=prompt_text,
+        sent_at=now,
+        skipped=False,
+    )
+    if subscription is not None:
+        subscription.prompts_sent += 1
+    return entry_id
 
 
 async def latest_open_entry(
@@ -753,14 +702,15 @@ async def list_quiet_days(session: AsyncSession, guild_id: int, *, since: date) 
     return list(rows)
 
 
-async def reschedule_guild(session: AsyncSession, guild_id: int) -> list[ReflectionSubscription]:
-    """Active subscriptions of a server, to recompute after its quiet days change."""
+async def reschedule_guild(session: AsyncSession, guild_id: int, *, now: datetime) -> None:
+    """Recompute the next sends of a server's active subscriptions (its quiet days changed)."""
     rows = await session.scalars(
         select(ReflectionSubscription).where(
             ReflectionSubscription.guild_id == guild_id, ReflectionSubscription.active.is_(True)
         )
     )
-    return list(rows)
+    for subscription in list(rows):
+        await reschedule(session, subscription, now=now)
 
 
 async def add_community_prompt(

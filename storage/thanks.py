@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coaching.shards import EVERY_SERVER, ShardOwnership
-from coaching.thanks import PastThanks
+from coaching.thanks import PastThanks, next_digest_at
 from storage.models import Community, Member, Thanks
 from storage.shards import only_owned
 
@@ -39,6 +39,46 @@ async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
 
 async def get_thanks(session: AsyncSession, thanks_id: int) -> Thanks | None:
     return await session.get(Thanks, thanks_id)
+
+
+async def with_members(
+    session: AsyncSession, thanks_id: int
+) -> tuple[Thanks, Member | None, Member | None] | None:
+    """A thank-you with its giver and receiver (None for one whose data was deleted)."""
+    thanks = await session.get(Thanks, thanks_id)
+    if thanks is None:
+        return None
+    giver = await session.get(Member, thanks.giver_member_id)
+    receiver = (
+        await session.get(Member, thanks.receiver_member_id) if thanks.receiver_member_id else None
+    )
+    return thanks, giver, receiver
+
+
+async def record_outcome(
+    session: AsyncSession, thanks: Thanks, outcome: str, *, now: datetime
+) -> None:
+    """What came of a referral, as the thanked member tells it."""
+    thanks.outcome = outcome
+    thanks.outcome_at = now
+
+
+async def schedule_digest(session: AsyncSession, community: Community, *, after: datetime) -> None:
+    """The community's next digest time, from its weekday and hour (none without a channel)."""
+    community.next_digest_at = (
+        next_digest_at(community.timezone, community.digest_weekday, community.digest_hour, after)
+        if community.thanks_channel_id
+        else None
+    )
+
+
+async def digest_done(
+    session: AsyncSession, community: Community, *, due_at: datetime, covered_until: datetime
+) -> None:
+    """The digest due at `due_at` is handled (posted, empty, or too late): the next one is
+    due a week on and starts after `covered_until`."""
+    await schedule_digest(session, community, after=due_at)
+    community.digest_covered_until = covered_until
 
 
 async def by_message(session: AsyncSession, message_id: int) -> Thanks | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 @pytest.fixture(scope="module")
@@ -25,3 +25,10 @@ async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
 @pytest.fixture
 async def server(kindred: Harness) -> Server:
     return await kindred.new_server()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    # Say it up front: a run that leaves tests out must not look like the whole suite.
+    if "not slow" in (config.getoption("markexpr") or ""):
+        return "slow tests left out (marked slow): `make test-all` runs everything, as CI does"
+    return None

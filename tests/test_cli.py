@@ -82,6 +82,8 @@ async def test_sync_publishes_commands_to_one_server(tmp_path: Path) -> None:
         await fd.stop()
 
 
+# discord.py waits 5 s between one process's shard IDENTIFYs (Discord's max_concurrency=1).
+@pytest.mark.slow
 @pytest.mark.parametrize("given_by", ["flags", "settings"])
 async def test_run_connects_only_its_own_shards(tmp_path: Path, given_by: str) -> None:
     fd = FakeDiscord(shard_count=4)

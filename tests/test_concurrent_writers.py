@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import Harness
-from tests.writers_scenario import CYCLE, WritersOutcome, run_concurrent_writers
+from testing.harness import Harness
+from testing.writers import CYCLE, WritersOutcome, run_concurrent_writers
 
 WRITERS = 20
 COMMANDS_EACH = 10

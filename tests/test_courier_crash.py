@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.crash_scenario import run_crash_scenario
+import pytest
+
+from testing.crash import run_crash_scenario
 
 MESSAGES = 1000
 KILLS = 5
 RATE = 100  # messages per second for this run, so the test stays well under a minute
 
 
+@pytest.mark.slow
 async def test_sigkill_never_loses_or_duplicates_a_dm(tmp_path: Path) -> None:
     outcome = await run_crash_scenario(tmp_path, messages=MESSAGES, kills=KILLS, rate=RATE)
     assert len(outcome.delivered_at_each_kill) == KILLS

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import timedelta
+import itertools
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from coaching.courier import MAX_ATTEMPTS
-from tests.courier_helpers import add_people, enqueue_dms, member_row, members_for, states
-from tests.harness import Harness, Server
+from testing.courier import add_people, enqueue_dms, member_row, members_for, states
+from testing.harness import Harness, Server
 
 PACED_COUNT = 500
 
@@ -26,7 +26,7 @@ async def test_enqueueing_the_same_key_twice_is_a_no_op(kindred: Harness, server
     assert await enqueue_dms(kindred, server.id, list(ids.values()), key="same") == 1
     assert await enqueue_dms(kindred, server.id, list(ids.values()), key="same") == 0
     await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
-    await asyncio.sleep(0.2)
+    await kindred.settle()
     assert len(kindred.fd.dms_to(user)) == 1
 
 
@@ -95,7 +95,7 @@ async def test_a_row_due_later_waits_for_its_time(kindred: Harness, server: Serv
     ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
     due = kindred.clock.now() + timedelta(hours=3)
     await enqueue_dms(kindred, server.id, list(ids.values()), key="later", due_at=due)
-    await asyncio.sleep(0.3)
+    await kindred.settle()
     assert kindred.fd.dms_to(user) == []
     await kindred.advance(timedelta(hours=3))
     await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(user)) == 1)
@@ -103,9 +103,9 @@ async def test_a_row_due_later_waits_for_its_time(kindred: Harness, server: Serv
 
 async def test_idle_courier_does_not_poll(kindred: Harness, server: Server) -> None:
     assert kindred.bot is not None
-    await asyncio.sleep(0.3)  # let earlier work finish
+    await kindred.settle()  # earlier work finished
     before = kindred.bot.courier.cycles
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(0.5)  # real time passes, the clock doesn't: nothing to look at
     assert kindred.bot.courier.cycles == before
 
 
@@ -121,17 +121,11 @@ async def test_closed_dms_cost_one_request_then_none(kindred: Harness, server: S
     await kindred.fd.wait_for(lambda: len(posts_to(kindred, path)) >= 1)
     assert kindred.db is not None
 
-    async def all_dropped() -> bool:
-        return (await states(kindred, [member_id])) == {"dropped": 3}
-
-    for _ in range(100):
-        if await all_dropped():
-            break
-        await asyncio.sleep(0.05)
+    await kindred.settle()
     assert await states(kindred, [member_id]) == {"dropped": 3}
     assert not (await member_row(kindred, member_id)).reachable
     await enqueue_dms(kindred, server.id, [member_id], key="c4")
-    await asyncio.sleep(0.3)
+    await kindred.settle()
     assert len(posts_to(kindred, path)) == 1
     assert [r.status for r in posts_to(kindred, path)] == [403]
 
@@ -144,10 +138,8 @@ async def test_member_with_closed_dms_hears_about_it_on_next_command(
     ids = await members_for(kindred, server.id, [user], cache_dm_channel=True)
     member_id = ids[int(user.id)]
     await enqueue_dms(kindred, server.id, [member_id], key="notice")
-    for _ in range(100):
-        if not (await member_row(kindred, member_id)).reachable:
-            break
-        await asyncio.sleep(0.05)
+    await kindred.settle()
+    assert not (await member_row(kindred, member_id)).reachable
     reply = await server.run("Ines", "kindred help")
     await reply.wait_followups(1)
     notice = reply.followups[0]
@@ -160,33 +152,48 @@ async def test_member_with_closed_dms_hears_about_it_on_next_command(
 
 
 async def test_500_dms_arrive_once_paced_through_429s_and_5xx(
-    kindred: Harness, server: Server
+    kindred: Harness, server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert kindred.bot is not None and kindred.settings is not None
+    pacer = kindred.bot.courier.pacer
     people = await add_people(kindred, server.guild, PACED_COUNT, prefix="paced")
     ids = await members_for(kindred, server.id, people, cache_dm_channel=True)
-    await asyncio.sleep(0.3)  # idle courier
+    await kindred.settle()
+    starts: list[datetime] = []  # each request's slot, by the clock
+    acquire = pacer.acquire
+
+    async def recorded_acquire() -> datetime:
+        slot = await acquire()
+        starts.append(slot)
+        return slot
+
+    monkeypatch.setattr(pacer, "acquire", recorded_acquire)
+    # The retries' own waits are real seconds (discord.py's after a 429, the courier's quick
+    # ones after a 5xx); shortened, they leave the pacing to measure.
+    monkeypatch.setattr(kindred.bot.courier, "inline_retry_delays", (0.01, 0.03))
+    monkeypatch.setattr(kindred.fd.faults, "retry_after", (0.005, 0.02))
     kindred.fd.inject_faults(rate_429=0.2, rate_5xx=0.01, path_contains="/messages", seed=7)
     try:
-        started = time.monotonic()
+        # The pacer waits on the clock, and the harness's clock lets such short waits pass:
+        # the clock time it took is what pacing costs, whatever this machine's speed.
+        started = kindred.clock.now()
         await enqueue_dms(kindred, server.id, list(ids.values()), key="paced")
         await kindred.fd.wait_for(
             lambda: all(kindred.fd.dms_to(user) for user in people), timeout=60
         )
-        elapsed = time.monotonic() - started
+        elapsed = (kindred.clock.now() - started).total_seconds()
     finally:
         kindred.fd.inject_faults()
     received = [len(kindred.fd.dms_to(user)) for user in people]
     assert received == [1] * PACED_COUNT
-    for _ in range(50):
-        if (await states(kindred, list(ids.values()))) == {"sent": PACED_COUNT}:
-            break
-        await asyncio.sleep(0.05)
+    await kindred.settle()
     assert await states(kindred, list(ids.values())) == {"sent": PACED_COUNT}
     faults = [r for r in kindred.fd.requests if r.status in (429, 500, 502, 503)]
     assert len(faults) > PACED_COUNT * 0.1  # the faults really happened
     bound = PACED_COUNT / kindred.settings.courier_max_per_second
     assert 0.9 * bound <= elapsed <= 1.1 * bound, f"{elapsed:.1f} s vs bound {bound:.1f} s"
+    # Evenly spaced: no two starts closer than the pace allows, however many waited at once.
+    assert all(b - a >= pacer.interval for a, b in itertools.pairwise(sorted(starts)))
 
 
 async def test_persistent_5xx_retries_with_backoff_then_fails(
@@ -215,11 +222,11 @@ async def test_persistent_5xx_retries_with_backoff_then_fails(
                 ),
                 timeout=5,
             )
-            await asyncio.sleep(0.1)
+            await kindred.settle()
             attempts_seen.append(await states(kindred, [member_id]))
             # The row waits for its backoff on Kindred's clock, not in a busy loop.
             await kindred.advance(timedelta(hours=2))
-        await asyncio.sleep(0.2)
+        await kindred.settle()
     finally:
         kindred.fd.inject_faults()
     assert attempts_seen[0] == {"pending": 1}

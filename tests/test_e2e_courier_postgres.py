@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from testing.harness import Harness
 from tests.backends import postgres_database
-from tests.harness import Harness
 from tests.test_e2e_courier import (  # noqa: F401  (collected here against PostgreSQL)
     test_500_dms_arrive_once_paced_through_429s_and_5xx,
     test_a_row_due_later_waits_for_its_time,

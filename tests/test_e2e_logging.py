@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from tests.courier_helpers import add_people, enqueue_dms, members_for
-from tests.harness import Harness, Server
+from testing.courier import add_people, enqueue_dms, members_for
+from testing.harness import Harness, Server
 
 SECRET_TEXT = "my-very-private-reflection-words"
 

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import Member, PitchCheck
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 PITCH = (
     "Hi all! I help busy moms reclaim 10 hours a week with my signature program. "

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 from tests.test_e2e_pitch import CONNECT, PITCH
 
 

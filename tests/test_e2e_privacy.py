@@ -11,7 +11,7 @@ from storage.communities import ensure_community
 from storage.courier import enqueue
 from storage.members import ensure_member, get_member
 from storage.models import OutboxMessage
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 async def give_member_data(kindred: Harness, server: Server, name: str, text: str) -> int:

@@ -6,7 +6,6 @@ each other's schedules; other tests' subscriptions are skipped by the catch-up r
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,16 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Member, OutboxMessage, ReflectionEntry, ReflectionSubscription
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 _years = itertools.count(2031)
-SETTLE = 0.12
 
 
 async def fresh_year(kindred: Harness) -> int:
     year = next(_years)
-    await kindred.clock.set(datetime(year, 1, 1, tzinfo=UTC))
-    await asyncio.sleep(SETTLE)
+    await kindred.move_to(datetime(year, 1, 1, tzinfo=UTC))
     return year
 
 
@@ -56,8 +53,7 @@ def prompts(kindred: Harness, server: Server, who: str) -> list[Any]:
 
 
 async def move_to(kindred: Harness, instant: datetime) -> None:
-    await kindred.clock.set(instant)
-    await asyncio.sleep(SETTLE)
+    await kindred.move_to(instant)
 
 
 async def expect_prompt_at(kindred: Harness, server: Server, who: str, instant: datetime) -> Any:

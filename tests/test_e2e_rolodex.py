@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from storage.models import FollowUp, Member, RolodexEntry, Touchpoint
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 def modal_fields(interaction: Any) -> dict[str, dict[str, Any]]:
@@ -215,8 +214,7 @@ async def test_cadence_reminder_at_local_time_and_restart_after_a_touchpoint(
     def reminders() -> list[Any]:
         return [m for m in kindred.fd.dms_to(server.person("Ines")) if "been a while" in m.content]
 
-    await kindred.clock.set(entry.touch_due_at - timedelta(minutes=1))
-    await asyncio.sleep(0.3)
+    await kindred.move_to(entry.touch_due_at - timedelta(minutes=1))
     assert reminders() == []
     await kindred.clock.set(entry.touch_due_at)
     await kindred.fd.wait_for(lambda: len(reminders()) == 1)
@@ -262,8 +260,7 @@ async def test_followup_snooze_then_done_logs_a_touchpoint(
     click = await kindred.fd.click(server.person("Maya"), first, snooze)
     await click.wait_response()
     assert "Snoozed" in kindred.fd.get_message(first.id).content
-    await kindred.clock.set(followup.due_at + timedelta(days=3) - timedelta(minutes=1))
-    await asyncio.sleep(0.3)
+    await kindred.move_to(followup.due_at + timedelta(days=3) - timedelta(minutes=1))
     assert len(reminders()) == 1
     await kindred.clock.set(followup.due_at + timedelta(days=3))
     await kindred.fd.wait_for(lambda: len(reminders()) == 2)

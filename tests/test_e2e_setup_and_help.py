@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import Community
-from tests.harness import Harness, Server
+from testing.harness import Harness, Server
 
 
 def embed_text(message: Any) -> str:

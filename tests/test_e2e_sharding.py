@@ -10,7 +10,6 @@ plain DM or a DM button from a member of a server on shard 1, by the database al
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -18,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from testing.harness import Server
+from testing.sharded import ShardedHarness
 from tests.backends import database_url
-from tests.harness import Server
-from tests.shard_harness import ShardedHarness
 from tests.test_e2e_reflections import (
     at,
     click,
@@ -34,8 +33,6 @@ from tests.test_e2e_reflections import (
 from tests.test_e2e_rolodex import add_entry
 from tests.test_e2e_rolodex import entries as rolodex_entries
 from tests.test_e2e_thanks import give, posts
-
-QUIET = 0.4  # long enough for a process that should not act to have acted
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -53,10 +50,10 @@ async def shards(
         assert harness.fd.internal_errors == []
 
 
-async def settle_then(condition: Callable[[], bool], fd: Any) -> None:
-    """Wait for `condition`, then a moment more: nothing further may arrive."""
-    await fd.wait_for(condition, timeout=10)
-    await asyncio.sleep(QUIET)
+async def settle_then(condition: Callable[[], bool], shards: ShardedHarness) -> None:
+    """Wait for `condition`, then until both processes are idle: nothing further arrives."""
+    await shards.fd.wait_for(condition, timeout=10)
+    await shards.settle()
     assert condition()
 
 
@@ -75,22 +72,20 @@ async def test_each_process_prompts_only_its_own_servers(shards: ShardedHarness)
         return len(prompts(shards, server, who))
 
     first = at(date(year, 1, 1), time(9), "UTC")
-    await bot1.reflections.stop()  # shard 1's process is down: its servers must wait
+    await bot1.reflections.scheduler.stop()  # shard 1's process is down: its servers must wait
     try:
         await move_to(shards, first)
-        await settle_then(
-            lambda: all(count(s, w) == 1 for s, w in people if s in on_zero), shards.fd
-        )
+        await settle_then(lambda: all(count(s, w) == 1 for s, w in people if s in on_zero), shards)
         for server, who in people:
             if server in on_one:
                 assert count(server, who) == 0
                 assert await entries(shards, server, who) == []
     finally:
-        shards.bots[1].reflections.start()
-    await settle_then(lambda: all(count(s, w) == 1 for s, w in people), shards.fd)
+        bot1.reflections.scheduler.start()
+    await settle_then(lambda: all(count(s, w) == 1 for s, w in people), shards)
     # Both processes running: the next day, again exactly one each.
     await move_to(shards, first + timedelta(days=1))
-    await settle_then(lambda: all(count(s, w) == 2 for s, w in people), shards.fd)
+    await settle_then(lambda: all(count(s, w) == 2 for s, w in people), shards)
     for server, who in people:
         assert len(await entries(shards, server, who)) == 2
 
@@ -109,14 +104,14 @@ async def test_thanks_digest_once_per_server_by_its_owner(shards: ShardedHarness
     assert len(posts(shards, zero)) == len(posts(shards, one)) == 1
     cog: Any = shards.bots[1].get_cog("ThanksCog")  # (a fresh module copy: no isinstance)
     assert cog is not None
-    await cog.stop_digest()
+    await cog.digest.stop()
     try:
         await move_to(shards, monday)
-        await settle_then(lambda: len(posts(shards, zero)) == 2, shards.fd)
+        await settle_then(lambda: len(posts(shards, zero)) == 2, shards)
         assert len(posts(shards, one)) == 1
     finally:
-        cog.start_digest()
-    await settle_then(lambda: len(posts(shards, one)) == 2, shards.fd)
+        cog.digest.start()
+    await settle_then(lambda: len(posts(shards, one)) == 2, shards)
     for server in (zero, one):
         [_, digest] = posts(shards, server)
         assert "This week in thank-yous" in digest.content
@@ -135,14 +130,14 @@ async def test_stay_in_touch_reminders_by_the_owning_process(shards: ShardedHarn
 
     cog: Any = shards.bots[1].get_cog("RolodexCog")
     assert cog is not None
-    await cog.stop_reminders()
+    await cog.reminders.stop()
     try:
         await move_to(shards, entry.touch_due_at)
-        await settle_then(lambda: reminders(zero) == 1, shards.fd)
+        await settle_then(lambda: reminders(zero) == 1, shards)
         assert reminders(one) == 0
     finally:
-        cog.start_reminders()
-    await settle_then(lambda: reminders(zero) == reminders(one) == 1, shards.fd)
+        cog.reminders.start()
+    await settle_then(lambda: reminders(zero) == reminders(one) == 1, shards)
 
 
 async def test_dm_answers_and_buttons_for_a_shard_one_server_reach_the_shard_zero_process(

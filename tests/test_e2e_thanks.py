@@ -7,11 +7,12 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from storage.models import Community, Member, Thanks
-from tests.courier_helpers import add_people
-from tests.harness import Harness, Server
+from testing.courier import add_people
+from testing.harness import Harness, Server
 
 STORY = "Maya introduced me to her accountant when I was drowning in receipts."
 
@@ -123,13 +124,14 @@ async def test_a_double_click_posts_one_thanks(kindred: Harness) -> None:
 
 
 async def test_a_second_thanks_while_the_first_waits_on_the_channel_is_answered_in_time(
-    kindred: Harness,
+    kindred: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The channel's rate limit holds the first post for 3.5 s. The same member's next
-    # thank-you waits its turn behind it, but says "thinking" at once: Discord drops an
-    # interaction not answered within 3 s.
+    # The channel's rate limit holds the first post longer than Discord's deadline to answer
+    # an interaction (3 s; both scaled down tenfold here). The same member's next thank-you
+    # waits its turn behind it, but says "thinking" at once, or Discord would drop it.
     server = await thanks_server(kindred)
-    kindred.fd.faults.retry_after = (3.5, 3.5)
+    monkeypatch.setattr(kindred.fd, "interaction_ack_deadline", 0.3)
+    kindred.fd.faults.retry_after = (0.35, 0.35)
     kindred.fd.inject_faults(
         rate_429=1.0,
         path_contains=f"/channels/{server.channel('referral-thanks').id}/messages",
@@ -196,7 +198,7 @@ async def test_dm_notice_and_opt_out(kindred: Harness) -> None:
     off = await server.run("Ines", "thanks notify", setting="off")
     assert "No more DMs" in off.reply.content
     await give(server, "Olu", "Ines", kind="support", story="Thanks for holding the door open.")
-    await asyncio.sleep(0.3)
+    await kindred.settle()
     assert kindred.fd.dms_to(server.person("Ines")) == []
     assert len(posts(kindred, server)) == 2  # still thanked in public
 
@@ -247,8 +249,7 @@ async def test_weekly_digest_on_monday(kindred: Harness) -> None:
     days_to_monday = (7 - now.weekday()) % 7 or 7
     monday_nine = (now + timedelta(days=days_to_monday)).replace(hour=9, minute=0, second=0)
     count = len(posts(kindred, server))
-    await kindred.clock.set(monday_nine - timedelta(minutes=1))
-    await asyncio.sleep(0.3)
+    await kindred.move_to(monday_nine - timedelta(minutes=1))
     assert len(posts(kindred, server)) == count
     await kindred.clock.set(monday_nine)
     await kindred.fd.wait_for(lambda: len(posts(kindred, server)) == count + 1)
@@ -257,8 +258,7 @@ async def test_weekly_digest_on_monday(kindred: Harness) -> None:
     assert "2 members thanked 2 others" in digest.content
     assert digest.mention_ids == []  # nobody is pinged, nobody is ranked
     # A week with no thanks: no digest.
-    await kindred.clock.set(monday_nine + timedelta(days=7))
-    await asyncio.sleep(0.4)
+    await kindred.move_to(monday_nine + timedelta(days=7))
     assert len(posts(kindred, server)) == count + 1
 
 
@@ -273,8 +273,7 @@ async def test_a_digest_missed_while_the_bot_was_down_folds_into_the_next(
     monday_nine = (now + timedelta(days=days_to_monday)).replace(hour=9, minute=0, second=0)
     count = len(posts(kindred, server))
     # The bot was down at 09:00 and is back at 16:00: no digest posted at an odd hour.
-    await kindred.clock.set(monday_nine + timedelta(hours=7))
-    await asyncio.sleep(0.4)
+    await kindred.move_to(monday_nine + timedelta(hours=7))
     assert len(posts(kindred, server)) == count
     await give(server, "Ines", "Olu", kind="advice", story="Thanks for the pricing advice, Olu!")
     count = len(posts(kindred, server))
@@ -307,8 +306,11 @@ async def test_moderation_remove_and_manual_delete(kindred: Harness) -> None:
     assert [int(p.id) for p in posts(kindred, server)] == [second.message_id]
     post = kindred.fd.get_message(second.message_id)
     await kindred.fd.delete_message(post, by=server.person("Olu"))
-    await asyncio.sleep(0.3)
-    assert [row.removed for row in await rows(kindred, server)] == [True, True]
+
+    async def both_removed() -> bool:
+        return [row.removed for row in await rows(kindred, server)] == [True, True]
+
+    await kindred.fd.wait_for(both_removed)
     received = await server.run("Maya", "thanks received")
     assert "accountant" not in received.reply.embeds[0]["description"]
 

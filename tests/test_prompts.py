@@ -121,7 +121,7 @@ LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
 # Templates rendered into an embed's description, where Discord allows 4,096 characters.
 EMBED_DESCRIPTIONS = {
-    "kindred/help",
+    "help/help",
     "privacy/explained",
     "rolodex/show",
     "reflections/journal_entry",

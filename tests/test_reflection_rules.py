@@ -9,14 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coaching import reflections as rules
 from coaching.dates import InvalidDate, parse_date
 from coaching.reflections import (
     ALL_DAYS,
+    DAILY,
     WEEKDAYS_MASK,
     WEEKENDS_MASK,
     WEEKLY,
     InvalidDays,
     Schedule,
+    SubscriptionChange,
     describe_days,
     next_send,
     parse_days,
@@ -129,3 +132,49 @@ def test_weekly_waits_seven_days_and_quiet_days_are_skipped() -> None:
     paused = Schedule(timezone="UTC", time_of_day=time(9), paused_until=date(2026, 3, 10))
     resumed = next_send(after, paused)
     assert resumed is not None and resumed[1] == date(2026, 3, 10)
+
+
+def test_a_change_names_only_the_fields_it_sets() -> None:
+    assert SubscriptionChange().fields() == {}
+    assert SubscriptionChange(paused_until=None, days=3).fields() == {
+        "days": 3,
+        "paused_until": None,
+    }
+
+
+def test_starting_again_keeps_the_cadence_of_an_active_subscription() -> None:
+    asked = SubscriptionChange(time_of_day="08:30")
+    active = rules.start(asked, already_active=True, display_name="Maya " * 30)
+    assert active.fields() == {
+        "active": True,
+        "display_name": ("Maya " * 30)[:100],
+        "time_of_day": "08:30",
+        "paused_until": None,
+    }
+    fresh = rules.start(asked, already_active=False, display_name="Maya")
+    assert fresh.fields()["cadence"] == DAILY
+    assert fresh.fields()["unanswered"] == 0 and fresh.fields()["backoff_state"] is None
+
+
+def test_choosing_a_cadence_settles_the_write_less_question() -> None:
+    assert rules.settings(SubscriptionChange(days=1)).fields() == {"days": 1}
+    assert rules.settings(SubscriptionChange(cadence=WEEKLY)).fields() == {
+        "cadence": WEEKLY,
+        "backoff_state": "settled",
+    }
+
+
+def test_the_answers_to_write_less_often() -> None:
+    today = date(2026, 3, 9)
+    settled = {"unanswered": 0, "backoff_state": "settled"}
+    assert rules.backoff_choice("weekly", today).fields() == {**settled, "cadence": WEEKLY}
+    assert rules.backoff_choice("daily", today).fields() == {**settled, "cadence": DAILY}
+    assert rules.backoff_choice("pause", today).fields() == {
+        **settled,
+        "paused_until": date(2026, 3, 23),
+    }
+    assert rules.backoff_choice("stop", today).fields() == {**settled, "active": False}
+    assert rules.pause_from_prompt(today).fields() == {
+        "paused_until": date(2026, 3, 16),
+        "unanswered": 0,
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import pytest
 
 from coaching.rolodex import (
@@ -9,9 +11,12 @@ from coaching.rolodex import (
     Searchable,
     clean_name,
     csv_text,
+    followup_reminder_key,
     parse_cadence,
     parse_tags,
+    reminder_zone_and_time,
     search_rank,
+    touch_reminder_key,
     vcards,
 )
 
@@ -67,3 +72,24 @@ def test_vcard_and_csv_escape_member_text() -> None:
     assert "FN:Zoe\\; Smith" in card and "\\n" in card and card.endswith("\r\n")
     table = csv_text(rows)
     assert '"a,b\nc"' in table
+
+
+def test_reminders_come_at_the_reflection_time_or_nine_in_the_members_zone() -> None:
+    assert reminder_zone_and_time(
+        reflection=("Asia/Kathmandu", "07:30"), member_zone="UTC", community_zone="UTC"
+    ) == ("Asia/Kathmandu", time(7, 30))
+    assert reminder_zone_and_time(
+        reflection=None, member_zone="Europe/Lisbon", community_zone="UTC"
+    ) == ("Europe/Lisbon", time(9, 0))
+    assert reminder_zone_and_time(
+        reflection=None, member_zone=None, community_zone="Europe/Berlin"
+    ) == ("Europe/Berlin", time(9, 0))
+    assert reminder_zone_and_time(reflection=None, member_zone=None, community_zone=None) == (
+        "UTC",
+        time(9, 0),
+    )
+
+
+def test_reminder_keys_are_one_per_snooze_and_one_per_drift() -> None:
+    assert followup_reminder_key(7, 0) != followup_reminder_key(7, 1)
+    assert touch_reminder_key(3, date(2026, 3, 9)) == "touch:3:2026-03-09"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kindred.sandbox import SandboxError, parse_duration, parse_slash
+from testing.sandbox import SandboxError, parse_duration, parse_slash
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
 """Two bot processes on one PostgreSQL; one is SIGKILLed halfway and restarted.
 
-The short version of `bench/scale.py` (see tests/scale_scenario.py for the scenario and the
+The short version of `bench/scale.py` (see testing/scale.py for the scenario and the
 pacing bound): 8 servers over two shards, 400 reflection prompts due within 5 seconds,
 each process at 20 requests/s (40/s together, under fakediscord's 50/s global limit).
 Every member gets exactly one prompt, and the last arrives within 1.1 x the pacing bound
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from testing.scale import describe, run_two_process_crash
 from tests.backends import postgres_database
-from tests.scale_scenario import describe, run_two_process_crash
 
 SERVERS = 8
 PROMPTS = 400

@@ -6,7 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from coaching.thanks import PastThanks, ThanksRefused, check_thanks, digest_picks, story_key
+from coaching.thanks import (
+    PastThanks,
+    ThanksRefused,
+    check_thanks,
+    digest_key,
+    digest_picks,
+    digest_since,
+    digest_weeks,
+    next_digest_at,
+    plan_digest,
+    story_key,
+)
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
@@ -69,3 +80,27 @@ def test_digest_picks_favour_variety() -> None:
     stories = [(1, "advice", 10), (2, "advice", 11), (3, "referral", 10), (4, "support", 12)]
     assert digest_picks(stories) == [1, 4, 2]
     assert digest_picks([]) == []
+
+
+def test_a_digest_covers_from_the_last_one_and_a_late_one_waits_for_the_next() -> None:
+    monday = datetime(2026, 3, 9, 9, tzinfo=UTC)
+    first = plan_digest(monday, None, monday)
+    assert (first.post, first.since, first.covered_until) == (
+        True,
+        monday - timedelta(days=7),
+        monday,
+    )
+    # The bot was down at 09:00 and is back at 16:00: nothing posted at an odd hour, and the
+    # next digest starts where this one would have.
+    late = plan_digest(monday, monday - timedelta(days=7), monday + timedelta(hours=7))
+    assert (late.post, late.covered_until) == (False, monday - timedelta(days=7))
+    assert digest_since(monday - timedelta(days=60), monday) == monday - timedelta(weeks=4)
+    assert digest_weeks(monday, monday - timedelta(days=3)) == 1
+    assert digest_weeks(monday, monday - timedelta(days=10)) == 2
+
+
+def test_the_digest_time_and_key_are_in_the_communitys_zone() -> None:
+    after = datetime(2026, 3, 9, 12, tzinfo=UTC)  # a Monday, past 09:00
+    due = next_digest_at("Europe/Lisbon", 0, 9, after)
+    assert due == datetime(2026, 3, 16, 9, tzinfo=UTC)
+    assert digest_key(42, due, "Europe/Lisbon") == "thanks_digest:42:2026-W12"

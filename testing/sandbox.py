@@ -47,7 +47,10 @@ DEMO_SERVER = "Demo Meetup"
 DEMO_CHANNELS = ("general", "introductions", "referral-thanks")
 DEMO_ORGANIZER = "Olu"
 DEMO_MEMBERS = ("Maya", "Ines", "Priya")
-SETTLE_SECONDS = 0.4
+# Event handlers (a plain DM, a post) answer outside the background jobs the sandbox can
+# wait for: this long is left for them.
+HANDLER_SECONDS = 0.3
+SETTLE_TIMEOUT = 10.0
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
 _TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
@@ -103,9 +106,9 @@ class Seen:
 
 
 class Sandbox:
-    def __init__(self, fd: Any, bot: Any, clock: ShiftableClock, out: TextIO) -> None:
+    def __init__(self, fd: Any, clock: ShiftableClock, out: TextIO) -> None:
         self.fd = fd
-        self.bot = bot
+        self.bot: Any = None  # set once it runs: the demo world is there before it connects
         self.clock = clock
         self.out = out
         self.guild: Any = None
@@ -270,7 +273,7 @@ class Sandbox:
                 step = min(remaining, timedelta(hours=1))
                 await self.clock.advance(step)
                 remaining -= step
-                await asyncio.sleep(0.05)
+                await self.caught_up()
             self.say(
                 f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
                 f"{self.clock.now():%a %d %b %Y %H:%M} UTC."
@@ -288,12 +291,17 @@ class Sandbox:
             if channel is None or not text:
                 raise SandboxError("Use :say #channel your message")
             await self.fd.send_message(self.people[self.current], channel, text)
+            await asyncio.sleep(HANDLER_SECONDS)
             await self.settle()
         elif verb == "dm":
             if not rest:
                 raise SandboxError("Use :dm your message")
-            await self.fd.send_dm(self.people[self.current], rest)
+            person = self.people[self.current]
+            answered = len(self.fd.dms_to(person)) + 1
+            await self.fd.send_dm(person, rest)
             self.say(f"(sandbox) {self.current} sent Kindred a DM.")
+            with contextlib.suppress(TimeoutError):  # Kindred answers every DM
+                await self.fd.wait_for(lambda: len(self.fd.dms_to(person)) >= answered)
             await self.settle()
         elif verb == "click":
             await self.click(rest)
@@ -369,9 +377,15 @@ class Sandbox:
         await self.settle()
         self.show_interaction(interaction)
 
+    async def caught_up(self) -> None:
+        """Until the bot's background jobs have done what is due (prompts, digests and
+        reminders planned, the courier's DMs and posts sent)."""
+        with contextlib.suppress(TimeoutError):
+            await self.fd.wait_for(lambda: self.bot.idle, timeout=SETTLE_TIMEOUT)
+
     async def settle(self) -> None:
-        """Give the bot a moment for follow-ups, posts and DMs, then show them."""
-        await asyncio.sleep(SETTLE_SECONDS)
+        """Wait for what the bot sends after an answer (DMs, posts), then show it."""
+        await self.caught_up()
         self.show_new_posts()
 
     # -- lookups --------------------------------------------------------------------------
@@ -448,36 +462,28 @@ async def _read_lines(prompt: Callable[[], str]) -> Any:
 
 
 async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
-    from bot import KindredBot, configure_logging, point_discord_py_at
     from fakediscord import FakeDiscord
-    from kindred.settings import load_settings
-    from storage.db import open_database
-    from storage.migrate import upgrade
+    from kindred.logs import configure_logging
+    from testing.world import open_world, start_bot, stop_bot
 
     started = time.monotonic()
     out = sys.stdout
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    level = "WARNING" if settings.log_level == "INFO" else settings.log_level
+    configure_logging(level)
     fd = FakeDiscord()
-    await fd.start()
-    sandbox_settings = load_settings(
-        DATABASE_URL=database or "sqlite+aiosqlite:///data/sandbox.db",
-        DISCORD_API_BASE=fd.api_base,
-        DISCORD_TOKEN=fd.bot_token,
-        LOG_LEVEL="WARNING" if settings.log_level == "INFO" else settings.log_level,
+    sandbox_settings, db = await open_world(
+        fd,
+        database or "sqlite+aiosqlite:///data/sandbox.db",
+        LOG_LEVEL=level,
         DEFAULT_TIMEZONE=settings.default_timezone,
         DEFAULT_PROMPT_TIME=settings.default_prompt_time,
     )
-    configure_logging(sandbox_settings.log_level)
-    point_discord_py_at(sandbox_settings)
-    db = open_database(sandbox_settings.database_url)
-    await upgrade(db.engine)
     clock = ShiftableClock()
-    bot = KindredBot(sandbox_settings, db, clock, guild_ready_timeout=0.05)
-    sandbox = Sandbox(fd, bot, clock, out)
+    sandbox = Sandbox(fd, clock, out)
     sandbox.build_world()
-    runner = asyncio.create_task(bot.start(fd.bot_token))
+    bot, runner = await start_bot(fd, sandbox_settings, db, clock)
+    sandbox.bot = bot
     try:
-        await asyncio.wait_for(bot.wait_until_ready(), timeout=20)
         await bot.tree.sync()
         sandbox.say(
             f"Kindred sandbox: the real bot in a local fake Discord, server "
@@ -486,8 +492,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
         sandbox.say("Type :help for the verbs, /kindred help to start. You are Olu, an organizer.")
         if script:
             lines = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
-            lines = lines.splitlines()
-            for line in lines:
+            for line in lines.splitlines():
                 if line.strip() and not line.lstrip().startswith("#"):
                     sandbox.say(f"{sandbox.current}> {line.strip()}")
                 if not await sandbox.handle(line):
@@ -500,8 +505,5 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
             runner.result()
         return 0
     finally:
-        await bot.close()
-        runner.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await runner
+        await stop_bot(bot, runner)
         await fd.stop()

@@ -9,7 +9,7 @@ from storage.communities import ensure_community
 from storage.courier import enqueue
 from storage.members import ensure_member
 from storage.models import Member, OutboxMessage
-from tests.harness import Harness
+from testing.harness import Harness
 
 
 async def add_people(

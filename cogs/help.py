@@ -6,11 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import KindredBot, send_private
+from kindred.bot import KindredBot
+from kindred.replies import send_private
 from prompts import render
 
 
-class KindredCog(commands.Cog):
+class HelpCog(commands.Cog):
     kindred = app_commands.Group(name="kindred", description="About Kindred, your networking coach")
 
     def __init__(self, bot: KindredBot) -> None:
@@ -20,13 +21,13 @@ class KindredCog(commands.Cog):
     async def help(self, interaction: discord.Interaction) -> None:
         community = interaction.guild.name if interaction.guild else None
         embed = discord.Embed(
-            title=render("kindred/help_title"),
-            description=render("kindred/help", community=community),
+            title=render("help/help_title"),
+            description=render("help/help", community=community),
             colour=discord.Colour.from_str("#c2577a"),
         )
-        embed.set_footer(text=render("kindred/help_footer"))
+        embed.set_footer(text=render("help/help_footer"))
         await send_private(interaction, embed=embed)
 
 
 async def setup(bot: KindredBot) -> None:
-    await bot.add_cog(KindredCog(bot))
+    await bot.add_cog(HelpCog(bot))

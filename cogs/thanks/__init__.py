@@ -1,143 +1,47 @@
-"""The referral-thanks channel: `/thanks ...`, "Thank the author", outcomes, the weekly digest.
+"""The referral-thanks channel: `/thanks ...`, "Thank the author", moderation.
 
 Discord does not let a command that has subcommands be run on its own, so giving thanks is
-`/thanks give` next to `/thanks received|given|stats|notify` (docs/ARCHITECTURE.md).
+`/thanks give` next to `/thanks received|given|stats|notify` (docs/ARCHITECTURE.md). The
+form and the outcome buttons are in `views`, the weekly digest in `digest`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import math
-import re
 import weakref
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import send_private
-from coaching.reflections import Schedule, next_send, zone
-from coaching.thanks import (
-    DAY,
-    KINDS,
-    OUTCOMES,
-    STORY_MAX,
-    ThanksRefused,
-    check_thanks,
-    digest_picks,
-    story_key,
-)
-from cogs.common import OwnedView, bot_can_post, member_of, require_organizer
-from kindred.clock import sleep_until_due_or_woken
+from coaching.thanks import DAY, KINDS, OUTCOMES, ThanksRefused, check_thanks, story_key
+from cogs.common import bot_can_post, member_of, require_organizer
+from cogs.thanks.digest import ThanksDigest
+from cogs.thanks.views import OutcomeButton, ThanksModal, message_url, outcome_buttons
 from kindred.errors import UserFacingError
+from kindred.replies import send_private
+from kindred.ui import send_paged
 from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
 from storage.courier import enqueue
-from storage.members import ensure_member
-from storage.models import Community, Member, Thanks
+from storage.members import ensure_member, set_thanks_dms
 
 if TYPE_CHECKING:
-    from bot import KindredBot
+    from kindred.bot import KindredBot
+    from storage.models import Member, Thanks
 
 log = logging.getLogger("kindred.thanks")
 
 PAGE_SIZE = 5
-DIGEST_WINDOW = timedelta(days=7)
-# A digest more than this late (the bot was down at its time) is not posted; the next one
-# covers its weeks too, up to DIGEST_MAX_WINDOW.
-DIGEST_LATE_AFTER = timedelta(hours=6)
-DIGEST_MAX_WINDOW = timedelta(weeks=4)
 KIND_CHOICES = [app_commands.Choice(name=kind, value=kind) for kind in KINDS]
 
 
-def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
-    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-
-
-def digest_since(covered_until: datetime | None, due_at: datetime) -> datetime:
-    """Where the digest due at `due_at` starts: after the last digest's end (so missed weeks
-    are folded in), a week back for the first one, and never more than four weeks back."""
-    start = covered_until if covered_until is not None else due_at - DIGEST_WINDOW
-    return max(start, due_at - DIGEST_MAX_WINDOW)
-
-
-def next_digest_at(community: Community, after: datetime) -> datetime | None:
-    schedule = Schedule(
-        timezone=community.timezone,
-        time_of_day=time(community.digest_hour),
-        days=1 << community.digest_weekday,
-    )
-    found = next_send(after, schedule)
-    return found[0] if found else None
-
-
-class OutcomeButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"thx:outcome:(?P<thanks>\d+):(?P<outcome>met|client|not_fit)",
-):
-    """ "We met" / "Became a client" / "Not a fit" under a referral thank-you DM."""
-
-    def __init__(self, thanks_id: int, outcome: str) -> None:
-        super().__init__(
-            discord.ui.Button(label=outcome, custom_id=f"thx:outcome:{thanks_id}:{outcome}")
-        )
-        self.thanks_id = thanks_id
-        self.outcome = outcome
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> OutcomeButton:
-        return cls(int(match["thanks"]), match["outcome"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        bot: KindredBot = interaction.client  # type: ignore[assignment]
-        async with bot.db.session() as session:
-            thanks = await store.get_thanks(session, self.thanks_id)
-            receiver = (
-                await session.get(Member, thanks.receiver_member_id)
-                if thanks and thanks.receiver_member_id
-                else None
-            )
-            if thanks is None or receiver is None or receiver.user_id != interaction.user.id:
-                await send_private(interaction, render("errors/thanks_not_receiver"))
-                return
-            giver = await session.get(Member, thanks.giver_member_id)
-            thanks.outcome = self.outcome
-            thanks.outcome_at = bot.clock.now()
-        giver_name = await _display_name(bot, giver.guild_id if giver else 0, giver)
-        content = (interaction.message.content if interaction.message else "") or ""
-        await interaction.response.edit_message(
-            content=(
-                content
-                + "\n\n"
-                + render("thanks/outcome_saved", outcome=self.outcome, giver=giver_name)
-            )[:2000],
-            view=None,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-
-
-async def _display_name(bot: KindredBot, guild_id: int, member: Member | None) -> str:
-    """A name to show; without the members intent the cache rarely has one, so a mention,
-    which Discord shows as the name and which never pings under AllowedMentions.none()."""
-    if member is None:
-        return render("thanks/someone")
-    guild = bot.get_guild(guild_id)
-    found = guild.get_member(member.user_id) if guild else None
-    if found is not None:
-        return found.display_name
-    user = bot.get_user(member.user_id)
-    return user.display_name if user else f"<@{member.user_id}>"
-
-
-async def _in_server(guild: discord.Guild, user: discord.abc.User) -> bool:
+async def in_server(guild: discord.Guild, user: discord.abc.User) -> bool:
     """Members come resolved with slash options; a message's author may need one lookup."""
     if isinstance(user, discord.Member) or guild.get_member(user.id) is not None:
         return True
@@ -146,77 +50,6 @@ async def _in_server(guild: discord.Guild, user: discord.abc.User) -> bool:
     except discord.NotFound:
         return False
     return True
-
-
-class ThanksModal(discord.ui.Modal):
-    """The "Thank the author" form: the kind and the story, linked to the helpful message."""
-
-    def __init__(self, cog: ThanksCog, target: discord.Message) -> None:
-        super().__init__(title="Thank the author", timeout=None)
-        self.cog = cog
-        self.target = target
-        self.kind: discord.ui.Select[ThanksModal] = discord.ui.Select(
-            options=[discord.SelectOption(label=kind, value=kind) for kind in KINDS],
-            min_values=1,
-            max_values=1,
-        )
-        self.story: discord.ui.TextInput[ThanksModal] = discord.ui.TextInput(
-            style=discord.TextStyle.paragraph,
-            min_length=1,
-            max_length=STORY_MAX,
-            placeholder="What happened? How did it help?",
-        )
-        self.add_item(discord.ui.Label(text="What kind of help?", component=self.kind))
-        self.add_item(discord.ui.Label(text="Your thank-you", component=self.story))
-
-    async def on_submit(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild is not None
-        await self.cog.give(
-            interaction,
-            receiver=self.target.author,
-            kind=self.kind.values[0] if self.kind.values else "other",
-            story=self.story.value,
-            source_url=message_url(interaction.guild.id, self.target.channel.id, self.target.id),
-        )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        if isinstance(error, UserFacingError):
-            await send_private(interaction, render(error.template, **error.context))
-            return
-        log.exception("thanks form failed", exc_info=error)
-        await send_private(interaction, render("errors/unexpected", reference="thanks-form"))
-
-
-class ThanksListView(OwnedView):
-    def __init__(self, cog: ThanksCog, owner_id: int, query: dict[str, Any], total: int) -> None:
-        super().__init__(owner_id, timeout=600)
-        self.cog = cog
-        self.query = query
-        self.total = total
-        self.page = 0
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-    def refresh(self) -> None:
-        self.newer.disabled = self.page == 0
-        self.older.disabled = self.page >= self.pages - 1
-
-    @discord.ui.button(label="Newer", style=discord.ButtonStyle.secondary)
-    async def newer(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = max(0, self.page - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Older", style=discord.ButtonStyle.secondary)
-    async def older(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
-        self.page = min(self.pages - 1, self.page + 1)
-        await self._show(interaction)
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        embed, self.total = await self.cog.list_embed(page=self.page, **self.query)
-        self.refresh()
-        await interaction.response.edit_message(embed=embed, view=self)
 
 
 class ThanksCog(commands.Cog):
@@ -230,8 +63,7 @@ class ThanksCog(commands.Cog):
             name="Thank the author", callback=self.thank_author
         )
         self.context_menu.guild_only = True
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self.digest = ThanksDigest(bot)
         # Per (server, giver); weak, so a member's lock goes when no give is running.
         self._giving: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -240,27 +72,12 @@ class ThanksCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OutcomeButton)
-        self.start_digest()
+        self.digest.start()
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
         self.bot.remove_dynamic_items(OutcomeButton)
-        await self.stop_digest()
-
-    def start_digest(self) -> None:
-        """Run the weekly digest loop (started with the cog)."""
-        if self._task is None:
-            self._task = asyncio.create_task(self._digest_loop(), name="kindred-thanks-digest")
-
-    async def stop_digest(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def wake_digest(self) -> None:
-        self._wake.set()
+        await self.digest.stop()
 
     def _giving_lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
         lock = self._giving.get((guild_id, user_id))
@@ -296,7 +113,7 @@ class ThanksCog(commands.Cog):
             raise UserFacingError(
                 "errors/thanks_cannot_post", channel_id=community.thanks_channel_id
             )
-        receiver_in_server = await _in_server(guild, receiver)
+        receiver_in_server = await in_server(guild, receiver)
         # One give at a time per member (a double click must not pass the limits twice), but
         # the post to Discord happens outside any write unit: SQLite has one writer at a time,
         # and every other member's command would wait through this one's HTTP call.
@@ -378,14 +195,15 @@ class ThanksCog(commands.Cog):
                         session, thanks, receiver_row, interaction.user.display_name, guild, post
                     )
         self.bot.courier.wake()
-        from cogs.rolodex import offer_view  # the Rolodex offers one click each
-
+        text = render("thanks/given", url=post.jump_url, remaining=remaining)
+        rolodex = self.bot.rolodex  # offers, one click each, to note them and follow up
+        if rolodex is None:
+            await send_private(interaction, text)
+            return
         await send_private(
             interaction,
-            render("thanks/given", url=post.jump_url, remaining=remaining)
-            + "\n\n"
-            + render("rolodex/offer_after_thanks", name=receiver.display_name),
-            view=offer_view(receiver.id),
+            text + "\n\n" + render("rolodex/offer_after_thanks", name=receiver.display_name),
+            view=rolodex.offers(receiver.id),
         )
 
     async def _enqueue_notice(
@@ -408,20 +226,7 @@ class ThanksCog(commands.Cog):
             )[:2000]
         }
         if thanks.kind == "referral":
-            payload["components"] = [
-                {
-                    "type": 1,
-                    "components": [
-                        {
-                            "type": 2,
-                            "style": 2,
-                            "label": render(f"thanks/outcome_{outcome}"),
-                            "custom_id": f"thx:outcome:{thanks.id}:{outcome}",
-                        }
-                        for outcome in OUTCOMES
-                    ],
-                }
-            ]
+            payload["components"] = outcome_buttons(thanks.id)
         await enqueue(
             session,
             guild_id=guild.id,
@@ -467,7 +272,7 @@ class ThanksCog(commands.Cog):
         assert interaction.guild is not None
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-            member.thanks_dms = setting.value == "on"
+            await set_thanks_dms(session, member, on=setting.value == "on")
         await send_private(interaction, render("thanks/notify", on=setting.value == "on"))
 
     # -- seeing it --------------------------------------------------------------------------
@@ -515,6 +320,7 @@ class ThanksCog(commands.Cog):
             )
             for thanks, giver_id, receiver_id in rows
         ]
+        pages = max(1, -(-total // PAGE_SIZE))
         embed = discord.Embed(
             title=render("thanks/list_title", direction=direction, who=who),
             description=("\n\n".join(lines) or render("thanks/list_empty", direction=direction))[
@@ -522,30 +328,26 @@ class ThanksCog(commands.Cog):
             ],
             colour=discord.Colour.from_str("#d9a441"),
         )
-        embed.set_footer(
-            text=render("thanks/list_footer", page=page + 1, pages=max(1, -(-total // PAGE_SIZE)))
-        )
-        return embed, total
+        embed.set_footer(text=render("thanks/list_footer", page=page + 1, pages=pages))
+        return embed, pages
 
     async def _list(
         self, interaction: discord.Interaction, direction: str, member: discord.User | None
     ) -> None:
         assert interaction.guild is not None
+        guild_id = interaction.guild.id
         target = member or interaction.user
-        query = {
-            "guild_id": interaction.guild.id,
-            "direction": direction,
-            "user_id": target.id,
-            "who": target.display_name,
-        }
-        embed, total = await self.list_embed(page=0, **query)
-        if total <= PAGE_SIZE:
-            await send_private(interaction, embed=embed)
-            return
-        view = ThanksListView(self, interaction.user.id, query, total)
-        view.message_interaction = interaction
-        view.refresh()
-        await send_private(interaction, embed=embed, view=view)
+
+        async def page(number: int) -> tuple[discord.Embed, int]:
+            return await self.list_embed(
+                guild_id=guild_id,
+                direction=direction,
+                user_id=target.id,
+                who=target.display_name,
+                page=number,
+            )
+
+        await send_paged(interaction, page)
 
     @thanks.command(name="received", description="Recent public thanks someone received")
     @app_commands.describe(member="Whose thanks (you, if empty)")
@@ -631,99 +433,6 @@ class ThanksCog(commands.Cog):
         return removed
 
     # -- the weekly digest ------------------------------------------------------------------
-
-    async def _digest_loop(self) -> None:
-        await self.bot.wait_until_ready()
-        while True:
-            try:
-                await self.digest_tick()
-                async with self.bot.db.read() as session:
-                    due = await store.next_digest_due(session, self.bot.ownership)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("thanks digest failed; retrying in 60 s")
-                await asyncio.sleep(60)
-                continue
-            self._wake.clear()
-            await sleep_until_due_or_woken(self.bot.clock, due, self._wake)
-
-    async def digest_tick(self) -> int:
-        """Post the digest of every community whose digest time has come; returns posts queued."""
-        now = self.bot.clock.now()
-        queued = 0
-        async with self.bot.db.session() as session:
-            due = await store.due_digests(session, now=now, owner=self.bot.ownership)
-            for community in due:
-                due_at = community.next_digest_at
-                assert due_at is not None
-                community.next_digest_at = next_digest_at(community, due_at)
-                if community.thanks_channel_id is None:
-                    continue
-                if now - due_at > DIGEST_LATE_AFTER:
-                    # Long past (the bot was down): not posted at an odd hour; its thanks
-                    # go into next week's digest, which covers from where this one would have.
-                    community.digest_covered_until = digest_since(
-                        community.digest_covered_until, due_at
-                    )
-                    continue
-                since = digest_since(community.digest_covered_until, due_at)
-                community.digest_covered_until = due_at
-                week = await store.week_of_thanks(
-                    session, community.guild_id, since=since, until=due_at
-                )
-                if not week:
-                    continue
-                members = {
-                    m.id: m
-                    for m in [
-                        await session.get(Member, member_id)
-                        for member_id in {t.giver_member_id for t in week}
-                        | {t.receiver_member_id for t in week if t.receiver_member_id}
-                    ]
-                    if m is not None
-                }
-                picks = digest_picks([(t.id, t.kind, t.giver_member_id) for t in week])
-                by_id = {t.id: t for t in week}
-                body = render(
-                    "thanks/digest",
-                    # "The last 2 weeks" only when it holds thanks older than a week.
-                    weeks=max(
-                        1, math.ceil((due_at - min(t.created_at for t in week)) / DIGEST_WINDOW)
-                    ),
-                    givers=len({t.giver_member_id for t in week}),
-                    receivers=len({t.receiver_member_id for t in week if t.receiver_member_id}),
-                    picks=[
-                        {
-                            "giver": await _display_name(
-                                self.bot, community.guild_id, members.get(by_id[i].giver_member_id)
-                            ),
-                            "receiver": await _display_name(
-                                self.bot,
-                                community.guild_id,
-                                members.get(by_id[i].receiver_member_id or -1),
-                            ),
-                            "kind": by_id[i].kind,
-                            "story": by_id[i].story[:280],
-                        }
-                        for i in picks
-                    ],
-                )[:2000]
-                local_week = due_at.astimezone(zone(community.timezone)).strftime("%G-W%V")
-                await enqueue(
-                    session,
-                    guild_id=community.guild_id,
-                    channel_id=community.thanks_channel_id,
-                    purpose="thanks_digest",
-                    dedupe_key=f"thanks_digest:{community.guild_id}:{local_week}",
-                    payload={"content": body},
-                    due_at=now,
-                    now=now,
-                )
-                queued += 1
-        if queued:
-            self.bot.courier.wake()
-        return queued
 
 
 async def setup(bot: KindredBot) -> None:

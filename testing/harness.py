@@ -7,21 +7,20 @@ its own ids and rows, so tests do not see each other's data.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import KindredBot, point_discord_py_at
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE
-from kindred.clock import FakeClock
-from kindred.settings import Settings, load_settings
+from kindred.bot import KindredBot
+from kindred.clock import Clock, FakeClock
+from kindred.settings import Settings
 from storage.db import Database, open_database
-from storage.migrate import upgrade
+from testing.world import open_world, start_bot, stop_bot
 
 _server_numbers = itertools.count(1)
 
@@ -99,71 +98,85 @@ class Server:
 class Harness:
     """fakediscord + the real bot + a temporary database + a clock tests can move."""
 
-    def __init__(self, tmp_dir: Path) -> None:
+    def __init__(
+        self,
+        tmp_dir: Path,
+        *,
+        shard_count: int = 1,
+        clock: Clock | None = None,
+        global_rate_limit: int = 1000,
+    ) -> None:
+        """`clock` and `global_rate_limit`: a benchmark measuring real pacing passes
+        SystemClock() and Discord's 50."""
         self.tmp_dir = tmp_dir
         # Discord's per-channel windows (5 messages / 5 s) are real; compressed 20x here so a
-        # test that plays a week of DMs in one channel doesn't wait on them.
-        self.fd = FakeDiscord(ratelimit_time_scale=0.05)
-        self.clock = FakeClock()
+        # test that plays a week of DMs in one channel doesn't wait on them. The global limit
+        # (50 a second) likewise: the courier paces itself in clock time, which passes faster.
+        self.fd = FakeDiscord(
+            ratelimit_time_scale=0.05,
+            global_rate_limit=global_rate_limit,
+            shard_count=shard_count,
+        )
+        # The courier's pacing passes on its own (see FakeClock); schedules wait for tests.
+        self.clock: Any = clock or FakeClock(short_waits_pass=timedelta(seconds=1))
         self.db: Database | None = None
         self.bot: KindredBot | None = None
         self.settings: Settings | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self, *, database_url: str | None = None, **setting_overrides: Any) -> None:
+    async def open(self, database_url: str | None, overrides: dict[str, Any]) -> None:
+        """fakediscord, the settings and the database, without a bot yet."""
         self.settings, self.db = await open_world(
-            self.fd, self.tmp_dir, database_url, setting_overrides
+            self.fd, database_url or f"sqlite+aiosqlite:///{self.tmp_dir}/kindred.db", **overrides
         )
-        # A short guild_ready_timeout: discord.py otherwise waits 2 s for guilds after READY.
-        self.bot = KindredBot(self.settings, self.db, self.clock, guild_ready_timeout=0.05)
-        self._task = asyncio.create_task(self.bot.start(self.fd.bot_token))
-        await asyncio.wait_for(self._wait_ready(), timeout=15)
+
+    async def start(self, *, database_url: str | None = None, **setting_overrides: Any) -> None:
+        await self.open(database_url, setting_overrides)
+        assert self.settings is not None and self.db is not None
+        self.bot, self._task = await start_bot(self.fd, self.settings, self.db, self.clock)
         assert not self.bot.failed_extensions, self.bot.failed_extensions
         await self.bot.tree.sync()
 
     async def restart_bot(self) -> None:
         """Stop the bot and start a new one on the same database, fakediscord and clock."""
-        assert self.bot is not None and self.settings is not None
-        await self.bot.close()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=5)
+        assert self.bot is not None and self._task is not None and self.settings is not None
+        await stop_bot(self.bot, self._task)
         self.db = open_database(self.settings.database_url)
-        self.bot = KindredBot(self.settings, self.db, self.clock, guild_ready_timeout=0.05)
-        self._task = asyncio.create_task(self.bot.start(self.fd.bot_token))
-        await asyncio.wait_for(self._wait_ready(), timeout=15)
-
-    async def _wait_ready(self) -> None:
-        assert self.bot is not None and self._task is not None
-        ready = asyncio.ensure_future(self.bot.wait_until_ready())
-        done, _ = await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if self._task in done:
-            ready.cancel()
-            self._task.result()  # raises the start-up error
-            raise RuntimeError("the bot stopped during start-up")
+        self.bot, self._task = await start_bot(self.fd, self.settings, self.db, self.clock)
 
     async def stop(self) -> None:
-        if self.bot is not None:
-            await self.bot.close()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self._task, timeout=5)
+        if self.bot is not None and self._task is not None:
+            await stop_bot(self.bot, self._task)
         await self.fd.stop()
+
+    def running_bots(self) -> list[KindredBot]:
+        return [self.bot] if self.bot is not None else []
+
+    def bot_of(self, server: Server) -> KindredBot:
+        """The bot that sees `server`."""
+        assert self.bot is not None
+        return self.bot
 
     async def new_server(
         self,
         name: str | None = None,
         *,
+        shard: int = 0,
         organizer: str = "Olu",
         members: tuple[str, ...] = ("Maya", "Ines"),
         channels: tuple[str, ...] = ("general", "introductions", "referral-thanks"),
         locked_channels: tuple[str, ...] = (),
     ) -> Server:
-        """A fresh guild the bot is in; `locked_channels` deny the bot Send Messages."""
+        """A fresh guild the bot is in (on `shard`); `locked_channels` deny the bot Send
+        Messages."""
         number = next(_server_numbers)
         fd = self.fd
-        owner = fd.add_user(f"{organizer}")
-        guild = fd.add_guild(name or f"Test Meetup {number}", owner=owner)
+        owner = fd.add_user(organizer)
+        guild = fd.add_guild(
+            name or f"Test Meetup {number}",
+            owner=owner,
+            shard_id=shard if fd.shard_count > 1 else None,
+        )
         server = Server(harness=self, guild=guild)
         server.people[organizer] = owner
         fd.add_member(guild, owner, manage_guild=True)
@@ -175,27 +188,23 @@ class Harness:
             server.channels[channel_name] = fd.add_channel(
                 guild, channel_name, bot_can_send=channel_name not in locked_channels
             )
-        assert self.bot is not None
-        await fd.wait_for(lambda: self.bot.get_guild(int(guild.id)) is not None)
+        bot = self.bot_of(server)
+        await fd.wait_for(lambda: bot.get_guild(int(guild.id)) is not None)
         return server
 
     async def advance(self, delta: timedelta) -> None:
         await self.clock.advance(delta)
 
+    async def settle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Wait until every background job has caught up with the clock: what was due is
+        planned, and the courier has sent what it could."""
+        await self.fd.wait_for(
+            lambda: all(bot.idle for bot in self.running_bots()),
+            timeout=timeout,
+            message="the bot's background jobs did not settle",
+        )
 
-async def open_world(
-    fd: FakeDiscord, tmp_dir: Path, database_url: str | None, overrides: dict[str, Any]
-) -> tuple[Settings, Database]:
-    """Start fakediscord, point settings and discord.py at it, open and migrate the database
-    (a fresh SQLite file in `tmp_dir` unless a URL is given)."""
-    await fd.start()
-    settings = load_settings(
-        DATABASE_URL=database_url or f"sqlite+aiosqlite:///{tmp_dir}/kindred.db",
-        DISCORD_API_BASE=fd.api_base,
-        DISCORD_TOKEN=fd.bot_token,
-        **overrides,
-    )
-    point_discord_py_at(settings)
-    db = open_database(settings.database_url)
-    await upgrade(db.engine)
-    return settings, db
+    async def move_to(self, instant: datetime) -> None:
+        """Move the clock to `instant` and wait for what fell due."""
+        await self.clock.set(instant)
+        await self.settle()

@@ -42,8 +42,8 @@ from storage.models import (
     RolodexEntry,
     Thanks,
 )
-from tests.courier_helpers import add_people, enqueue_dms, members_for
-from tests.harness import Harness
+from testing.courier import add_people, enqueue_dms, members_for
+from testing.harness import Harness
 
 # One writer's commands, in turn. /rolodex add is two interactions: the command opens the
 # form, the form's submit writes.

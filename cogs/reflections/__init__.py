@@ -1,0 +1,367 @@
+"""Daily reflection prompts: `/reflections ...` and plain-DM answers.
+
+The buttons under the DMs and the answer form are in `views`, the scheduler in `scheduler`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from coaching import reflections as rules
+from coaching.dates import InvalidDate, parse_date
+from coaching.reflections import (
+    InvalidDays,
+    SubscriptionChange,
+    describe_days,
+    parse_days,
+    prompt_for,
+)
+from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
+from coaching.timezones import InvalidTimezone, parse_timezone
+from cogs.common import member_of, timezone_autocomplete
+from cogs.reflections.scheduler import ReflectionScheduler, render_prompt
+from cogs.reflections.views import (
+    BUTTON_SETS,
+    BackoffButton,
+    PromptButton,
+    button_row,
+    epoch,
+    save_answer,
+    write_now_view,
+)
+from kindred.errors import UserFacingError
+from kindred.replies import send_private
+from kindred.ui import send_paged
+from prompts import render
+from storage import reflections as store
+from storage.communities import ensure_community
+
+if TYPE_CHECKING:
+    from kindred.bot import KindredBot
+    from storage.models import ReflectionSubscription
+
+JOURNAL_PAGE_SIZE = 4
+DM_ANSWER_WINDOW = timedelta(days=3)
+
+
+class ReflectionsCog(commands.Cog):
+    reflections = app_commands.Group(
+        name="reflections", description="Daily reflection prompts by DM", guild_only=True
+    )
+
+    def __init__(self, bot: KindredBot) -> None:
+        self.bot = bot
+        self.scheduler = ReflectionScheduler(bot, bot.ownership)
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PromptButton, BackoffButton)
+        for prefix, buttons in BUTTON_SETS.values():
+            self.bot.courier.register_buttons(
+                prefix, functools.partial(button_row, prefix, buttons=buttons)
+            )
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PromptButton, BackoffButton)
+        await self.scheduler.stop()
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _parse_changes(
+        time_text: str | None, timezone: str | None, days: str | None
+    ) -> SubscriptionChange:
+        requested = SubscriptionChange()
+        if time_text is not None:
+            try:
+                time_of_day = format_time_of_day(parse_time_of_day(time_text))
+            except InvalidTime:
+                raise UserFacingError("errors/bad_time", value=time_text) from None
+            requested = dataclasses.replace(requested, time_of_day=time_of_day)
+        if timezone is not None:
+            try:
+                zone = parse_timezone(timezone).key
+            except InvalidTimezone:
+                raise UserFacingError("errors/bad_timezone", value=timezone) from None
+            requested = dataclasses.replace(requested, timezone=zone)
+        if days is not None:
+            try:
+                mask = parse_days(days)
+            except InvalidDays:
+                raise UserFacingError("errors/bad_days", value=days) from None
+            requested = dataclasses.replace(requested, days=mask)
+        return requested
+
+    async def _active_subscription(
+        self, session: Any, interaction: discord.Interaction
+    ) -> ReflectionSubscription:
+        member = await member_of(self.bot, session, interaction)
+        subscription = await store.get_subscription(session, member.id)
+        if subscription is None or not subscription.active:
+            raise UserFacingError("reflections/not_subscribed")
+        return subscription
+
+    def _settings_text(self, subscription: ReflectionSubscription, *, changed: bool) -> str:
+        return render(
+            "reflections/settings",
+            changed=changed,
+            days=describe_days(subscription.days),
+            time=subscription.time_of_day,
+            timezone=subscription.timezone,
+            cadence=subscription.cadence,
+            active=subscription.active,
+            paused_until=subscription.paused_until.isoformat()
+            if subscription.paused_until
+            else None,
+            next_at=epoch(subscription.next_send_at),
+        )
+
+    # -- commands ---------------------------------------------------------------------------
+
+    @reflections.command(name="start", description="Get a short reflection question by DM")
+    @app_commands.describe(
+        time="When, in your time zone: 09:00, 8am, 8:30 pm",
+        timezone="Your time zone (type a city)",
+        days="daily, weekdays, weekends, or a list like mon,wed,fri",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 16] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+    ) -> None:
+        requested = self._parse_changes(time, timezone, days)
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+            community = await ensure_community(session, member.guild_id, now=now)
+            existing = await store.get_subscription(session, member.id)
+            already = existing is not None and existing.active
+            change = rules.start(
+                requested, already_active=already, display_name=interaction.user.display_name
+            )
+            subscription, next_at = await store.subscribe(
+                session,
+                member,
+                change,
+                now=now,
+                default_time=community.prompt_time,
+                default_timezone=community.timezone,
+            )
+        self.scheduler.wake()
+        if next_at is None:
+            await send_private(interaction, render("reflections/no_next"))
+            return
+        await send_private(
+            interaction,
+            render(
+                "reflections/started",
+                already=already,
+                days=describe_days(subscription.days),
+                time=subscription.time_of_day,
+                timezone=subscription.timezone,
+                next_at=epoch(next_at),
+            ),
+        )
+
+    @reflections.command(name="settings", description="See or change your reflection prompts")
+    @app_commands.describe(
+        time="When, in your time zone: 09:00, 8am, 8:30 pm",
+        timezone="Your time zone (type a city)",
+        days="daily, weekdays, weekends, or a list like mon,wed,fri",
+        cadence="Every chosen day, or once a week",
+    )
+    @app_commands.choices(
+        cadence=[
+            app_commands.Choice(name="every chosen day", value=rules.DAILY),
+            app_commands.Choice(name="once a week", value=rules.WEEKLY),
+        ]
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 16] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+        days: app_commands.Range[str, 1, 60] | None = None,
+        cadence: app_commands.Choice[str] | None = None,
+    ) -> None:
+        requested = self._parse_changes(time, timezone, days)
+        if cadence is not None:
+            requested = dataclasses.replace(requested, cadence=cadence.value)
+        changed = bool(requested.fields())
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None:
+                raise UserFacingError("reflections/not_subscribed")
+            if changed:
+                await store.apply_change(session, subscription, rules.settings(requested), now=now)
+        if changed:
+            self.scheduler.wake()
+        await send_private(interaction, self._settings_text(subscription, changed=changed))
+
+    @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
+    @app_commands.describe(until="A date like 2026-12-01, or 3d, 2w, friday")
+    async def pause(
+        self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 30]
+    ) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            subscription = await self._active_subscription(session, interaction)
+            today = rules.local_date(now, subscription.timezone)
+            try:
+                resume_on = parse_date(until, today)
+            except InvalidDate:
+                raise UserFacingError("errors/bad_date", value=until) from None
+            if resume_on <= today:
+                raise UserFacingError("errors/date_in_past", value=until)
+            if (resume_on - today).days > rules.MAX_PAUSE_DAYS:
+                raise UserFacingError("errors/pause_too_long")
+            change = rules.pause_until(resume_on)
+            next_at = await store.apply_change(session, subscription, change, now=now)
+        self.scheduler.wake()
+        name = "reflections/paused" if next_at else "reflections/paused_nothing_next"
+        await send_private(
+            interaction, render(name, until=resume_on.isoformat(), next_at=epoch(next_at))
+        )
+
+    @reflections.command(name="resume", description="Resume prompts now")
+    async def resume(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            subscription = await self._active_subscription(session, interaction)
+            next_at = await store.apply_change(session, subscription, rules.RESUMED, now=now)
+        self.scheduler.wake()
+        if next_at is None:
+            await send_private(interaction, render("reflections/no_next"))
+            return
+        await send_private(interaction, render("reflections/resumed", next_at=epoch(next_at)))
+
+    @reflections.command(name="stop", description="Stop reflection prompts (your journal stays)")
+    async def stop(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            subscription = await self._active_subscription(session, interaction)
+            await store.apply_change(session, subscription, rules.STOPPED, now=now)
+        await send_private(interaction, render("reflections/stopped"))
+
+    @reflections.command(name="now", description="A reflection prompt right now, just for you")
+    async def now(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
+        async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+            subscription = await store.get_subscription(session, member.id)
+            custom = (await store.community_prompts_for(session, [member.guild_id]))[
+                member.guild_id
+            ]
+            position = subscription.prompts_sent if subscription else 0
+            key = prompt_for(position, member.id, [*self.scheduler.keys, *custom])
+            community = interaction.guild.name if interaction.guild else ""
+            prompt_text = render_prompt(key, community=community, custom=custom)
+            zone = subscription.timezone if subscription else (member.timezone or "UTC")
+            entry_id = await store.add_prompt_now(
+                session,
+                member,
+                subscription,
+                prompt_key=key,
+                prompt_text=prompt_text,
+                local_date=rules.local_date(now, zone),
+                now=now,
+            )
+        await send_private(
+            interaction,
+            render("reflections/now", prompt=prompt_text),
+            view=write_now_view(entry_id),
+        )
+
+    @reflections.command(name="journal", description="Your past reflections (only you see them)")
+    @app_commands.describe(search="Only reflections containing this word")
+    async def journal(
+        self,
+        interaction: discord.Interaction,
+        search: app_commands.Range[str, 1, 50] | None = None,
+    ) -> None:
+        async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+
+        async def page(number: int) -> tuple[discord.Embed, int]:
+            return await self.journal_embed(member.id, search, number)
+
+        await send_paged(
+            interaction, page, empty=render("reflections/journal_empty", search=search)
+        )
+
+    async def journal_embed(
+        self, member_id: int, search: str | None, page: int
+    ) -> tuple[discord.Embed, int]:
+        """Page `page` of the journal and how many pages there are (0 when it is empty)."""
+        async with self.bot.db.read() as session:
+            entries, total = await store.journal_page(
+                session,
+                member_id,
+                search=search,
+                offset=page * JOURNAL_PAGE_SIZE,
+                limit=JOURNAL_PAGE_SIZE,
+            )
+        pages = -(-total // JOURNAL_PAGE_SIZE)
+        embed = discord.Embed(
+            title=render("reflections/journal_title", search=search),
+            description="\n\n".join(
+                render(
+                    "reflections/journal_entry",
+                    day=entry.local_date.isoformat(),
+                    prompt=_shorten(entry.prompt_text, 180),
+                    answer=_shorten(entry.answer or "", 700),
+                )
+                for entry in entries
+            )[:4096],
+            colour=discord.Colour.from_str("#7a9e7e"),
+        )
+        embed.set_footer(
+            text=render(
+                "reflections/journal_footer", page=page + 1, pages=max(1, pages), total=total
+            )
+        )
+        return embed, pages
+
+    # -- plain DM replies -------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is not None or message.author.bot or not message.content.strip():
+            return
+        now = self.bot.clock.now()
+        async with self.bot.db.read() as session:
+            entry = await store.latest_open_entry(
+                session, message.author.id, since=now - DM_ANSWER_WINDOW
+            )
+        try:
+            if entry is None:
+                reply = render("reflections/dm_saved_no_prompt")
+            else:
+                reply = await save_answer(
+                    self.bot, f"e{entry.id}", message.author.id, message.content
+                )
+        except UserFacingError as error:
+            reply = render(error.template, **error.context)
+        await message.channel.send(reply, allowed_mentions=discord.AllowedMentions.none())
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+async def setup(bot: KindredBot) -> None:
+    await bot.add_cog(ReflectionsCog(bot))

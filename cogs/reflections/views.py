@@ -1,0 +1,209 @@
+"""The buttons under a reflection DM, the answer form, and saving an answer."""
+
+from __future__ import annotations
+
+import functools
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from coaching.reflections import (
+    ANSWER_MAX_CHARS,
+    DAILY,
+    STOPPED,
+    backoff_choice,
+    local_date,
+    pause_from_prompt,
+    validate_answer,
+    weekly_streak,
+)
+from kindred.errors import UserFacingError
+from kindred.replies import close_with_note, send_private
+from kindred.ui import KindredModal, KindredView, PersistentButton, bot_of
+from prompts import render
+from storage import reflections as store
+
+if TYPE_CHECKING:
+    from kindred.bot import KindredBot
+    from storage.models import Member, ReflectionEntry
+
+# (action, label template, button style) for the buttons under each kind of DM.
+PROMPT_BUTTONS = (
+    ("write", "button_write", 1),
+    ("skip", "button_skip", 2),
+    ("pause", "button_pause", 2),
+    ("stop", "button_stop", 4),
+)
+BACKOFF_BUTTONS = (
+    ("weekly", "backoff_weekly", 1),
+    ("pause", "backoff_pause", 2),
+    ("daily", "backoff_daily", 2),
+    ("stop", "backoff_stop", 4),
+)
+# The scheduler's DMs name their buttons by set (see `Courier.register_buttons`).
+BUTTON_SETS = {DAILY: ("refl", PROMPT_BUTTONS), "backoff": ("reflb", BACKOFF_BUTTONS)}
+BACKOFF_NOTES = {
+    "weekly": "backoff_chose_weekly",
+    "pause": "backoff_chose_pause",
+    "daily": "backoff_chose_daily",
+    "stop": "stopped",
+}
+
+
+def button_row(prefix: str, ref: str, buttons: tuple[tuple[str, str, int], ...]) -> list[Any]:
+    return [
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 2,
+                    "style": style,
+                    "label": _label(template),
+                    "custom_id": f"{prefix}:{action}:{ref}",
+                }
+                for action, template, style in buttons
+            ],
+        }
+    ]
+
+
+@functools.cache
+def _label(template: str) -> str:
+    return render(f"reflections/{template}")
+
+
+def epoch(instant: Any) -> int:
+    return int(instant.timestamp()) if instant else 0
+
+
+def wake_scheduler(bot: KindredBot) -> None:
+    if bot.reflections is not None:
+        bot.reflections.scheduler.wake()
+
+
+async def save_answer(bot: KindredBot, ref: str, user_id: int, text: str) -> str:
+    """Store an answer for the entry's owner; returns the acknowledgement to show."""
+    try:
+        answer = validate_answer(text)
+    except ValueError as exc:
+        if str(exc) == "empty":
+            raise UserFacingError("errors/answer_empty") from None
+        raise UserFacingError(
+            "errors/answer_too_long", length=len(text.strip()), limit=ANSWER_MAX_CHARS
+        ) from None
+    now = bot.clock.now()
+    async with bot.db.session() as session:
+        entry, member = await owned_entry(session, ref, user_id)
+        subscription = await store.record_answer(session, entry, answer, now=now)
+        today = local_date(now, subscription.timezone if subscription else "UTC")
+        answered = await store.answered_dates(session, member.id, since=today - timedelta(weeks=60))
+    streak = weekly_streak(answered, today)
+    return render("reflections/saved", streak=streak, variant=entry.id)
+
+
+async def owned_entry(session: Any, ref: str, user_id: int) -> tuple[ReflectionEntry, Member]:
+    found = await store.entry_with_owner(session, ref)
+    if found is None:
+        raise UserFacingError("errors/entry_gone")
+    if found[1].user_id != user_id:
+        raise UserFacingError("errors/entry_not_yours")
+    return found
+
+
+class ReflectionModal(KindredModal):
+    def __init__(self, bot: KindredBot, ref: str, prompt: str, existing: str | None) -> None:
+        super().__init__(title=render("reflections/modal_title"), timeout=None)
+        self.bot = bot
+        self.ref = ref
+        self.answer: discord.ui.TextInput[ReflectionModal] = discord.ui.TextInput(
+            label=render("reflections/modal_label"),
+            style=discord.TextStyle.paragraph,
+            placeholder=(prompt[:97] + "...") if len(prompt) > 100 else prompt,
+            default=existing,
+            required=True,
+            max_length=ANSWER_MAX_CHARS,
+        )
+        self.add_item(self.answer)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        acknowledgement = await save_answer(
+            self.bot, self.ref, interaction.user.id, self.answer.value
+        )
+        # Someone in the reflection to follow up with? The Rolodex offers it, one click.
+        rolodex = self.bot.rolodex
+        offers = rolodex.offers(None, add=False) if rolodex is not None else None
+        await send_private(interaction, acknowledgement, view=offers)
+
+
+class PromptButton(
+    PersistentButton,
+    template=r"refl:(?P<action>write|skip|pause|stop):(?P<ref>e\d+|\d+-\d{8})",
+):
+    """The buttons under a daily prompt; they keep working after a restart."""
+
+    custom_id_format = "refl:{action}:{ref}"
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        now = bot.clock.now()
+        action, ref = self.parts["action"], self.parts["ref"]
+        if action == "write":
+            async with bot.db.read() as session:
+                entry, _ = await owned_entry(session, ref, interaction.user.id)
+            await interaction.response.send_modal(
+                ReflectionModal(bot, f"e{entry.id}", entry.prompt_text, entry.answer)
+            )
+            return
+        async with bot.db.session() as session:
+            entry, member = await owned_entry(session, ref, interaction.user.id)
+            if action == "skip":
+                await store.skip_entry(session, entry, now=now)
+                text = render("reflections/skipped")
+            elif (subscription := await store.get_subscription(session, member.id)) is None:
+                text = render("reflections/not_subscribed")
+            elif action == "pause":
+                today = local_date(now, subscription.timezone)
+                change = pause_from_prompt(today)
+                next_at = await store.apply_change(session, subscription, change, now=now)
+                text = render("reflections/paused_week", next_at=epoch(next_at))
+            else:
+                await store.apply_change(session, subscription, STOPPED, now=now)
+                text = render("reflections/stopped")
+        wake_scheduler(bot)
+        await close_with_note(interaction, text)
+
+
+class BackoffButton(
+    PersistentButton,
+    template=r"reflb:(?P<action>weekly|pause|daily|stop):(?P<ref>\d+-\d{8})",
+):
+    """The answer to "shall I write less often?"."""
+
+    custom_id_format = "reflb:{action}:{ref}"
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        bot = bot_of(interaction)
+        now = bot.clock.now()
+        action, ref = self.parts["action"], self.parts["ref"]
+        async with bot.db.session() as session:
+            entry, member = await owned_entry(session, ref, interaction.user.id)
+            subscription = await store.get_subscription(session, member.id)
+            if subscription is None:
+                raise UserFacingError("errors/entry_gone")
+            await store.record_backoff_choice(session, entry, action, now=now)
+            change = backoff_choice(action, local_date(now, subscription.timezone))
+            next_at = await store.apply_change(session, subscription, change, now=now)
+        wake_scheduler(bot)
+        note = render(f"reflections/{BACKOFF_NOTES[action]}", next_at=epoch(next_at))
+        await close_with_note(interaction, note)
+
+
+def write_now_view(entry_id: int) -> KindredView:
+    """The "Write my reflection" button under a `/reflections now` prompt."""
+    view = KindredView(timeout=None)
+    write = PromptButton(action="write", ref=f"e{entry_id}")
+    write.item.label = render("reflections/button_write")
+    write.item.style = discord.ButtonStyle.primary
+    view.add_item(write)
+    return view

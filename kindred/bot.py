@@ -1,0 +1,240 @@
+"""The bot: `KindredBot`, its command tree, intents, the extension list and logging set-up.
+
+Cogs import this module; it imports no cog. Where the bot or one cog needs another cog, a
+typed property looks it up with `get_cog` (None when that extension failed to load), so a
+feature that fails to load never takes the others down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, cast
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from coaching.shards import ShardOwnership
+from kindred.clock import Clock
+from kindred.loops import BackgroundLoop, Upcoming
+from kindred.replies import reply_error, send_dm_notice_if_due
+from kindred.settings import Settings
+from storage.db import Database, open_database
+from storage.members import has_unreachable_rows, mark_reachable_again
+from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from cogs.courier import Courier, CourierCog
+    from cogs.reflections import ReflectionsCog
+    from cogs.rolodex import RolodexCog
+    from cogs.thanks import ThanksCog
+
+log = logging.getLogger("kindred")
+
+# Kindred has no voice features; discord.py would warn at every start that voice is off.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+# Loaded in this order by setup_hook; one failing does not stop the others. The courier comes
+# first: the features hand it their messages.
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.courier",
+    "cogs.help",
+    "cogs.admin",
+    "cogs.privacy",
+    "cogs.reflections",
+    "cogs.pitch",
+    "cogs.thanks",
+    "cogs.rolodex",
+)
+
+
+class KindredTree(app_commands.CommandTree["KindredBot"]):
+    """Hands every command's error to the one renderer (`kindred.replies.reply_error`).
+
+    It also notices members whose DMs were closed: their next command gets a private note
+    on how to open them again (see `KindredBot.check_dm_status`).
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        await self.client.check_dm_status(interaction)
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await send_dm_notice_if_due(interaction)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await reply_error(interaction, error, where=f"command /{command}")
+
+
+def intents(settings: Settings) -> discord.Intents:
+    """Only what the features use; the one privileged intent only when the host opts in."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # channels and permissions, to check where Kindred can post
+    wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
+    wanted.guild_messages = True  # a thanks post deleted by hand marks its record removed
+    if settings.message_content_intent:
+        # The optional introductions nudge reads new posts in the introductions channel.
+        wanted.message_content = True
+    return wanted
+
+
+class KindredBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        *,
+        extensions: Sequence[str] = EXTENSIONS,
+        **options: object,
+    ) -> None:
+        options.setdefault("intents", intents(settings))
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
+        options.setdefault("chunk_guilds_at_startup", False)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            tree_cls=KindredTree,
+            **options,  # type: ignore[arg-type]
+        )
+        self.settings = settings
+        self.db = db
+        self.clock = clock
+        self.initial_extensions = tuple(extensions)
+        self.failed_extensions: dict[str, str] = {}
+        # Which servers' scheduled work (prompts, digests, reminders) is this process's: the
+        # shards it was told to run, or every server when it runs them all (no --shards).
+        self.ownership = ShardOwnership.of(self.shard_ids, self.shard_count)
+        shards = options.get("shard_ids")
+        # This process's name among those sharing the database (the courier's claims).
+        self.worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
+        self.checkpoints: asyncio.Task[None] | None = None  # SQLite's WAL, in the background
+        self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
+
+    # -- the features, typed (None when the extension is not loaded) -------------------------
+
+    @property
+    def courier(self) -> Courier:
+        """The one sender of every message Kindred starts on its own (`cogs.courier`)."""
+        cog = cast("CourierCog | None", self.get_cog("CourierCog"))
+        if cog is None:
+            raise RuntimeError("the courier extension is not loaded")
+        return cog.courier
+
+    @property
+    def reflections(self) -> ReflectionsCog | None:
+        return cast("ReflectionsCog | None", self.get_cog("ReflectionsCog"))
+
+    @property
+    def thanks(self) -> ThanksCog | None:
+        return cast("ThanksCog | None", self.get_cog("ThanksCog"))
+
+    @property
+    def rolodex(self) -> RolodexCog | None:
+        return cast("RolodexCog | None", self.get_cog("RolodexCog"))
+
+    # -- background jobs --------------------------------------------------------------------
+
+    def new_loop(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[Upcoming]],
+        *,
+        retry_after: timedelta,
+        log: logging.Logger,
+        busy: Callable[[], bool] | None = None,
+    ) -> BackgroundLoop:
+        """A background job on this bot's clock; it starts working once the bot is ready."""
+        return BackgroundLoop(
+            name,
+            self.clock,
+            step,
+            retry_after=retry_after,
+            log=log,
+            before=self.wait_until_ready,
+            busy=busy,
+        )
+
+    def start_loop(self, loop: BackgroundLoop) -> None:
+        self.loops.add(loop)
+        loop.start()
+
+    async def stop_loop(self, loop: BackgroundLoop) -> None:
+        await loop.stop()
+        self.loops.discard(loop)
+
+    @property
+    def idle(self) -> bool:
+        """Every background job has caught up with the clock: what was due is planned and
+        sent. Tests wait for this after moving the clock."""
+        return all(loop.idle for loop in self.loops)
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self.checkpoints = asyncio.create_task(self.db.checkpoint_every(), name="wal-checkpoints")
+        for extension in self.initial_extensions:
+            try:
+                await self.load_extension(extension)
+            except Exception as exc:
+                # One broken feature must not take the others down with it.
+                self.failed_extensions[extension] = repr(exc)
+                log.exception("extension %s failed to load", extension)
+
+    async def check_dm_status(self, interaction: discord.Interaction) -> None:
+        """Flag the interaction when Kindred's DMs stopped reaching this member."""
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # no reply to attach a notice to, and it runs on every keystroke
+        async with self.db.read() as session:
+            unreachable = await has_unreachable_rows(session, interaction.user.id)
+        if not unreachable:
+            return
+        async with self.db.session() as session:
+            await mark_reachable_again(session, interaction.user.id, now=self.clock.now())
+        interaction.extras["dm_notice"] = True
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, _command: object
+    ) -> None:
+        await send_dm_notice_if_due(interaction)
+
+    async def on_ready(self) -> None:
+        log.info(
+            "connected as %s to %d server(s); scheduled work for %s",
+            self.user,
+            len(self.guilds),
+            self.ownership.describe(),
+        )
+
+    async def close(self) -> None:
+        try:
+            # Unloading the extensions (in super().close()) stops their background loops.
+            await super().close()
+            if self.checkpoints is not None:
+                self.checkpoints.cancel()
+                # Let a checkpoint in progress hand its connection back before dispose().
+                await asyncio.gather(self.checkpoints, return_exceptions=True)
+        finally:
+            await self.db.dispose()
+
+
+def point_discord_py_at(settings: Settings) -> None:
+    """Send discord.py's REST calls and gateway connection to DISCORD_API_BASE, if set."""
+    if not settings.discord_api_base:
+        return
+    discord.http.Route.BASE = settings.discord_api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+async def open_and_migrate(settings: Settings) -> Database:
+    db = open_database(settings.database_url)
+    await upgrade(db.engine)
+    return db
