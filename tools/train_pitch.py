@@ -3,9 +3,10 @@
     make train-pitch            # fit, evaluate, write coaching/pitch/model.json and the report
     python -m tools.train_pitch --evaluate-only
 
-Reads `../shared/pitch-train/*.jsonl` (or $PITCH_TRAIN_DIR): real texts people posted in
-public, labelled pitch / connect / mixed. The team's own examples (tests/pitch_corpus/) join
-the training with a lower weight; they are never used to measure quality.
+Reads `../shared/pitch-train/*.jsonl` (or $PITCH_TRAIN_DIR) and `tools/data/*.jsonl`: real
+texts people posted in public, labelled pitch / connect / mixed. The team's own examples
+(tests/pitch_corpus/) join the training with a lower weight; they are never used to measure
+quality.
 
 Two regularised logistic models share one set of features (coaching/pitch/features.py):
 "not a pitch" (connect and mixed against pitch) and "no plug at all" (connect against the
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "coaching" / "pitch" / "model.json"
 REPORT_PATH = ROOT / "docs" / "pitch-model.md"
 TEAM_CORPUS = ROOT / "tests" / "pitch_corpus"
+GATHERED = ROOT / "tools" / "data"  # more real texts, gathered and checked (see its README)
 
 # Chosen by grouped cross-validation (see docs/pitch-model.md for the runs behind them).
 C_NOT_PITCH = 3.0
@@ -73,17 +75,19 @@ def train_dir() -> Path:
 
 
 def load_real() -> list[Example]:
+    """The labelled real texts: ../shared/pitch-train/ and tools/data/ (gathered)."""
     folder = train_dir()
     files = sorted(folder.glob("*.jsonl"))
     if not files:
         sys.exit(f"No labelled texts in {folder}: set PITCH_TRAIN_DIR to the pitch-train folder.")
     out = []
-    for path in files:
+    for path in [*files, *sorted(GATHERED.glob("*.jsonl"))]:
+        origin = path.stem if path.parent == folder else f"gathered:{path.stem}"
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
                 source = re.sub(r"#.*$", "", row["source"]).rstrip("/")
-                out.append(Example(row["text"], row["label"], source, row["genre"], path.stem, 1.0))
+                out.append(Example(row["text"], row["label"], source, row["genre"], origin, 1.0))
     return out
 
 
@@ -290,6 +294,23 @@ def genre_table(examples: Sequence[Example], said: Sequence[str]) -> list[str]:
     return lines
 
 
+def origin_table(examples: Sequence[Example], said: Sequence[str]) -> list[str]:
+    by: dict[str, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        by[e.origin].append(i)
+    lines = [
+        "| file | texts | pitch-vs-connect | never opposite | mixed balanced |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for origin, at in sorted(by.items()):
+        m = measures([examples[i].label for i in at], [said[i] for i in at])
+        lines.append(
+            f"| {origin} | {len(at)} | {m['pitch_vs_connect']:.0%} | {m['never_opposite']:.0%} "
+            f"| {m['mixed_balanced']:.0%} |"
+        )
+    return lines
+
+
 def auc(labels: Sequence[str], score: np.ndarray) -> float:
     pitch = score[[i for i, lab in enumerate(labels) if lab == "pitch"]]
     connect = score[[i for i, lab in enumerate(labels) if lab == "connect"]]
@@ -352,8 +373,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "",
         f"Trained on {len(real)} real texts from {len(set(e.group for e in real))} sources "
         f"({trained_on.get('pitch', 0)} pitch, {trained_on.get('connect', 0)} connect, "
-        f"{trained_on.get('mixed', 0)} mixed) in `../shared/pitch-train/`, plus the team's "
-        f"{len(team)} examples at weight {TEAM_WEIGHT}.",
+        f"{trained_on.get('mixed', 0)} mixed) in `../shared/pitch-train/` and `tools/data/` "
+        f"(gathered), plus the team's {len(team)} examples at weight {TEAM_WEIGHT}.",
         "",
         "## Grouped cross-validation",
         "",
@@ -372,6 +393,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"{m['mixed_balanced']:.1%} | {auc(labels, (ra + rb) / 2):.3f} |"
         )
     lines += ["", f"Confusion (seed {SEEDS[0]}):", "", *confusion_table(labels, said), ""]
+    lines += [f"Per file (seed {SEEDS[0]}):", "", *origin_table(real, said), ""]
     lines += [f"Per file and genre (seed {SEEDS[0]}):", "", *genre_table(real, said), ""]
     lines += [
         "## The shipped model",
