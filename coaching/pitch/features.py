@@ -204,24 +204,31 @@ def _phrase_families(reading: Reading) -> None:
             counts[key] = counts.get(key, 0) + 1
             where.setdefault(key, []).append(span)
     for pair in _LONGER_KEYS.intersection(terms):
-        first = pairs.index(pair)
-        for rest, family in _LONGER[pair]:
-            size = len(rest)
-            at = first
-            while tuple(words[at + 2 : at + 2 + size]) != rest:
-                try:
-                    at = pairs.index(pair, at + 1)
-                except ValueError:
-                    break
-            else:
-                key = "L:" + family
-                counts[key] = counts.get(key, 0) + 1
-                where.setdefault(key, []).append(reading.span(at, at + 1 + size))
+        places = [pairs.index(pair)]
+        while (more := _next(pairs, pair, places[-1] + 1)) >= 0:
+            places.append(more)
+        seen: set[str] = set()  # each family once per phrase start
+        for size, table in _LONGER[pair]:
+            for at in places:
+                for family in table.get(tuple(words[at + 2 : at + 2 + size]), ()):
+                    if family not in seen:
+                        seen.add(family)
+                        key = "L:" + family
+                        counts[key] = counts.get(key, 0) + 1
+                        where.setdefault(key, []).append(reading.span(at, at + 1 + size))
     signs = reading.signs
     for key, n in counts.items():
         signs[key] = math.log1p(n)
         if n > 1:
             where[key].sort()
+
+
+def _next(items: list[str], item: str, start: int) -> int:
+    """The next place of `item` in `items` from `start`, or -1."""
+    try:
+        return items.index(item, start)
+    except ValueError:
+        return -1
 
 
 def _shapes(reading: Reading, original: str) -> None:

@@ -196,14 +196,16 @@ SELLING = frozenset(
 _TOKEN = re.compile(r"<num>|[^\W_]+(?:'[^\W_]+)*")  # "<num>" stands for any number
 
 
-def phrase_table() -> tuple[
-    dict[str, tuple[str, ...]], dict[str, tuple[tuple[tuple[str, ...], str], ...]]
-]:
+Longer = dict[str, tuple[tuple[int, dict[tuple[str, ...], tuple[str, ...]]], ...]]
+
+
+def phrase_table() -> tuple[dict[str, tuple[str, ...]], Longer]:
     """The phrases as two lookups. Phrases of one or two words are words and word pairs the
     reader already has: {"word" or "first second": families}. Longer ones are found by
-    their first two words: {"first second": ((the words after those two, family), ...)}."""
+    their first two words: {"first second": ((n, {the n words after them: families}), ...)},
+    so each place is checked with one slice and one lookup per length."""
     short: dict[str, tuple[str, ...]] = {}
-    longer: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {}
+    by_length: dict[str, dict[int, dict[tuple[str, ...], tuple[str, ...]]]] = {}
     for family, phrases in FAMILIES.items():
         for phrase in phrases.split("|"):
             words = tuple(_TOKEN.findall(phrase.lower()))
@@ -214,7 +216,9 @@ def phrase_table() -> tuple[
                 if family not in short.get(term, ()):
                     short[term] = (*short.get(term, ()), family)
             else:
-                pair = f"{words[0]} {words[1]}"
-                if (words[2:], family) not in longer.get(pair, ()):
-                    longer[pair] = (*longer.get(pair, ()), (words[2:], family))
+                pair, rest = f"{words[0]} {words[1]}", words[2:]
+                table = by_length.setdefault(pair, {}).setdefault(len(rest), {})
+                if family not in table.get(rest, ()):
+                    table[rest] = (*table.get(rest, ()), family)
+    longer: Longer = {pair: tuple(sorted(sizes.items())) for pair, sizes in by_length.items()}
     return short, longer
