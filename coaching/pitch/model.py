@@ -132,7 +132,13 @@ def place(not_pitch: float, no_plug: float, model: Model) -> tuple[str, int]:
     if not_pitch < a_cut:
         return "pitching", min(PITCHING_BELOW - 1, round(PITCHING_BELOW * not_pitch / a_cut))
     if no_plug < b_cut:
+        # Inside the band, by the mean of the two probabilities (the text's expected place
+        # between pitch and connect): its range here is a_cut/2 to (1 + b_cut)/2.
+        low, high = a_cut / 2, (1.0 + b_cut) / 2
+        share = ((not_pitch + no_plug) / 2 - low) / (high - low)
         width = CONNECTING_FROM - PITCHING_BELOW
-        return "balanced", min(CONNECTING_FROM - 1, PITCHING_BELOW + round(width * no_plug / b_cut))
+        return "balanced", max(
+            PITCHING_BELOW, min(CONNECTING_FROM - 1, PITCHING_BELOW + round(width * share))
+        )
     width = 100 - CONNECTING_FROM
     return "connecting", CONNECTING_FROM + round(width * (no_plug - b_cut) / (1.0 - b_cut))
