@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: sandbox run test test-all lint format bench clean venv train-pitch
+.PHONY: sandbox run test test-all lint format bench clean venv train-pitch places
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -43,6 +43,11 @@ bench: $(STAMP)
 
 # Refit the pitch check on ../shared/pitch-train (or $$PITCH_TRAIN_DIR): writes
 # coaching/pitch/model.json and docs/pitch-model.md. Needs scikit-learn (the train extra).
+# Rebuild the gazetteer behind "type a city" time zones (coaching/data/places.json.gz).
+places: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[data]'
+	$(BIN)/python -m tools.build_places
+
 train-pitch: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[train]'
 	$(BIN)/python -m tools.train_pitch

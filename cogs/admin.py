@@ -12,8 +12,7 @@ from discord.ext import commands
 
 from coaching.dates import InvalidDate, parse_date
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
-from coaching.timezones import InvalidTimezone, parse_timezone
-from cogs.common import bot_can_post, require_organizer, timezone_autocomplete
+from cogs.common import bot_can_post, require_organizer, timezone_autocomplete, zone_from
 from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
@@ -217,11 +216,9 @@ class AdminCog(commands.Cog):
         guild = interaction.guild
         # Validate everything before writing anything: one bad value changes nothing.
         changes: dict[str, object] = {}
+        zone_note = None
         if timezone is not None:
-            try:
-                changes["timezone"] = parse_timezone(timezone).key
-            except InvalidTimezone:
-                raise UserFacingError("errors/bad_timezone", value=timezone) from None
+            changes["timezone"], zone_note = zone_from(timezone)
         if prompt_time is not None:
             try:
                 changes["prompt_time"] = format_time_of_day(parse_time_of_day(prompt_time))
@@ -263,9 +260,10 @@ class AdminCog(commands.Cog):
                 await thanks_store.schedule_digest(session, community, after=now)
         if changes and self.bot.thanks is not None:
             self.bot.thanks.digest.wake()
+        said = render("admin/setup_saved" if changes else "admin/setup_intro")
         await send_private(
             interaction,
-            render("admin/setup_saved" if changes else "admin/setup_intro"),
+            f"{said}\n{zone_note}" if zone_note else said,
             embed=configuration_embed(community, guild),
         )
 

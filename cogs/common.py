@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from coaching.timezones import search_timezones
+from coaching.timezones import InvalidTimezone, resolve_timezone, search_timezones
 from kindred.errors import UserFacingError
+from prompts import render
 from storage.communities import ensure_community
 from storage.members import ensure_member
 
@@ -39,6 +40,19 @@ async def timezone_autocomplete(
         app_commands.Choice(name=entry.label[:100], value=entry.key)
         for entry in search_timezones(current, limit=25)
     ]
+
+
+def zone_from(text: str) -> tuple[str, str | None]:
+    """The IANA zone a member means, and a line to say back when we read an abbreviation
+    ("EST") as a city's zone. A kind refusal, with places she may mean, otherwise."""
+    try:
+        resolved = resolve_timezone(text)
+    except InvalidTimezone as error:
+        raise UserFacingError(
+            "errors/bad_timezone", value=text, why=error.why, choices=list(error.choices)
+        ) from None
+    note = render("common/zone_read_as", **resolved.note) if resolved.note else None
+    return resolved.key, note
 
 
 def bot_can_post(channel: discord.abc.GuildChannel) -> bool:

@@ -67,7 +67,8 @@ def test_the_documented_tour_runs(tmp_path: Path) -> None:
     assert "Kindred sandbox" in transcript
     assert "Hi, I'm Kindred" in transcript  # /kindred help answered
     assert "Saved" in transcript and "Europe/Berlin" in transcript and "08:30" in transcript
-    assert 'time zone "Europe/Berln"' in transcript  # the typo explained
+    assert 'find "Europe/Berln"' in transcript  # the typo explained...
+    assert "did you mean Berlin, Germany" in transcript  # ...with the likely place
     assert "Manage Server" in transcript  # Maya refused
     assert "Time moved forward" in transcript
     assert "Today's reflection" in transcript  # the scheduled DM arrived

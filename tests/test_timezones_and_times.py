@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from coaching.times import InvalidTime, parse_time_of_day
-from coaching.timezones import InvalidTimezone, parse_timezone, search_timezones
+from coaching.timezones import InvalidTimezone, parse_timezone, resolve_timezone, search_timezones
 
 
 @pytest.mark.parametrize(
@@ -79,3 +80,73 @@ def test_search_puts_the_city_first_and_caps_at_discords_25_choices() -> None:
 
 def test_search_labels_fit_discords_choice_name_limit() -> None:
     assert all(1 <= len(entry.label) <= 100 for entry in search_timezones("america", limit=500))
+
+
+# --- Any sizeable city, countries, abbreviations ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("Mumbai", "Asia/Kolkata"),
+        ("Bangalore", "Asia/Kolkata"),  # the other name of Bengaluru
+        ("bombay", "Asia/Kolkata"),
+        ("San Francisco", "America/Los_Angeles"),
+        ("São Paulo", "America/Sao_Paulo"),
+        ("sao paulo", "America/Sao_Paulo"),
+        ("Leeds", "Europe/London"),
+        ("Kiev", "Europe/Kyiv"),
+        ("portland, us", "America/Los_Angeles"),
+        ("Paris, FR", "Europe/Paris"),
+        ("India", "Asia/Kolkata"),  # a country with one zone
+        ("Germany", "Europe/Berlin"),
+    ],
+)
+def test_any_sizeable_city_or_one_zone_country_resolves(typed: str, key: str) -> None:
+    assert resolve_timezone(typed).key == key
+    assert resolve_timezone(typed).note == {}
+
+
+@pytest.mark.parametrize(
+    ("typed", "key", "place"),
+    [("EST", "America/New_York", "New York"), ("pst", "America/Los_Angeles", "Los Angeles"),
+     ("CET", "Europe/Berlin", "Berlin"), ("AEST", "Australia/Sydney", "Sydney")],
+)  # fmt: skip
+def test_abbreviations_become_a_city_zone_with_daylight_saving(
+    typed: str, key: str, place: str
+) -> None:
+    resolved = resolve_timezone(typed)
+    assert resolved.key == key and resolved.note == {"abbreviation": typed, "place": place}
+    # Summer and winter differ: the point of a city's zone over a fixed offset.
+    zone = ZoneInfo(resolved.key)
+    winter = datetime(2026, 1, 15, 12, tzinfo=UTC).astimezone(zone).utcoffset()
+    summer = datetime(2026, 7, 15, 12, tzinfo=UTC).astimezone(zone).utcoffset()
+    assert winter != summer
+
+
+@pytest.mark.parametrize("typed", ["GMT+1", "UTC-5", "+05:30", "gmt -3"])
+def test_a_fixed_offset_asks_for_a_city_and_suggests_some(typed: str) -> None:
+    with pytest.raises(InvalidTimezone) as refused:
+        resolve_timezone(typed)
+    assert refused.value.why == "offset" and refused.value.choices
+
+
+def test_offset_suggestions_are_places_at_that_offset() -> None:
+    with pytest.raises(InvalidTimezone) as refused:
+        resolve_timezone("+05:30")
+    assert any("India" in choice for choice in refused.value.choices)
+
+
+@pytest.mark.parametrize("typed", ["IST", "United States", "Australia"])
+def test_ambiguous_names_ask_which_city(typed: str) -> None:
+    with pytest.raises(InvalidTimezone) as refused:
+        resolve_timezone(typed)
+    assert refused.value.why == "ambiguous" and len(refused.value.choices) >= 2
+
+
+def test_autocomplete_offers_cities_by_their_names() -> None:
+    labels = [entry.label for entry in search_timezones("Mumb")]
+    assert labels[0].startswith("Mumbai, India") and "Asia/Kolkata" in labels[0]
+    assert search_timezones("Mumb")[0].key == "Asia/Kolkata"
+    assert search_timezones("san fran")[0].key == "America/Los_Angeles"
+    assert all(len(entry.label) <= 100 for entry in search_timezones("new"))

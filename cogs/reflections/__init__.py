@@ -24,8 +24,7 @@ from coaching.reflections import (
     prompt_for,
 )
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
-from coaching.timezones import InvalidTimezone, parse_timezone
-from cogs.common import member_of, timezone_autocomplete
+from cogs.common import member_of, timezone_autocomplete, zone_from
 from cogs.reflections.scheduler import ReflectionScheduler, render_prompt
 from cogs.reflections.views import (
     BUTTON_SETS,
@@ -77,8 +76,11 @@ class ReflectionsCog(commands.Cog):
     @staticmethod
     def _parse_changes(
         time_text: str | None, timezone: str | None, days: str | None
-    ) -> SubscriptionChange:
+    ) -> tuple[SubscriptionChange, str | None]:
+        """What she asked to change, and a line to say back if her zone was read from an
+        abbreviation."""
         requested = SubscriptionChange()
+        zone_note = None
         if time_text is not None:
             try:
                 time_of_day = format_time_of_day(parse_time_of_day(time_text))
@@ -86,10 +88,7 @@ class ReflectionsCog(commands.Cog):
                 raise UserFacingError("errors/bad_time", value=time_text) from None
             requested = dataclasses.replace(requested, time_of_day=time_of_day)
         if timezone is not None:
-            try:
-                zone = parse_timezone(timezone).key
-            except InvalidTimezone:
-                raise UserFacingError("errors/bad_timezone", value=timezone) from None
+            zone, zone_note = zone_from(timezone)
             requested = dataclasses.replace(requested, timezone=zone)
         if days is not None:
             try:
@@ -97,7 +96,7 @@ class ReflectionsCog(commands.Cog):
             except InvalidDays:
                 raise UserFacingError("errors/bad_days", value=days) from None
             requested = dataclasses.replace(requested, days=mask)
-        return requested
+        return requested, zone_note
 
     async def _active_subscription(
         self, session: Any, interaction: discord.Interaction
@@ -139,7 +138,7 @@ class ReflectionsCog(commands.Cog):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[str, 1, 60] | None = None,
     ) -> None:
-        requested = self._parse_changes(time, timezone, days)
+        requested, zone_note = self._parse_changes(time, timezone, days)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
@@ -161,17 +160,15 @@ class ReflectionsCog(commands.Cog):
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return
-        await send_private(
-            interaction,
-            render(
-                "reflections/started",
-                already=already,
-                days=describe_days(subscription.days),
-                time=subscription.time_of_day,
-                timezone=subscription.timezone,
-                next_at=epoch(next_at),
-            ),
+        started = render(
+            "reflections/started",
+            already=already,
+            days=describe_days(subscription.days),
+            time=subscription.time_of_day,
+            timezone=subscription.timezone,
+            next_at=epoch(next_at),
         )
+        await send_private(interaction, f"{started}\n{zone_note}" if zone_note else started)
 
     @reflections.command(name="settings", description="See or change your reflection prompts")
     @app_commands.describe(
@@ -195,7 +192,7 @@ class ReflectionsCog(commands.Cog):
         days: app_commands.Range[str, 1, 60] | None = None,
         cadence: app_commands.Choice[str] | None = None,
     ) -> None:
-        requested = self._parse_changes(time, timezone, days)
+        requested, zone_note = self._parse_changes(time, timezone, days)
         if cadence is not None:
             requested = dataclasses.replace(requested, cadence=cadence.value)
         changed = bool(requested.fields())
@@ -209,7 +206,8 @@ class ReflectionsCog(commands.Cog):
                 await store.apply_change(session, subscription, rules.settings(requested), now=now)
         if changed:
             self.scheduler.wake()
-        await send_private(interaction, self._settings_text(subscription, changed=changed))
+        text = self._settings_text(subscription, changed=changed)
+        await send_private(interaction, f"{text}\n{zone_note}" if zone_note else text)
 
     @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
     @app_commands.describe(until="A date like 2026-12-01, or 3d, 2w, friday")
