@@ -1,4 +1,4 @@
-"""Times of day as members type them: "09:00", "9", "8am", "8:30 pm", "20h15"."""
+"""Times of day as members type them: "09:00", "9", "8am", "8:30 pm", "20h15", "noon"."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ _TIME = re.compile(
 )
 
 
+_NAMED = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
+
+
 def parse_time_of_day(text: str) -> time:
+    named = _NAMED.get(" ".join((text or "").lower().split()).removesuffix("."))
+    if named is not None:
+        return named
     match = _TIME.match(text or "")
     if not match:
         raise InvalidTime(text)

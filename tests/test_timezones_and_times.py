@@ -27,6 +27,9 @@ from coaching.timezones import InvalidTimezone, parse_timezone, resolve_timezone
         ("20h15", time(20, 15)),
         ("23.59", time(23, 59)),
         ("7", time(7, 0)),
+        ("noon", time(12, 0)),
+        ("Midday", time(12, 0)),
+        ("midnight", time(0, 0)),
     ],
 )
 def test_times_members_type_are_understood(typed: str, expected: time) -> None:
