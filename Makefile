@@ -39,6 +39,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m bench
 
 # Refit the pitch check on ../shared/pitch-train (or $$PITCH_TRAIN_DIR): writes
