@@ -104,6 +104,8 @@ def _pieces(reading: Reading, scored: Scored, model: Model) -> list[_Piece]:
         elif key[0] == "S" and kind not in _PLACED_SHAPES:
             continue
         share = push / len(spans)
+        if -_SMALLEST < share < _SMALLEST:
+            continue  # too little a place to show, or to join a phrase
         spans = spans[:_SPANS_SHOWN]
         if kind in _CLAUSE_KINDS:
             # "I help" says little on its own: show what is offered, to the clause's end.
@@ -233,7 +235,7 @@ def signals(reading: Reading, scored: Scored, model: Model) -> list[Signal]:
     for piece in strong:
         side = "connect" if piece.push > 0 else "pitch"
         if per_side[side] >= SHOWN_PER_SIDE:
-            if min(per_side.values()) >= SHOWN_PER_SIDE:
+            if per_side["pitch"] >= SHOWN_PER_SIDE and per_side["connect"] >= SHOWN_PER_SIDE:
                 break
             continue
         whole = _trimmed(low, *word_span(low, piece.start, piece.end))
@@ -356,6 +358,8 @@ _TOPIC_PATTERNS = tuple(
 
 def rewrite_help(phrase: str) -> str | None:
     """'I help busy moms reclaim 10 hours a week' -> a question about the same thing, to them."""
+    if "help" not in phrase and "Help" not in phrase and "HELP" not in phrase:
+        return None  # the regex below can't match: skip it
     match = _HELP_PHRASE.search(phrase)
     if not match:
         return None

@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections import Counter
 from dataclasses import dataclass, field
-from itertools import chain, compress, count, pairwise, repeat
+from itertools import chain, compress, count, pairwise
 
 from coaching.pitch.lexicon import phrase_table
 from coaching.pitch.text import (
@@ -28,7 +27,7 @@ _SHORT, _LONGER = phrase_table()
 # As sets, so a text's terms are checked against them (not the other way round).
 _SHORT_KEYS, _LONGER_KEYS = frozenset(_SHORT), frozenset(_LONGER)
 _DIGIT = re.compile(r"\d")
-_NINE_DIGITS = re.compile(r"(?:[^0-9]*+[0-9]){9}")
+_ONE_DIGIT = re.compile(r"[0-9]")
 
 # -- Links, contact details, prices -------------------------------------------------------------
 
@@ -39,7 +38,7 @@ _TLD = (
 )
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s<>]+", re.I)
 # Lower-case only: "work.It's" (a missing space) is not a link to "work.it".
-_DOT_TLD = re.compile(rf"\.(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
+_DOT_TLD = re.compile(rf"\.(?=[a-z])(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
 _DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _EMAIL = re.compile(r"@(?<=[\w.+-]@)[\w-]+(?:\.[\w-]+)+")
 _EMAIL_USER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
@@ -67,6 +66,11 @@ SELF_WORDS = frozenset("i me my mine myself i'm i've i'll i'd im".split())
 WE_WORDS = frozenset("we us our ours ourselves we're we've we'll".split())
 YOU_WORDS = frozenset("you your yours yourself yourselves you're you've you'll you'd u".split())
 
+_PRONOUN = (
+    dict.fromkeys(SELF_WORDS, "self")
+    | dict.fromkeys(WE_WORDS, "we")
+    | dict.fromkeys(YOU_WORDS, "you")
+)
 SHORT_TEXT_WORDS = 8
 
 
@@ -139,7 +143,7 @@ def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
         while end > start and scan[end - 1] in _TRAILING:
             end -= 1
         take("S:link", start, end)
-    if _NINE_DIGITS.match(scan):
+    if len(_ONE_DIGIT.findall(scan)) >= 9:  # a phone number needs nine digits
         for match in _PHONE.finditer(scan):
             if sum(c.isdigit() for c in match.group()) >= 9:
                 take("S:phone", *match.span())
@@ -157,10 +161,9 @@ def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
                 take("S:handle", start, end)
     if not taken:
         return found, scan
-    chars = list(scan)
     for start, end in taken:
-        chars[start:end] = " " * (end - start)
-    return found, "".join(chars)
+        scan = scan[:start] + " " * (end - start) + scan[end:]
+    return found, scan
 
 
 def prepare(text: str) -> tuple[Prepared, dict[str, list[tuple[int, int]]]]:
@@ -259,11 +262,9 @@ def _shapes(reading: Reading, original: str) -> None:
         signs["S:mention"] = 1.0
     count = len(words) or 1
     # One count of every word (in C), then a lookup per pronoun.
-    tally = Counter(words)
-    zeros = repeat(0)
-    mine = sum(map(tally.get, SELF_WORDS, zeros))
-    ours = sum(map(tally.get, WE_WORDS, zeros))
-    yours = sum(map(tally.get, YOU_WORDS, zeros))
+    # One pass in C: each pronoun's kind, then a count of each kind in the short list.
+    kinds = list(filter(None, map(_PRONOUN.get, words)))
+    mine, ours, yours = kinds.count("self"), kinds.count("we"), kinds.count("you")
     signs["S:self"] = 5.0 * mine / count
     signs["S:we"] = 5.0 * ours / count
     signs["S:you"] = 5.0 * yours / count

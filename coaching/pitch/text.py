@@ -96,7 +96,10 @@ def _fold_one(match: re.Match[str]) -> str:
 
 def _blank(match: re.Match[str]) -> str:
     # Keep newlines so line-based rules (quotes, sentences) still see line breaks.
-    return re.sub(r"[^\n]", " ", match.group())
+    found = match.group()
+    if "\n" not in found:
+        return " " * len(found)
+    return "\n".join(" " * len(line) for line in found.split("\n"))
 
 
 def _normalise(text: str) -> tuple[str, list[int] | None]:
