@@ -124,7 +124,6 @@ def reflections_panel(
         facts={
             "opted_in": None if hidden(opted_in) else opted_in,
             "share": None if panel_hidden or not sent_total else answered_total / sent_total,
-            "bucket_days": win.bucket_days,
         },
     )
 
@@ -151,13 +150,12 @@ def thanks_panel(
         key="thanks",
         style="bars",
         series=THANKS_KINDS,
-        values=tuple(tuple(None for _ in THANKS_KINDS) for _ in rows) if panel_hidden else tuple(rows),
+        values=tuple((None,) * len(THANKS_KINDS) for _ in rows) if panel_hidden else tuple(rows),
         hidden=panel_hidden,
         facts={
             "total": None if panel_hidden else total,
             "givers": None if panel_hidden else givers_total,
             "top_kind": None if panel_hidden else top,
-            "bucket_days": win.bucket_days,
         },
     )
 

@@ -197,9 +197,7 @@ def community_chart(
 def _hidden_panel(ax: Axes, note: str) -> None:
     ax.set_axis_off()
     ax.add_patch(_box(ax))
-    ax.text(
-        0.5, 0.5, note, ha="center", va="center", fontsize=BASE_FONT, color=MUTED, wrap=True
-    )
+    ax.text(0.5, 0.5, note, ha="center", va="center", fontsize=BASE_FONT, color=MUTED, wrap=True)
 
 
 def _box(ax: Axes) -> Any:
@@ -426,9 +424,7 @@ def calendar_chart(
                     continue
                 colour = EMPTY if count == 0 else (SKY if count == 1 else BLUE)
                 ax.add_patch(
-                    Rectangle(
-                        (week + 0.08, 6 - weekday + 0.08), 0.84, 0.84, facecolor=colour, lw=0
-                    )
+                    Rectangle((week + 0.08, 6 - weekday + 0.08), 0.84, 0.84, facecolor=colour, lw=0)
                 )
         for weekday in (0, 2, 4):
             ax.text(-0.4, 6 - weekday + 0.5, weekdays[weekday], ha="right", va="center",

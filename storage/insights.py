@@ -12,7 +12,7 @@ query, its rule in `coaching.insights` and one more entry in the list.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, delete, distinct, func, select
@@ -165,9 +165,7 @@ async def community_panels(
 # ---------------------------------------------------------------- the monthly picture by DM
 
 
-async def monthly_subscription(
-    session: AsyncSession, member_id: int
-) -> InsightSubscription | None:
+async def monthly_subscription(session: AsyncSession, member_id: int) -> InsightSubscription | None:
     return await session.scalar(
         select(InsightSubscription).where(InsightSubscription.member_id == member_id)
     )
@@ -243,3 +241,18 @@ async def monthly_done(
     else:
         subscription.next_send_at = next_at
     await session.flush()
+
+
+# ------------------------------------------------------------- a member's own pictures
+
+
+async def reflected_days(session: AsyncSession, member_id: int, *, since: date) -> list[date]:
+    """The local days of the member's answered prompts since `since` (one per answer)."""
+    rows = await session.scalars(
+        select(ReflectionEntry.local_date).where(
+            ReflectionEntry.member_id == member_id,
+            ReflectionEntry.answered_at.is_not(None),
+            ReflectionEntry.local_date >= since,
+        )
+    )
+    return list(rows)
