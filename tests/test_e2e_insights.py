@@ -114,9 +114,12 @@ async def test_figures_from_fewer_than_five_members_are_hidden(
     attachment, _ = picture_of(reply.reply)
     assert "hidden, fewer than five members" in attachment.description
     [texts] = drawn
-    assert texts.count(
-        "Hidden: fewer than five members took part, and a small number could point at someone"
-    ) == 3
+    assert (
+        texts.count(
+            "Hidden: fewer than five members took part, and a small number could point at someone"
+        )
+        == 3
+    )
     # A fifth member joins in: now the community's figures show.
     fifth = kindred.fd.add_user("Lena")
     kindred.fd.add_member(server.guild, fifth)
