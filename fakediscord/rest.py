@@ -1237,9 +1237,8 @@ def _check_file_field(name: str, earlier: list[FileUpload]) -> None:
     elif any(f.field == name for f in earlier):
         problem = f"File field {name!r} appears twice"
     if problem is not None:
-        raise E.invalid_form_body(
-            {name or "files": {"_errors": [{"code": "ATTACHMENT_FIELD_INVALID", "message": problem}]}}
-        )
+        error = {"code": "ATTACHMENT_FIELD_INVALID", "message": problem}
+        raise E.invalid_form_body({name or "files": {"_errors": [error]}})
 
 
 def _prune_nonces(channel: Channel, now: float) -> None:

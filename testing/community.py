@@ -62,7 +62,9 @@ async def seed_activity(
         dialect = (await session.connection()).dialect
         when = driver_converter(Member.__table__.c.created_at, dialect)
         day = driver_converter(ReflectionEntry.__table__.c.local_date, dialect)
-        member_names = ("guild_id", "user_id", "reachable", "thanks_dms", "created_at", "updated_at")
+        member_names = (
+            "guild_id", "user_id", "reachable", "thanks_dms", "created_at", "updated_at",
+        )  # fmt: skip
         stamp = when(now - timedelta(weeks=activity.weeks + 1))
         known = set(
             await session.scalars(select(Member.user_id).where(Member.guild_id == guild_id))
@@ -92,13 +94,17 @@ async def seed_activity(
             "member_id", "guild_id", "active", "display_name", "timezone", "time_of_day",
             "days", "cadence", "prompts_sent", "unanswered", "created_at", "updated_at",
         )  # fmt: skip
+        # No next send time: the scheduler leaves these members alone.
+        subscriptions = [
+            (m, guild_id, True, "", "UTC", "09:00", 127, "daily", 0, 0, stamp, stamp)
+            for m in opted
+            if m not in subscribed
+        ]
         await executemany_driver(
             session,
             _insert(ReflectionSubscription.__tablename__, subscription_names),
             subscription_names,
-            # No next send time: the scheduler leaves these members alone.
-            [(m, guild_id, True, "", "UTC", "09:00", 127, "daily", 0, 0, stamp, stamp)
-             for m in opted if m not in subscribed],  # fmt: skip
+            subscriptions,
         )
         counts["reflection_subscriptions"] = len(opted)
 

@@ -99,7 +99,7 @@ def test_member_pictures_decode_at_their_sizes() -> None:
     png, *_ = draw_now(
         calendar_chart(
             "T", "S", cal, list("MTWTFSS"), {m: f"M{m}" for m in range(1, 13)}, ("a", "b", "c")
-        )  # fmt: skip
+        )
     )
     assert decoded(png).size == (900, 412)
     overview = rolodex_overview(

@@ -160,7 +160,7 @@ SAMPLES: dict[str, object] = {
         on_track=300,
         drifting=tuple(("Ana Beatriz (she/her) *markdown* @everyone", 365) for _ in range(40)),
         no_rhythm=20,
-    ),  # fmt: skip
+    ),
     "drifting": [("Ana Beatriz (she/her), founder of a very long-named studio", 365)] * 5,
     "more": 35,
 }
