@@ -312,7 +312,7 @@ def _parts(ax: Axes, words: PanelWords) -> None:
         colour = PART_COLOURS.get(key, GRID)
         width = value / total
         if value:
-            ax.barh(0, width, left=left, color=colour, height=0.6, edgecolor=PAPER, linewidth=2)
+            ax.barh(0, width, left=left, color=colour, height=0.4, edgecolor=PAPER, linewidth=2)
             if width > 0.07:
                 ax.text(
                     left + width / 2,
@@ -331,7 +331,7 @@ def _parts(ax: Axes, words: PanelWords) -> None:
     ax.legend(
         handles=handles,
         loc="upper center",
-        bbox_to_anchor=(0.5, 0.05),
+        bbox_to_anchor=(0.5, 0.2),
         ncol=2,
         frameon=False,
         fontsize=BASE_FONT - 1,
