@@ -3,7 +3,8 @@
 Features enqueue rows in the outbox (storage.courier.enqueue) and call `bot.courier.wake()`
 after their transaction commits. The courier claims due rows with a lease, paces requests
 below Discord's global limit, sends each with a nonce derived from its key (a resend after a
-crash is recognised by Discord as the same message), and records the outcome.
+crash is recognised by Discord as the same message), and records the outcome. A payload may
+carry files (a picture, base64 in `"files"`), sent as a multipart message with the same nonce.
 """
 
 from __future__ import annotations

@@ -79,20 +79,23 @@ async def reflections(session: AsyncSession, guild_id: int, win: Window) -> Pane
         )
         .subquery()
     )
-    rows = await session.execute(
+    # One pass over the prompts: a row per period and member (a few thousand, not a year of
+    # prompts), from which the distinct members per period and in all are counted here.
+    per_member = await session.execute(
         select(
-            sent.c.period,
-            func.count(),
-            func.count(distinct(sent.c.member_id)),
-            func.count(sent.c.answered_at),
-        ).group_by(sent.c.period)
+            sent.c.period, sent.c.member_id, func.count(), func.count(sent.c.answered_at)
+        ).group_by(sent.c.period, sent.c.member_id)
     )
-    periods = [(Tally(), 0)] * len(win.buckets)
-    for period, count, members, answered in rows:
-        if 0 <= period < len(periods):
-            periods[period] = (Tally(int(count), int(members)), int(answered))
-    reached = await session.scalar(select(func.count(distinct(sent.c.member_id))))
-    return reflections_panel(win, int(opted_in or 0), periods, int(reached or 0))
+    totals = [[0, 0, 0] for _ in win.buckets]  # prompts, members, answered
+    reached: set[int] = set()
+    for period, member, count, answered in per_member:
+        if 0 <= period < len(totals):
+            totals[period][0] += int(count)
+            totals[period][1] += 1
+            totals[period][2] += int(answered)
+            reached.add(int(member))
+    periods = [(Tally(count, members), answered) for count, members, answered in totals]
+    return reflections_panel(win, int(opted_in or 0), periods, len(reached))
 
 
 async def thanks(session: AsyncSession, guild_id: int, win: Window) -> Panel:
