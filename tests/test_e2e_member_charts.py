@@ -30,7 +30,7 @@ PITCH = (
     "Hi all! I help busy moms reclaim 10 hours a week with my signature program. "
     "Book a free discovery call, link in bio! Only 3 spots left this month."
 )
-GENTLE_NEVER = ("missed", "miss ", "failed", "streak broken", "only ")
+GENTLE_NEVER = ("missed", "miss ", "failed", "streak broken", "gap")
 
 
 @pytest.fixture
