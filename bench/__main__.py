@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import commands, courier, load, peers, pitch, reflections, scale
+from bench import commands, courier, insights, load, peers, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,10 @@ BENCHMARKS = [
     ("Pitch analyzer", pitch.run),
     ("Scale-out: two bot processes on PostgreSQL, one killed", scale.two_process_crash),
     ("Load: concurrent writers, command latency and memory with 100,000 members", load.run),
+    (
+        "Pictures: the community picture of a 10,000-member server, memory with a chart",
+        insights.run,
+    ),
 ]
 
 

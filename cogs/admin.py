@@ -11,15 +11,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching.dates import InvalidDate, parse_date
+from coaching.insights import next_monthly
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from cogs.common import bot_can_post, require_organizer, timezone_autocomplete, zone_from
 from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
 from prompts import render
+from storage import insights as insights_store
 from storage import reflections as reflection_store
 from storage import thanks as thanks_store
 from storage.communities import ensure_community, get_community, update_community
+from storage.members import ensure_member
 
 if TYPE_CHECKING:
     from storage.models import Community
@@ -190,6 +193,7 @@ class AdminCog(commands.Cog):
         intro_nudges="Privately DM authors of introductions that read like a pitch (weekly cap)",
         digest_day="Day of the weekly thanks digest",
         digest_hour="Hour of the weekly thanks digest (0-23, community time)",
+        insights_dm="A DM to you on the 1st of each month with the community picture",
     )
     @app_commands.choices(
         digest_day=[
@@ -210,6 +214,7 @@ class AdminCog(commands.Cog):
         intro_nudges: bool | None = None,
         digest_day: app_commands.Choice[int] | None = None,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        insights_dm: bool | None = None,
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None  # require_organizer refuses DMs
@@ -258,17 +263,36 @@ class AdminCog(commands.Cog):
             if changes:
                 await update_community(session, community, now=now, **changes)
                 await thanks_store.schedule_digest(session, community, after=now)
+            # The monthly picture is each organizer's own choice, not the server's.
+            organizer = await ensure_member(session, guild.id, interaction.user.id, now=now)
+            first_at = next_monthly(now, community.timezone)
+            if insights_dm is not None:
+                await insights_store.set_monthly(
+                    session, organizer, on=insights_dm, first_at=first_at, now=now
+                )
+            monthly = await insights_store.monthly_subscription(session, organizer.id)
         if changes and self.bot.thanks is not None:
             self.bot.thanks.digest.wake()
-        said = render("admin/setup_saved" if changes else "admin/setup_intro")
+        if insights_dm is not None and self.bot.insights is not None:
+            self.bot.insights.monthly.wake()
+        saved = bool(changes) or insights_dm is not None
+        text = render("admin/setup_saved" if saved else "admin/setup_intro")
+        if zone_note:
+            text += "\n" + zone_note
+        if insights_dm is not None:
+            text += "\n" + render(
+                "insights/monthly_on", on=insights_dm, first_at=int(first_at.timestamp())
+            )
         await send_private(
             interaction,
-            f"{said}\n{zone_note}" if zone_note else said,
-            embed=configuration_embed(community, guild),
+            text,
+            embed=configuration_embed(community, guild, monthly=monthly is not None),
         )
 
 
-def configuration_embed(community: Community, guild: discord.Guild) -> discord.Embed:
+def configuration_embed(
+    community: Community, guild: discord.Guild, *, monthly: bool
+) -> discord.Embed:
     embed = discord.Embed(
         title=render("admin/config_title", community=guild.name),
         colour=discord.Colour.from_str("#c2577a"),
@@ -304,6 +328,11 @@ def configuration_embed(community: Community, guild: discord.Guild) -> discord.E
     )
     embed.add_field(
         name=render("admin/label_prompt_time"), value=community.prompt_time, inline=True
+    )
+    embed.add_field(
+        name=render("admin/label_insights_dm"),
+        value=render("admin/insights_dm_value", on=monthly),
+        inline=True,
     )
     embed.set_footer(text=render("admin/config_footer"))
     return embed

@@ -3,13 +3,17 @@
 Features enqueue rows in the outbox (storage.courier.enqueue) and call `bot.courier.wake()`
 after their transaction commits. The courier claims due rows with a lease, paces requests
 below Discord's global limit, sends each with a nonce derived from its key (a resend after a
-crash is recognised by Discord as the same message), and records the outcome.
+crash is recognised by Discord as the same message), and records the outcome. A payload may
+carry files (a picture, base64 in `"files"`), sent as a multipart message with the same nonce.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import io
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -213,14 +217,30 @@ class Courier:
                 await self._fail(row, f"unknown button set {buttons[0]!r}")
                 return
             body["components"] = build(buttons[1])
+        files = _files(body.pop("files", None) or [])
         body["nonce"] = nonce_for(row.dedupe_key)
         body["enforce_nonce"] = True
         body.setdefault("allowed_mentions", {"parse": []})
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
         await self.pacer.acquire()
         try:
-            message = await self.bot.http.request(
-                Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), json=body
-            )
+            if files:
+                # A message with files is multipart, as Discord wants it: the JSON in
+                # payload_json, file n in files[n], described in `attachments`. The nonce
+                # stays in the JSON, so a resend is still recognised.
+                body["attachments"] = [file.to_dict(index) for index, file in enumerate(files)]
+                form = [{"name": "payload_json", "value": json.dumps(body)}] + [
+                    {
+                        "name": f"files[{index}]",
+                        "value": file.fp,
+                        "filename": file.filename,
+                        "content_type": "application/octet-stream",
+                    }
+                    for index, file in enumerate(files)
+                ]
+                message = await self.bot.http.request(route, form=form, files=files)
+            else:
+                message = await self.bot.http.request(route, json=body)
         except discord.Forbidden as exc:
             if exc.code == DMS_CLOSED and member is not None:
                 await self._drop(row, member, "DMs closed (50007)")
@@ -296,6 +316,20 @@ class Courier:
             )
         self.dropped += dropped
         log.info("member %d is unreachable by DM; dropped %d message(s)", member.id, dropped)
+
+
+def _files(specs: list[dict[str, str]]) -> list[discord.File]:
+    """A payload's `"files": [{"filename", "description", "data" (base64)}]` as files to
+    upload: a picture is made once, when the message is queued, and every retry sends the
+    same bytes."""
+    return [
+        discord.File(
+            io.BytesIO(base64.b64decode(spec["data"])),
+            filename=spec["filename"],
+            description=spec.get("description"),
+        )
+        for spec in specs
+    ]
 
 
 class CourierCog(commands.Cog):

@@ -9,11 +9,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from coaching.insights import PITCH_BANDS
 from coaching.pitch import PitchReport, analyze, suggestion_text
 from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
 from cogs.common import member_of
+from kindred.charts import Picture, draw, pitch_chart
 from kindred.errors import UserFacingError
-from kindred.replies import send_private
+from kindred.replies import defer_private, send_private
 from kindred.ui import KindredModal, OwnedView
 from prompts import escape_markdown, render
 from storage import pitch as store
@@ -23,10 +25,11 @@ from storage.members import ensure_member, get_member
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
-    from storage.models import Member
+    from storage.models import Member, PitchCheck
 
 MAX_TEXT = 4000
 HISTORY_SIZE = 12
+CHART_SIZE = 30  # the chart shows more checks than the list
 NUDGE_EVERY = timedelta(days=7)
 EVENT_TIMEOUT_SECONDS = 600.0
 SIGNALS_SHOWN = 5
@@ -92,6 +95,33 @@ def report_embed(report: PitchReport, *, checked: str | None = None) -> discord.
         embed.add_field(name="\u200b", value=render("pitch/nothing_found"), inline=False)
     embed.set_footer(text=render("pitch/footer"))
     return embed
+
+
+async def history_picture(checks: list[PitchCheck]) -> Picture:
+    """Her scores over time (oldest first) on the verdict bands."""
+    points = [(check.created_at, check.score) for check in reversed(checks)]
+    scores = [score for _, score in points]
+    day = "{0.day} {0:%b %Y}".format
+    return await draw(
+        pitch_chart(
+            render("pitch/chart_title"),
+            render("pitch/chart_subtitle", count=len(points)),
+            points,
+            {verdict: render("pitch/chart_band", verdict=verdict) for verdict, _, _ in PITCH_BANDS},
+        ),
+        filename="self-checks.png",
+        description=render(
+            "pitch/chart_alt",
+            count=len(points),
+            first_day=day(points[0][0]),
+            last_day=day(points[-1][0]),
+            lowest=min(scores),
+            highest=max(scores),
+            latest=scores[-1],
+            verdict=checks[0].verdict,
+            trend=trend(scores),
+        ),
+    )
 
 
 def _fit(text: str, limit: int) -> str:
@@ -278,9 +308,10 @@ class PitchCog(commands.Cog):
     async def history(self, interaction: discord.Interaction) -> None:
         async with self.bot.db.session() as session:
             member = await self._member(session, interaction)
-            checks = (
-                await store.recent_checks(session, member.id, limit=HISTORY_SIZE) if member else []
+            charted = (
+                await store.recent_checks(session, member.id, limit=CHART_SIZE) if member else []
             )
+        checks = charted[:HISTORY_SIZE]
         scores = [check.score for check in reversed(checks)]
         embed = discord.Embed(
             title=render("pitch/history_title"),
@@ -302,7 +333,11 @@ class PitchCog(commands.Cog):
             )[:4096],
             colour=discord.Colour.from_str("#7a9e7e"),
         )
-        await send_private(interaction, embed=embed)
+        picture = None
+        if charted:
+            await defer_private(interaction)  # drawing may take a moment
+            picture = await history_picture(charted)
+        await send_private(interaction, embed=embed, file=picture.file() if picture else None)
 
     @pitchcheck.command(
         name="nudges", description="Private DMs about your introductions: on or off"

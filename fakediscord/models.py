@@ -137,6 +137,11 @@ class Attachment:
     def size(self) -> int:
         return len(self.content)
 
+    @property
+    def image(self) -> tuple[str, int, int] | None:
+        """(content type, width, height) when the file is a PNG, GIF or JPEG picture."""
+        return image_info(self.content)
+
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id),
@@ -145,13 +150,40 @@ class Attachment:
             "url": self.url,
             "proxy_url": self.url,
         }
-        if self.content_type:
+        image = self.image
+        if image is not None:
+            # Discord reads pictures itself: their type (whatever the upload claimed, as
+            # discord.py sends application/octet-stream) and their size in pixels.
+            data["content_type"], data["width"], data["height"] = image
+        elif self.content_type:
             data["content_type"] = self.content_type
         if self.description:
             data["description"] = self.description
         if self.ephemeral:
             data["ephemeral"] = True
         return data
+
+
+def image_info(content: bytes) -> tuple[str, int, int] | None:
+    """(content type, width, height) of a PNG, GIF or JPEG, from its header; else None."""
+    if content[:8] == b"\x89PNG\r\n\x1a\n" and content[12:16] == b"IHDR":
+        return "image/png", int.from_bytes(content[16:20]), int.from_bytes(content[20:24])
+    if content[:6] in (b"GIF87a", b"GIF89a") and len(content) >= 10:
+        return (
+            "image/gif",
+            int.from_bytes(content[6:8], "little"),
+            int.from_bytes(content[8:10], "little"),
+        )
+    if content[:2] == b"\xff\xd8":
+        at = 2
+        while at + 9 <= len(content) and content[at] == 0xFF:
+            marker, length = content[at + 1], int.from_bytes(content[at + 2 : at + 4])
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height = int.from_bytes(content[at + 5 : at + 7])
+                width = int.from_bytes(content[at + 7 : at + 9])
+                return "image/jpeg", width, height
+            at += 2 + length
+    return None
 
 
 @dataclass(eq=False, slots=True)

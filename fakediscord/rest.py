@@ -365,6 +365,7 @@ class RestApi:
                 elif part.filename is not None:
                     if len(data) > MAX_UPLOAD:
                         raise E.entity_too_large()
+                    _check_file_field(part.name or "", files)
                     files.append(
                         FileUpload(
                             field=part.name or "",
@@ -1221,6 +1222,23 @@ def _check_snowflakes(params: dict[str, str]) -> None:
                     }
                 }
             )
+
+
+FILE_FIELD = re.compile(r"files\[(\d+)\]")
+
+
+def _check_file_field(name: str, earlier: list[FileUpload]) -> None:
+    """A file part is `files[n]`, n from 0 to 9, each once: the form Discord documents and
+    its OpenAPI spec lists for every multipart message body."""
+    match = FILE_FIELD.fullmatch(name)
+    problem = None
+    if match is None or int(match.group(1)) >= L.ATTACHMENTS_MAX:
+        problem = f"File field {name!r} must be files[0] to files[{L.ATTACHMENTS_MAX - 1}]"
+    elif any(f.field == name for f in earlier):
+        problem = f"File field {name!r} appears twice"
+    if problem is not None:
+        error = {"code": "ATTACHMENT_FIELD_INVALID", "message": problem}
+        raise E.invalid_form_body({name or "files": {"_errors": [error]}})
 
 
 def _prune_nonces(channel: Channel, now: float) -> None:

@@ -56,6 +56,13 @@ async def send_private(
         log.warning("could not deliver a reply to interaction %s", interaction.id)
 
 
+async def defer_private(interaction: discord.Interaction) -> None:
+    """ "Kindred is thinking..." privately, for answers that may take longer than Discord's
+    3 s (drawing a chart); `send_private` then fills that message in."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+
 async def reply_error(
     interaction: discord.Interaction, error: BaseException, *, where: str
 ) -> None:

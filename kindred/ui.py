@@ -144,20 +144,25 @@ class Pager(OwnedView):
 
 
 async def send_paged(
-    interaction: discord.Interaction, show: PageSource, *, empty: str | None = None
+    interaction: discord.Interaction,
+    show: PageSource,
+    *,
+    empty: str | None = None,
+    file: discord.File | None = None,
 ) -> None:
     """Reply privately with page 1 of a list, with a pager when there is more than one;
-    `empty` instead when the list has no page at all."""
+    `empty` instead when the list has no page at all. A `file` (a picture) stays attached
+    while the pager turns pages."""
     embed, pages = await show(0)
     if pages == 0 and empty is not None:
-        await send_private(interaction, empty)
+        await send_private(interaction, empty, file=file)
         return
     if pages <= 1:
-        await send_private(interaction, embed=embed)
+        await send_private(interaction, embed=embed, file=file)
         return
     pager = Pager(interaction.user.id, show, pages)
     pager.message_interaction = interaction
-    await send_private(interaction, embed=embed, view=pager)
+    await send_private(interaction, embed=embed, view=pager, file=file)
 
 
 def embed_pages(pages: list[discord.Embed]) -> PageSource:

@@ -333,3 +333,19 @@ class FollowUp(Base):
     state: Mapped[str] = mapped_column(String(10), default="pending")  # pending/done/cancelled
     snoozes: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class InsightSubscription(Base):
+    """An organizer's opt-in to the monthly community picture by DM (`/setup insights_dm`)."""
+
+    __tablename__ = "insight_subscriptions"
+    __table_args__ = (
+        UniqueConstraint("member_id", name="uq_insight_subscriptions_member"),
+        Index("ix_insight_subscriptions_due", "next_send_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    next_send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -39,6 +39,7 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("reflection_entries"),
     MemberTable("pitch_checks"),
     MemberTable("pitch_preferences"),
+    MemberTable("insight_subscriptions"),
     # Thanks a member gave are theirs: deleted (and their posts removed by the cog).
     MemberTable("rolodex_touchpoints", column="owner_member_id"),
     MemberTable("followups", column="owner_member_id"),

@@ -37,6 +37,8 @@ Verbs:
   :say #channel TEXT    post a message in a channel as the current member
   :dm TEXT              send Kindred a direct message as the current member
   :time +1d             move time forward (m, h, d, w), then show what arrived
+  :demo-year            give the demo server a year of made-up activity (40 members'
+                        reflections and thank-yous), so /insights has something to show
   :wait SECONDS         wait for the bot (scripts)
   :who                  list members and channels
   :help                 this text
@@ -51,6 +53,7 @@ DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 # wait for: this long is left for them.
 HANDLER_SECONDS = 0.3
 SETTLE_TIMEOUT = 10.0
+DEMO_YEAR_MEMBERS = 40
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
 _TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
@@ -106,8 +109,12 @@ class Seen:
 
 
 class Sandbox:
-    def __init__(self, fd: Any, clock: ShiftableClock, out: TextIO) -> None:
+    def __init__(
+        self, fd: Any, clock: ShiftableClock, out: TextIO, images: Path | None = None
+    ) -> None:
         self.fd = fd
+        # Pictures Kindred attaches are saved here, so a person can open them.
+        self.images = images or Path("data") / "sandbox-images"
         self.bot: Any = None  # set once it runs: the demo world is there before it connects
         self.clock = clock
         self.out = out
@@ -167,13 +174,44 @@ class Sandbox:
         for embed in message.embeds or []:
             self._show_embed(embed)
         for attachment in getattr(message, "attachments", None) or []:
-            name = attachment.get("filename") if isinstance(attachment, dict) else attachment.name
-            self.say(f"  📎 {name}")
+            self._show_attachment(message, attachment)
         buttons = list(self._buttons(message))
         if buttons:
             self.clickable.append(message)
             shown = "  ".join(f"[{label}]" for _, label, _ in buttons)
             self.say(f"  {shown}")
+
+    def _show_attachment(self, message: Any, attachment: Any) -> None:
+        content = getattr(attachment, "content", None)
+        if content is None:
+            self.say(f"  📎 {attachment.get('filename')}")
+            return
+        self.images.mkdir(parents=True, exist_ok=True)
+        path = self.images / f"{message.id}-{attachment.filename}"
+        path.write_bytes(content)
+        image = attachment.image
+        size = f" {image[1]}×{image[2]}" if image else ""
+        self.say(f"  📎 {attachment.filename}{size}, saved to {path}")
+        if attachment.description:
+            self.say(textwrap.indent(textwrap.fill(f"alt: {attachment.description}", 96), "     "))
+
+    async def demo_year(self) -> None:
+        """A year of made-up community life in the demo server: members who exist only in
+        the database, their reflections and thank-yous."""
+        from testing.community import Activity, seed_activity
+
+        counts = await seed_activity(
+            self.bot.db,
+            int(self.guild.id),
+            self.clock.now(),
+            Activity(members=DEMO_YEAR_MEMBERS, weeks=52, opted_in=0.55, thanks_per_week=14),
+            name=DEMO_SERVER,
+        )
+        self.say(
+            f"(sandbox) {DEMO_SERVER} now has a year behind it: {counts['members']} members, "
+            f"{counts['reflection_entries']:,} reflection prompts, {counts['thanks']:,} "
+            "thank-yous. Try /insights weeks:52 as Olu."
+        )
 
     def _show_embed(self, embed: dict[str, Any]) -> None:
         lines = []
@@ -315,6 +353,8 @@ class Sandbox:
             await self._after(interaction)
         elif verb == "fill":
             await self.fill(rest)
+        elif verb == "demo-year":
+            await self.demo_year()
         else:
             raise SandboxError(f"Unknown verb :{verb}. Type :help for the list.")
         return True
@@ -479,7 +519,13 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
         DEFAULT_PROMPT_TIME=settings.default_prompt_time,
     )
     clock = ShiftableClock()
-    sandbox = Sandbox(fd, clock, out)
+    url = sandbox_settings.database_url
+    images = (
+        Path(url.split(":///", 1)[1]).parent / "sandbox-images"
+        if url.startswith("sqlite") and ":///" in url
+        else None
+    )
+    sandbox = Sandbox(fd, clock, out, images)
     sandbox.build_world()
     bot, runner = await start_bot(fd, sandbox_settings, db, clock)
     sandbox.bot = bot

@@ -6,7 +6,28 @@ import jinja2
 import jinja2.meta
 import pytest
 
+from coaching.insights import Panel, RolodexOverview
 from prompts import environment, escape_markdown, render, template_names
+
+PANEL = Panel(
+    key="thanks",
+    style="bars",
+    series=("referral", "advice"),
+    values=((3.0, 1.0), (None, None)),
+    hidden=False,
+    facts={},
+)
+FACTS = {
+    "opted_in": 1234,
+    "share": 0.4321,
+    "total": 12345,
+    "givers": 1234,
+    "top_kind": "introduction",
+    "client": 123,
+    "met": 456,
+    "not_fit": 78,
+    "open": 910,
+}
 
 # Values for variables whose type matters; anything else gets a long member-ish string,
 # so a template that would overflow Discord's limits with real text fails here.
@@ -115,6 +136,33 @@ SAMPLES: dict[str, object] = {
     "excerpt": "I help busy moms reclaim 10 hours a week",
     "reason": "An offer before they know you.",
     "removed_flag": True,
+    "panel": PANEL,
+    "facts": FACTS,
+    "shown": [0.12, 0.71, 0.4],
+    "hidden_periods": 3,
+    "period": "4-week period",
+    "bucket_days": 28,
+    "any_hidden": True,
+    "lines": ["🤝 **Referrals:** 12,345 thanked for: 123 became clients, 456 led to a meeting."]
+    * 4,
+    "parts": ["Thank-yous given per week, stacked by kind: 12,345 in all from 1,234 members."] * 4,
+    "first_at": 1795334400,
+    "count": 30,
+    "lowest": 12,
+    "highest": 97,
+    "latest": 97,
+    "level": 2,
+    "overview": RolodexOverview(
+        people=1234,
+        know=1000,
+        like=800,
+        trust=500,
+        on_track=300,
+        drifting=tuple(("Ana Beatriz (she/her) *markdown* @everyone", 365) for _ in range(40)),
+        no_rhythm=20,
+    ),
+    "drifting": [("Ana Beatriz (she/her), founder of a very long-named studio", 365)] * 5,
+    "more": 35,
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
@@ -136,6 +184,8 @@ def limit_for(name: str) -> int:
     if name in EMBED_DESCRIPTIONS:
         return 4096
     leaf = name.rsplit("/", 1)[-1]
+    if leaf.endswith("_alt") or name == "insights/alt":
+        return 1024  # an attachment's description, the alt text screen readers read
     if leaf.endswith("_title") or leaf.startswith("label_"):
         return 256
     if leaf.endswith("_footer"):

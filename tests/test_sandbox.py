@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -10,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from testing.sandbox import SandboxError, parse_duration, parse_slash
 
@@ -73,6 +75,13 @@ def test_the_documented_tour_runs(tmp_path: Path) -> None:
     assert "Time moved forward" in transcript
     assert "Today's reflection" in transcript  # the scheduled DM arrived
     assert "pottery" in transcript and "Priya about coffee" in transcript  # both answers saved
+    # Pictures are saved where a person can open them, and the path is printed.
+    saved = re.findall(r"📎 (\S+) (\d+)×(\d+), saved to (\S+)", transcript)
+    assert {name for name, *_ in saved} == {"reflection-calendar.png", "community-insights.png"}
+    for _, width, height, path in saved:
+        image = Image.open(tmp_path / path if not Path(path).is_absolute() else path)
+        assert image.size == (int(width), int(height))
+    assert "alt: Charts of Demo Meetup over the last 12 weeks" in transcript
     assert "Traceback" not in result.stderr
     # Generous bound for shared machines; the issue asks for a start in under 30 s.
     assert elapsed < 60, f"sandbox tour took {elapsed:.1f} s"

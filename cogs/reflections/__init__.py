@@ -25,6 +25,7 @@ from coaching.reflections import (
 )
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from cogs.common import member_of, timezone_autocomplete, zone_from
+from cogs.reflections.calendar import calendar_picture
 from cogs.reflections.scheduler import ReflectionScheduler, render_prompt
 from cogs.reflections.views import (
     BUTTON_SETS,
@@ -36,7 +37,7 @@ from cogs.reflections.views import (
     write_now_view,
 )
 from kindred.errors import UserFacingError
-from kindred.replies import send_private
+from kindred.replies import defer_private, send_private
 from kindred.ui import send_paged
 from prompts import render
 from storage import reflections as store
@@ -296,8 +297,15 @@ class ReflectionsCog(commands.Cog):
         async def page(number: int) -> tuple[discord.Embed, int]:
             return await self.journal_embed(member.id, search, number)
 
+        picture = None
+        if search is None:  # the calendar is of every reflection; a search shows only words
+            await defer_private(interaction)  # drawing may take a moment
+            picture = await calendar_picture(self.bot, member)
         await send_paged(
-            interaction, page, empty=render("reflections/journal_empty", search=search)
+            interaction,
+            page,
+            empty=render("reflections/journal_empty", search=search),
+            file=picture.file() if picture else None,
         )
 
     async def journal_embed(

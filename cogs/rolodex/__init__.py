@@ -28,10 +28,11 @@ from coaching.rolodex import (
     touch_due_on,
 )
 from cogs.common import member_of
+from cogs.rolodex.overview import overview_reply
 from cogs.rolodex.reminders import StayInTouch, enqueue_followup_reminder
 from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, offer_view
 from kindred.errors import UserFacingError
-from kindred.replies import close_with_note, send_private
+from kindred.replies import close_with_note, defer_private, send_private
 from kindred.ui import KindredView, embed_pages, send_paged
 from prompts import render
 from storage import rolodex as store
@@ -385,6 +386,16 @@ class RolodexCog(commands.Cog):
             ],
             render("rolodex/drifting_empty"),
         )
+
+    @rolodex.command(name="overview", description="Your Rolodex as a picture: know, like, trust")
+    async def overview(self, interaction: discord.Interaction) -> None:
+        await defer_private(interaction)  # drawing may take a moment
+        async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+            entries = await store.owner_entries(session, member.id)
+            today = await store.local_today(session, member, now=self.bot.clock.now())
+        text, picture = await overview_reply(entries, today)
+        await send_private(interaction, text, file=picture.file() if picture else None)
 
     # -- follow-ups -------------------------------------------------------------------------
 
