@@ -29,6 +29,7 @@ from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from cogs.courier import Courier, CourierCog
+    from cogs.meet import MeetCog
     from cogs.reflections import ReflectionsCog
     from cogs.rolodex import RolodexCog
     from cogs.thanks import ThanksCog
@@ -50,6 +51,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.pitch",
     "cogs.thanks",
     "cogs.rolodex",
+    "cogs.meet",
 )
 
 
@@ -139,6 +141,10 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def rolodex(self) -> RolodexCog | None:
         return cast("RolodexCog | None", self.get_cog("RolodexCog"))
+
+    @property
+    def meet(self) -> MeetCog | None:
+        return cast("MeetCog | None", self.get_cog("MeetCog"))
 
     # -- background jobs --------------------------------------------------------------------
 
