@@ -496,13 +496,17 @@ def plan_round(
     after: datetime,
     last_slot: date | None,
     quiet_days: Collection[date] = (),
+    slot: date | None = None,
 ) -> RoundTime | None:
     """The next round strictly after `after`, in the community's zone, moved off quiet days
     (to the first day after its slot that is not quiet, within the week; a slot with a
-    whole quiet week is skipped). None if nothing within a year (every day quiet)."""
+    whole quiet week is skipped). `slot`: plan this slot (already past, perhaps) rather
+    than the next. None if nothing within a year (every day quiet)."""
     tz = zone(timezone)
     today = after.astimezone(tz).date()
     earliest = today if last_slot is None else max(today, earliest_after(rhythm, last_slot))
+    if slot is not None:
+        earliest = slot
     for _ in range(60):
         slot = next_slot(rhythm, weekday, earliest)
         day = slot

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, distinct, func, or_, select
@@ -92,9 +92,15 @@ async def reschedule(session: AsyncSession, settings: MeetSettings, *, now: date
 
 
 async def _plan(
-    session: AsyncSession, settings: MeetSettings, *, after: datetime
+    session: AsyncSession,
+    settings: MeetSettings,
+    *,
+    after: datetime,
+    quiet: Collection[date] | None = None,
+    slot: date | None = None,
 ) -> RoundTime | None:
-    quiet = (await quiet_days_for(session, [settings.guild_id]))[settings.guild_id]
+    if quiet is None:
+        quiet = (await quiet_days_for(session, [settings.guild_id]))[settings.guild_id]
     return plan_round(
         rhythm=settings.rhythm,
         weekday=settings.weekday,
@@ -103,6 +109,7 @@ async def _plan(
         after=after,
         last_slot=settings.last_slot_on,
         quiet_days=quiet,
+        slot=slot,
     )
 
 
@@ -149,13 +156,12 @@ async def next_due(session: AsyncSession, owner: ShardOwnership = EVERY_SERVER) 
 async def round_moved(
     session: AsyncSession, settings: MeetSettings, *, now: datetime
 ) -> RoundTime | None:
-    """A due round whose day became quiet (or whose settings changed) since it was planned:
-    its new time, already stored. None when it should run now."""
-    planned = await _plan(
-        session, settings, after=(settings.next_round_at or now) - timedelta(seconds=1)
-    )
-    if planned is not None and planned.day == settings.next_round_on:
+    """A due round whose day became quiet since it was planned: moved to the first day
+    after its slot that is not (stored), and returned. None when it should run now."""
+    quiet = (await quiet_days_for(session, [settings.guild_id]))[settings.guild_id]
+    if settings.next_round_on not in quiet:
         return None
+    planned = await _plan(session, settings, after=now, quiet=quiet, slot=settings.next_slot_on)
     settings.next_round_at = planned.at if planned else None
     settings.next_round_on = planned.day if planned else None
     settings.next_slot_on = planned.slot if planned else None
