@@ -72,6 +72,10 @@ def test_the_documented_tour_runs(tmp_path: Path) -> None:
     assert "Time moved forward" in transcript
     assert "Today's reflection" in transcript  # the scheduled DM arrived
     assert "pottery" in transcript and "Priya about coffee" in transcript  # both answers saved
+    assert "Coffee round" in transcript and "you're a trio" in transcript  # the round ran
+    assert "Sourdough chemistry" in transcript  # Maya's card, shown to the people she meets
+    assert "#coffee › ☕" in transcript  # their private thread
+    assert "how you met: coffee pairing," in transcript  # "We met", then into the Rolodex
     assert "Traceback" not in result.stderr
     # Generous bound for shared machines; the issue asks for a start in under 30 s.
     assert elapsed < 60, f"sandbox tour took {elapsed:.1f} s"
