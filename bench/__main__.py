@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import commands, courier, load, pitch, reflections, scale
+from bench import commands, courier, load, meet, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ BENCHMARKS = [
     ("Pitch analyzer", pitch.run),
     ("Scale-out: two bot processes on PostgreSQL, one killed", scale.two_process_crash),
     ("Load: concurrent writers, command latency and memory with 100,000 members", load.run),
+    ("Coffee pairing: a round for 10,000 members, 2,000 opted in", meet.run),
 ]
 
 

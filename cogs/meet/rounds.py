@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from coaching.courier import nonce_for
 from coaching.meet import (
     CHECKIN_AFTER,
     REPEAT_WINDOW,
+    MatchPlan,
     candidate_from_card,
     checkin_at,
     choose_starter,
@@ -79,6 +81,19 @@ def thread_problem(guild: discord.Guild | None, channel_id: int | None) -> str |
     return None
 
 
+@dataclass
+class PlannedRound:
+    """A round matched and worded, before it is written."""
+
+    plan: MatchPlan
+    dms: dict[int, dict[str, Any]]  # member id -> the round DM's payload
+    checkins: dict[int, str]  # member id -> the "did you meet?" words
+    threads: dict[tuple[int, ...], tuple[list[str], list[int]]]  # group -> names, user ids
+    thread_channel: int | None
+    checkin_at: datetime
+    due_at: datetime
+
+
 def match_seed(guild_id: int, day: date) -> int:
     return (guild_id ^ day.toordinal() * 0x9E3779B1) & 0xFFFFFFFFFFFF
 
@@ -118,7 +133,11 @@ class Rounds(Job):
     # -- one round --------------------------------------------------------------------------
 
     async def run_round(self, guild_id: int, now: datetime) -> int:
-        """Match and queue one community's due round; returns how many members it reached."""
+        """Match and queue one community's due round; returns how many members it reached.
+
+        Everything that takes time (the gateway's answer, the matching, the DMs' words)
+        happens before the one unit of work that writes the round, so the write holds
+        SQLite's lock for the inserts alone."""
         async with self.bot.db.session() as session:
             settings = await store.get_settings(session, guild_id)
             if settings is None or not _due(settings, now):
@@ -143,6 +162,8 @@ class Rounds(Job):
         names = await present_members(guild, [person.user_id for person in people])
         # Nobody is paired with someone who left the server.
         people = [person for person in people if person.user_id in names]
+        async with self.bot.db.read() as session:
+            planned = await self._plan(session, settings, guild, people, names, now)
         async with self.bot.db.session() as session:
             settings = await store.get_settings(session, guild_id)
             if (
@@ -152,11 +173,18 @@ class Rounds(Job):
                 or await store.round_on(session, guild_id, day) is not None
             ):
                 return 0  # another tick (or an organizer) got there first
-            reached = await self._plan_and_queue(session, settings, guild, people, names, now)
+            await self._record(session, settings, planned, now)
         self.bot.courier.wake()
-        return reached
+        log.info(
+            "coffee round in server %s: %d members, %d groups, %d without a match",
+            guild_id,
+            len(people),
+            len(planned.plan.groups),
+            len(planned.plan.unmatched),
+        )
+        return len(people)
 
-    async def _plan_and_queue(
+    async def _plan(
         self,
         session: Any,
         settings: MeetSettings,
@@ -164,9 +192,10 @@ class Rounds(Job):
         people: list[store.Eligible],
         names: dict[int, str],
         now: datetime,
-    ) -> int:
-        day, slot = settings.next_round_on, settings.next_slot_on
-        assert day is not None and slot is not None
+    ) -> PlannedRound:
+        """The matching and every member's words, from what the database holds now."""
+        day = settings.next_round_on
+        assert day is not None
         round_at = settings.next_round_at or now
         by_member = {person.member_id: person for person in people}
         cards = await store.cards_of(session, list(by_member))
@@ -174,6 +203,8 @@ class Rounds(Job):
             session, settings.guild_id, {p.user_id: p.member_id for p in people}
         )
         recent = await store.recent_pairs(session, settings.guild_id, REPEAT_WINDOW)
+        zone = await store.community_zone(session, settings.guild_id)
+        quiet = (await quiet_days_for(session, [settings.guild_id]))[settings.guild_id]
         seed = match_seed(settings.guild_id, day)
         plan = match(
             [
@@ -192,91 +223,100 @@ class Rounds(Job):
             if thread_problem(guild, settings.thread_channel_id) is None
             else None
         )
-        zone = await store.community_zone(session, settings.guild_id)
-        quiet = (await quiet_days_for(session, [settings.guild_id]))[settings.guild_id]
         # A few days after the round reached them (later than planned if the bot was down).
         checkin = checkin_at(max(round_at, now), zone, quiet, after=CHECKIN_AFTER)
-        _round, recorded = await store.record_round(
-            session, settings, day=day, slot=slot, groups=plan.groups, now=now
-        )
-        community = guild.name
-        rows: list[dict[str, Any]] = []
-
-        def add(member_id: int | None, purpose: str, key: str, payload: dict[str, Any], **kw: Any):
-            # Due at the round's time: before anything the same members get later.
-            kw.setdefault("due_at", min(round_at, now))
-            rows.append(outbox_row(settings.guild_id, member_id, purpose, key, payload, now, **kw))
 
         def name(member_id: int) -> str:
             return names.get(by_member[member_id].user_id) or render("meet/someone")
 
-        for group, made in zip(plan.groups, recorded, strict=True):
+        planned = PlannedRound(plan, {}, {}, {}, thread_channel, checkin, min(round_at, now))
+        for group in plan.groups:
             for member_id in group:
                 others = [m for m in group if m != member_id]
-                add(
-                    member_id,
-                    "meet_round",
-                    f"meet_round:{settings.guild_id}:{day}:{member_id}",
-                    {
-                        "content": render(
-                            "meet/round_dm",
-                            community=community,
-                            names=[name(m) for m in others],
-                            user_ids=[by_member[m].user_id for m in others],
-                            starters=[
-                                starter(self.starter_keys, name(m), cards.get(m), seed ^ member_id)
-                                for m in others
-                            ],
-                            thread_channel_id=thread_channel,
-                            checkin_at=int(checkin.timestamp()),
-                        )[:2000],
-                        "embeds": [card_embed(name(m), cards.get(m)) for m in others],
-                    },
+                planned.dms[member_id] = {
+                    "content": render(
+                        "meet/round_dm",
+                        community=guild.name,
+                        names=[name(m) for m in others],
+                        user_ids=[by_member[m].user_id for m in others],
+                        starters=[
+                            starter(self.starter_keys, name(m), cards.get(m), seed ^ member_id)
+                            for m in others
+                        ],
+                        thread_channel_id=thread_channel,
+                        checkin_at=int(checkin.timestamp()),
+                    )[:2000],
+                    "embeds": [card_embed(name(m), cards.get(m)) for m in others],
+                }
+                planned.checkins[member_id] = render(
+                    "meet/checkin_dm", names=[name(m) for m in others], introduced=False
                 )
-                row_id = made.members[member_id]
-                add(
-                    member_id,
-                    "meet_checkin",
-                    f"meet_checkin:{row_id}:1",
-                    {
-                        "content": render(
-                            "meet/checkin_dm",
-                            names=[name(m) for m in others],
-                            introduced=False,
-                        ),
-                        "components": checkin_buttons(row_id),
-                    },
-                    due_at=checkin,
-                )
-            if thread_channel is not None:
-                add(
-                    None,
-                    "meet_thread",
-                    f"meet_thread:{made.match_id}",
-                    thread_payload(
-                        made.match_id,
-                        [name(m) for m in group],
-                        [by_member[m].user_id for m in group],
-                        kind="round",
-                    ),
-                    channel_id=thread_channel,
-                )
+            planned.threads[group] = (
+                [name(m) for m in group],
+                [by_member[m].user_id for m in group],
+            )
         for member_id in plan.unmatched:
-            add(
+            planned.dms[member_id] = {
+                "content": render("meet/round_none", community=guild.name, alone=len(people) == 1)
+            }
+        return planned
+
+    async def _record(
+        self, session: Any, settings: MeetSettings, planned: PlannedRound, now: datetime
+    ) -> None:
+        """The round, its matches and its outbox rows, in the caller's unit of work."""
+        day, slot = settings.next_round_on, settings.next_slot_on
+        assert day is not None and slot is not None
+        guild_id = settings.guild_id
+        _round, recorded = await store.record_round(
+            session, settings, day=day, slot=slot, groups=planned.plan.groups, now=now
+        )
+        # The round's DMs are due at its time: before anything the same members get later.
+        rows = [
+            outbox_row(
+                guild_id,
                 member_id,
                 "meet_round",
-                f"meet_round:{settings.guild_id}:{day}:{member_id}",
-                {"content": render("meet/round_none", community=community, alone=len(people) == 1)},
+                f"meet_round:{guild_id}:{day}:{member_id}",
+                payload,
+                now,
+                due_at=planned.due_at,
             )
+            for member_id, payload in planned.dms.items()
+        ]
+        for group, made in zip(planned.plan.groups, recorded, strict=True):
+            for member_id in group:
+                row_id = made.members[member_id]
+                payload = {
+                    "content": planned.checkins[member_id],
+                    "components": checkin_buttons(row_id),
+                }
+                rows.append(
+                    outbox_row(
+                        guild_id,
+                        member_id,
+                        "meet_checkin",
+                        f"meet_checkin:{row_id}:1",
+                        payload,
+                        now,
+                        due_at=planned.checkin_at,
+                    )
+                )
+            if planned.thread_channel is not None:
+                names, user_ids = planned.threads[group]
+                rows.append(
+                    outbox_row(
+                        guild_id,
+                        None,
+                        "meet_thread",
+                        f"meet_thread:{made.match_id}",
+                        thread_payload(made.match_id, names, user_ids, kind="round"),
+                        now,
+                        due_at=planned.due_at,
+                        channel_id=planned.thread_channel,
+                    )
+                )
         await enqueue_many(session, rows)
-        log.info(
-            "coffee round in server %s: %d members, %d groups, %d without a match",
-            settings.guild_id,
-            len(people),
-            len(plan.groups),
-            len(plan.unmatched),
-        )
-        return len(people)
 
     # -- private threads ----------------------------------------------------------------------
 

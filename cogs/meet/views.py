@@ -4,6 +4,7 @@ the courier sends: cards as embeds, button rows."""
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -11,7 +12,7 @@ import discord
 from coaching.meet import CARD_FIELDS, CARD_LIMITS, card_is_empty
 from kindred.errors import UserFacingError
 from kindred.ui import KindredModal, PersistentButton, bot_of
-from prompts import render
+from prompts import escape_markdown, render
 
 if TYPE_CHECKING:
     from cogs.meet import MeetCog
@@ -59,11 +60,16 @@ def card_embed(name: str, card: dict[str, str] | None) -> dict[str, Any]:
         embed["description"] = render("meet/card_empty", name=name)
         return embed
     embed["fields"] = [
-        {"name": render(f"meet/card_{field}"), "value": render("meet/card_value", text=text)}
+        {"name": card_label(field), "value": escape_markdown(text)[:1024]}
         for field in CARD_FIELDS
         if (text := card.get(field))
     ]
     return embed
+
+
+def card_label(field: str) -> str:
+    # A round shows some 8,000 card fields: their five labels are rendered once.
+    return label(f"card_{field}")
 
 
 def button_row(buttons: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
@@ -79,11 +85,16 @@ def button_row(buttons: list[tuple[str, str, int]]) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
+def label(name: str) -> str:
+    return render(f"meet/{name}")
+
+
 def checkin_buttons(row_id: int) -> list[dict[str, Any]]:
     return button_row(
         [
-            (CheckInButton.custom_id_for(row=row_id, answer=answer), render(f"meet/{label}"), style)
-            for answer, label, style in (
+            (CheckInButton.custom_id_for(row=row_id, answer=answer), label(name), style)
+            for answer, name, style in (
                 ("met", "button_met", SUCCESS),
                 ("scheduled", "button_scheduled", PRIMARY),
                 ("couldnt", "button_couldnt", SECONDARY),
