@@ -26,7 +26,7 @@ from coaching.meet import (
     checkin_at,
 )
 from cogs.common import member_of
-from cogs.meet.rounds import outbox_row, starter, thread_payload, thread_problem
+from cogs.meet.rounds import outbox_row, starter, thread_problem, thread_row
 from cogs.meet.views import card_embed, checkin_buttons, intro_buttons, name_of
 from cogs.thanks import in_server
 from kindred.errors import UserFacingError
@@ -78,11 +78,9 @@ class Introductions:
                 pair_last=last,
             )
         except IntroRefused as refused:
-            details = {
-                key: int(value.timestamp()) if isinstance(value, datetime) else value
-                for key, value in refused.details.items()
-            }
-            raise UserFacingError(f"errors/meet_intro_{refused.reason}", **details) from None
+            raise UserFacingError.refused(
+                f"errors/meet_intro_{refused.reason}", refused.details
+            ) from None
         async with self.bot.db.session() as session:
             introducer = await member_of(self.bot, session, interaction)
             row_a = await ensure_member(session, guild.id, a.id, now=now)
@@ -256,38 +254,17 @@ class Introductions:
                     due_at=checkin,
                 )
             )
-        if found.introducer is not None:
-            rows.append(
-                outbox_row(
-                    guild_id,
-                    found.introducer.id,
-                    "meet_intro_result",
-                    f"meet_intro_result:{row.id}",
-                    {
-                        "content": render(
-                            "meet/intro_done_introducer",
-                            a=names[found.a.id],
-                            b=names[found.b.id],
-                        )
-                    },
-                    now,
-                )
-            )
+        rows += _introducer_hears(found, "meet/intro_done_introducer", names, now)
         if channel is not None:
             rows.append(
-                outbox_row(
+                thread_row(
                     guild_id,
-                    None,
-                    "meet_thread",
-                    f"meet_thread:{made.match_id}",
-                    thread_payload(
-                        made.match_id,
-                        [names[found.a.id], names[found.b.id]],
-                        [found.a.user_id, found.b.user_id],
-                        kind="introduction",
-                    ),
-                    now,
-                    channel_id=channel,
+                    channel,
+                    made.match_id,
+                    [names[found.a.id], names[found.b.id]],
+                    [found.a.user_id, found.b.user_id],
+                    kind="introduction",
+                    now=now,
                 )
             )
         await enqueue_many(session, rows)
@@ -311,24 +288,7 @@ class Introductions:
                     continue
                 await store.decide_introduction(session, found.row, "closed", now=now)
                 answers = await store.intro_answers(session, found.row.id)
-                rows = []
-                if found.introducer is not None:
-                    rows.append(
-                        outbox_row(
-                            found.row.guild_id,
-                            found.introducer.id,
-                            "meet_intro_result",
-                            f"meet_intro_result:{found.row.id}",
-                            {
-                                "content": render(
-                                    "meet/intro_closed_introducer",
-                                    a=names[found.a.id],
-                                    b=names[found.b.id],
-                                )
-                            },
-                            now,
-                        )
-                    )
+                rows = _introducer_hears(found, "meet/intro_closed_introducer", names, now)
                 for member in (found.a, found.b):
                     if answers.get(member.id) != "accepted":
                         continue
@@ -347,3 +307,22 @@ class Introductions:
         if due:
             self.bot.courier.wake()
         return len(due)
+
+
+def _introducer_hears(
+    found: store.Introduction, template: str, names: dict[int | None, str], now: datetime
+) -> list[dict[str, Any]]:
+    """The introducer's one DM about how it ended (none if she deleted her data)."""
+    if found.introducer is None:
+        return []
+    text = render(template, a=names[found.a.id], b=names[found.b.id])
+    return [
+        outbox_row(
+            found.row.guild_id,
+            found.introducer.id,
+            "meet_intro_result",
+            f"meet_intro_result:{found.row.id}",
+            {"content": text},
+            now,
+        )
+    ]

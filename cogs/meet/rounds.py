@@ -305,15 +305,15 @@ class Rounds(Job):
             if planned.thread_channel is not None:
                 names, user_ids = planned.threads[group]
                 rows.append(
-                    outbox_row(
+                    thread_row(
                         guild_id,
-                        None,
-                        "meet_thread",
-                        f"meet_thread:{made.match_id}",
-                        thread_payload(made.match_id, names, user_ids, kind="round"),
-                        now,
+                        planned.thread_channel,
+                        made.match_id,
+                        names,
+                        user_ids,
+                        kind="round",
+                        now=now,
                         due_at=planned.due_at,
-                        channel_id=planned.thread_channel,
                     )
                 )
         await enqueue_many(session, rows)
@@ -362,16 +362,35 @@ class Rounds(Job):
         return int(message["id"])
 
 
-def thread_payload(
-    match_id: int, names: list[str], user_ids: list[int], *, kind: str
+def thread_row(
+    guild_id: int,
+    channel_id: int,
+    match_id: int,
+    names: list[str],
+    user_ids: list[int],
+    *,
+    kind: str,
+    now: datetime,
+    due_at: datetime | None = None,
 ) -> dict[str, Any]:
-    return {
+    """The outbox row of a match's private thread in `channel_id` (see `deliver_thread`)."""
+    payload = {
         "action": "meet_thread",
         "match_id": match_id,
         "name": render("meet/thread_name", names=names)[:100],
         "users": user_ids,
         "content": render("meet/thread_hello", user_ids=user_ids, kind=kind)[:2000],
     }
+    return outbox_row(
+        guild_id,
+        None,
+        "meet_thread",
+        f"meet_thread:{match_id}",
+        payload,
+        now,
+        due_at=due_at,
+        channel_id=channel_id,
+    )
 
 
 def outbox_row(

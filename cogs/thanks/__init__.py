@@ -11,7 +11,6 @@ import asyncio
 import logging
 import weakref
 from collections import Counter
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -146,11 +145,9 @@ class ThanksCog(commands.Cog):
                     recent=recent,
                 )
             except ThanksRefused as refused:
-                details = {
-                    key: (int(value.timestamp()) if isinstance(value, datetime) else value)
-                    for key, value in refused.details.items()
-                }
-                raise UserFacingError(f"errors/thanks_{refused.reason}", **details) from None
+                raise UserFacingError.refused(
+                    f"errors/thanks_{refused.reason}", refused.details
+                ) from None
             # Posting can wait on the channel's rate limit (5 messages per 5 s), longer than
             # Discord's 3 s to answer: say "thinking" first, reply when it is done.
             if not interaction.response.is_done():
