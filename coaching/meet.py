@@ -1,7 +1,8 @@
 """Members meet members: coffee-pairing rounds, the "get to know me" card, introductions.
 
 Everything here is pure. The matching is `match`: everyone opted in is placed exactly once
-(in a group, or sitting the round out when every possible partner is ruled out), groups are
+(in a group, or sitting the round out when ruled-out partners leave no place for her; in a
+round of up to EXACT_UP_TO people, only when no arrangement at all could), groups are
 pairs with one trio only when the count is odd (or trios, with pairs only to make the count
 work), a "not with" choice is never crossed, nobody meets a partner of the last few rounds
 again, and among the rest people a few hours apart and with overlapping interests are
@@ -11,6 +12,7 @@ preferred.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
@@ -207,23 +209,76 @@ def match(
     order = sorted(people.values(), key=lambda c: (c.offset, _mix(seed, c.id, 0)))
     count = len(order)
     if group_size != TRIOS:
-        return _match_round(order, people, forbidden, seed, [])
-    pairs_needed = {0: 0, 1: 2, 2: 1}[count % 3]
-    trios = (count - 2 * pairs_needed) // 3
-    # Every third member, around the clock, joins a pair made of her neighbours. When
-    # ruled-out partners leave someone out, the other two choices of thirds are tried too.
-    best: MatchPlan | None = None
-    first = _mix(seed, 1, 1) % 3
-    for attempt in range(3):
-        rotation = (first + attempt) % 3
-        extras = [order[i].id for i in range(count) if i % 3 == rotation][:trios]
-        plan = _match_round(order, people, forbidden, seed, extras)
-        if best is None or len(plan.unmatched) < len(best.unmatched):
-            best = plan
-        if not best.unmatched:
-            break
-    assert best is not None
+        best = _match_round(order, people, forbidden, seed, [])
+    else:
+        pairs_needed = {0: 0, 1: 2, 2: 1}[count % 3]
+        trios = (count - 2 * pairs_needed) // 3
+        # Every third member, around the clock, joins a pair made of her neighbours. When
+        # ruled-out partners leave someone out, the other two choices of thirds are tried.
+        best = MatchPlan(unmatched=list(people))
+        first = _mix(seed, 1, 1) % 3
+        for attempt in range(3):
+            rotation = (first + attempt) % 3
+            extras = [order[i].id for i in range(count) if i % 3 == rotation][:trios]
+            plan = _match_round(order, people, forbidden, seed, extras)
+            if len(plan.unmatched) < len(best.unmatched):
+                best = plan
+            if not best.unmatched:
+                break
+    if best.unmatched and count <= EXACT_UP_TO:
+        # A small round with many ruled-out partners: the quick way may leave someone out
+        # who could have been placed. Few people, so every arrangement is tried.
+        exact = _exact(order, forbidden, group_size)
+        if len(exact.unmatched) < len(best.unmatched):
+            return exact
     return best
+
+
+EXACT_UP_TO = 12
+
+
+def _exact(order: list[Candidate], forbidden: set[tuple[int, int]], group_size: int) -> MatchPlan:
+    """The arrangement placing the most people (then, for trios, the most trios; then the
+    closest in time), found by trying them all: for rounds of up to EXACT_UP_TO people."""
+    people = list(order)
+    count = len(people)
+    allowed = [
+        [_allowed(people[i].id, people[j].id, forbidden) for j in range(count)]
+        for i in range(count)
+    ]
+    score = [[affinity(people[i], people[j]) for j in range(count)] for i in range(count)]
+    max_trios = 1 if group_size != TRIOS else count
+
+    @functools.cache
+    def best(left: int, trios: int) -> tuple[tuple[int, int, float], tuple[tuple[int, ...], ...]]:
+        if not left:
+            return (0, 0, 0.0), ()
+        a = (left & -left).bit_length() - 1
+        rest = left & ~(1 << a)
+        options = [best(rest, trios)]  # `a` sits this round out
+        for b in range(a + 1, count):
+            if not rest >> b & 1 or not allowed[a][b]:
+                continue
+            after_pair = rest & ~(1 << b)
+            (placed, made, total), groups = best(after_pair, trios)
+            options.append(((placed + 2, made, total + score[a][b]), ((a, b), *groups)))
+            if trios >= max_trios:
+                continue
+            for c in range(b + 1, count):
+                if not after_pair >> c & 1 or not (allowed[a][c] and allowed[b][c]):
+                    continue
+                (placed, made, total), groups = best(after_pair & ~(1 << c), trios + 1)
+                gain = score[a][b] + score[a][c] + score[b][c]
+                options.append(((placed + 3, made + 1, total + gain), ((a, b, c), *groups)))
+        return max(options, key=lambda option: option[0])
+
+    _, chosen = best((1 << count) - 1, 0)
+    placed = {i for group in chosen for i in group}
+    groups = [[people[i].id for i in group] for group in chosen]
+    return _plan(
+        {pair_key(group[0], group[1]): group for group in groups},
+        [people[i].id for i in range(count) if i not in placed],
+    )
 
 
 def _match_round(

@@ -389,7 +389,7 @@ class MeetCog(commands.Cog):
     @app_commands.guild_only()
     @app_commands.describe(
         member_a="Someone you know",
-        member_b="Someone she'd be glad to know",
+        member_b="Someone they'd be glad to know",
         why="Why these two should meet (both will read it)",
     )
     async def introduce(
@@ -457,8 +457,10 @@ class MeetCog(commands.Cog):
     async def _check_in(self, interaction: discord.Interaction, row_id: int) -> store.CheckIn:
         async with self.bot.db.read() as session:
             found = await store.check_in(session, row_id)
-        if found is None or found.member.user_id != interaction.user.id:
-            raise UserFacingError("errors/entry_not_yours")
+        if found is None:
+            raise UserFacingError("errors/meet_gone")
+        if found.member.user_id != interaction.user.id:
+            raise UserFacingError("errors/meet_not_yours")
         return found
 
     async def offer(
@@ -472,7 +474,7 @@ class MeetCog(commands.Cog):
             people[found.introducer.id] = found.introducer
         other = people.get(other_id)
         if other is None:
-            raise UserFacingError("errors/entry_not_yours")
+            raise UserFacingError("errors/meet_gone")
         if action == "thx":
             guild = self.bot.get_guild(guild_id)
             if guild is None or found.introduction is None:
