@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from coaching.meet import CARD_FIELDS
 from storage.models import (
@@ -34,6 +34,14 @@ async def start_pairing(kindred: Harness, server: Server, **options: Any) -> dat
     at = await next_round_at(kindred, server)
     assert at is not None
     return at
+
+
+async def stop_every_round(kindred: Harness) -> None:
+    """Switch coffee rounds off in every server: a module's later tests move the clock by
+    weeks, and the rounds of servers an earlier test finished with need not run meanwhile."""
+    assert kindred.db is not None
+    async with kindred.db.session() as session:
+        await session.execute(update(MeetSettings).values(enabled=False, next_round_at=None))
 
 
 async def next_round_at(kindred: Harness, server: Server) -> datetime | None:

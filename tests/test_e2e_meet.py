@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
@@ -10,9 +11,24 @@ from sqlalchemy import func, select
 
 from storage.models import FollowUp, MeetRound, OutboxMessage, RolodexEntry
 from testing.harness import Harness, Server
-from testing.meet import click, dms, groups, join, next_round_at, round_dms, start_pairing
+from testing.meet import (
+    click,
+    dms,
+    groups,
+    join,
+    next_round_at,
+    round_dms,
+    start_pairing,
+    stop_every_round,
+)
 
 SEVEN = ("Maya", "Ines", "Priya", "Zoe", "Ada", "Bea", "Cleo")
+
+
+@pytest.fixture(autouse=True)
+async def rounds_stop_with_the_test(kindred: Harness) -> AsyncIterator[None]:
+    yield
+    await stop_every_round(kindred)
 
 
 def everyone_once(rounds: list[set[str]], names: tuple[str, ...]) -> None:

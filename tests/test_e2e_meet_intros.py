@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import MeetIntroduction, MeetNotWith, Thanks
 from testing.harness import Harness, Server
-from testing.meet import click, dms, join, start_pairing
+from testing.meet import click, dms, join, start_pairing, stop_every_round
 
 WHY = "You both run studios and love sailing; I think you'd get on."
+
+
+@pytest.fixture(autouse=True)
+async def rounds_stop_with_the_test(kindred: Harness) -> AsyncIterator[None]:
+    yield
+    await stop_every_round(kindred)
 
 
 async def introduce(server: Server, who: str, a: str, b: str, why: str = WHY) -> Any:
