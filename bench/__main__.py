@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import commands, courier, insights, load, peers, pitch, reflections, scale
+from bench import commands, courier, insights, load, meet, peers, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,7 @@ BENCHMARKS = [
         "Pictures: the community picture of a 10,000-member server, memory with a chart",
         insights.run,
     ),
+    ("Coffee pairing: a round for 10,000 members, 2,000 opted in", meet.run),
 ]
 
 

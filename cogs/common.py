@@ -62,18 +62,23 @@ def bot_can_post(channel: discord.abc.GuildChannel) -> bool:
     return permissions.view_channel and permissions.send_messages and permissions.embed_links
 
 
-async def member_of(bot: KindredBot, session: Any, interaction: discord.Interaction) -> Member:
+async def member_of(
+    bot: KindredBot, session: Any, interaction: discord.Interaction, *, guild_id: int | None = None
+) -> Member:
     """The member row of whoever runs the command in this server, created (with the server's
-    community row, named and with the bot's defaults) on first use."""
-    if interaction.guild is None:
+    community row, named and with the bot's defaults) on first use. `guild_id`: the server a
+    button in a DM acts in (the interaction itself has none)."""
+    guild = interaction.guild
+    server = guild.id if guild is not None else guild_id
+    if server is None:
         raise UserFacingError("errors/server_only")
     now = bot.clock.now()
     await ensure_community(
         session,
-        interaction.guild.id,
+        server,
         now=now,
-        name=interaction.guild.name,
+        name=guild.name if guild is not None else "",
         timezone=bot.settings.default_timezone,
         prompt_time=bot.settings.default_prompt_time,
     )
-    return await ensure_member(session, interaction.guild.id, interaction.user.id, now=now)
+    return await ensure_member(session, server, interaction.user.id, now=now)

@@ -15,7 +15,7 @@ import contextlib
 import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from storage.models import OutboxMessage
 
 log = logging.getLogger("kindred.courier")
+
+# A feature's own delivery of an outbox row (a private thread, ...): see register_action.
+Action = Callable[["OutboxMessage", Callable[[], Awaitable[datetime]]], Awaitable[int | None]]
 
 DMS_CLOSED = 50007
 UNKNOWN_CHANNEL = 10003
@@ -98,6 +101,16 @@ class Courier:
         # `register_buttons`): a reflection tick stores 1,000 DMs whose buttons differ only in
         # the entry they point at, and their JSON was half of every outbox row.
         self.button_sets: dict[str, Callable[[str], list[dict[str, Any]]]] = {}
+        # Payloads with an "action" are delivered by a feature's own requests (see
+        # `register_action`), with the courier's pacing, retries and records.
+        self.actions: dict[str, Action] = {}
+
+    def register_action(self, name: str, perform: Action) -> None:
+        """A payload's `"action": name` is delivered by `perform(row, pace)`, which makes
+        its requests (awaiting `pace()` before each) and returns the id of the message it
+        posted, if any. Discord's errors are handled as for a message: 5xx and 429 retried,
+        other refusals recorded as failed."""
+        self.actions[name] = perform
 
     def register_buttons(self, name: str, build: Callable[[str], list[dict[str, Any]]]) -> None:
         """A payload's `"buttons": [name, ref]` becomes `"components": build(ref)` at send."""
@@ -210,6 +223,11 @@ class Courier:
                 channel_id = await self._open_dm(member)
         assert channel_id is not None
         body = dict(row.payload)
+        action_name = body.get("action")
+        action = self.actions.get(action_name) if action_name else None
+        if action_name and action is None:  # its feature isn't loaded: no guessing how
+            await self._fail(row, f"unknown action {action_name!r}")
+            return
         buttons = body.pop("buttons", None)
         if buttons is not None:
             build = self.button_sets.get(buttons[0])
@@ -222,9 +240,11 @@ class Courier:
         body["enforce_nonce"] = True
         body.setdefault("allowed_mentions", {"parse": []})
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
-        await self.pacer.acquire()
         try:
-            if files:
+            if action is not None:
+                message_id = await action(row, self.pacer.acquire)
+            elif files:
+                await self.pacer.acquire()
                 # A message with files is multipart, as Discord wants it: the JSON in
                 # payload_json, file n in files[n], described in `attachments`. The nonce
                 # stays in the JSON, so a resend is still recognised.
@@ -239,8 +259,11 @@ class Courier:
                     for index, file in enumerate(files)
                 ]
                 message = await self.bot.http.request(route, form=form, files=files)
+                message_id = int(message["id"])
             else:
+                await self.pacer.acquire()
                 message = await self.bot.http.request(route, json=body)
+                message_id = int(message["id"])
         except discord.Forbidden as exc:
             if exc.code == DMS_CLOSED and member is not None:
                 await self._drop(row, member, "DMs closed (50007)")
@@ -264,9 +287,7 @@ class Courier:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise TransientError(f"network: {type(exc).__name__}") from exc
         async with self.bot.db.session() as session:
-            await outbox.mark_sent(
-                session, row.id, now=self.bot.clock.now(), message_id=int(message["id"])
-            )
+            await outbox.mark_sent(session, row.id, now=self.bot.clock.now(), message_id=message_id)
         self.sent += 1
         log.debug("sent outbox row %d (%s)", row.id, row.purpose)
 

@@ -105,6 +105,14 @@ def missing_permissions() -> APIError:
     return APIError(403, 50013, "Missing Permissions")
 
 
+def wrong_channel_type() -> APIError:
+    return APIError(400, 50024, "Cannot execute action on this channel type")
+
+
+def thread_archived() -> APIError:
+    return APIError(400, 50083, "Thread is archived")
+
+
 def invalid_webhook_token() -> APIError:
     return APIError(401, 50027, "Invalid Webhook Token")
 

@@ -15,6 +15,11 @@ from fakediscord.snowflake import iso_timestamp
 GUILD_TEXT = 0
 DM = 1
 GUILD_CATEGORY = 4
+GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
 
 # Message flags.
 FLAG_EPHEMERAL = 1 << 6
@@ -274,10 +279,22 @@ class Channel:
     last_message_id: int | None = None
     # nonce -> (monotonic time, message) for enforce_nonce de-duplication.
     nonces: dict[str, tuple[float, Message]] = field(default_factory=dict)
+    # Threads only: who started it, who is in it (user id -> join time), its metadata.
+    owner_id: int | None = None
+    thread_members: dict[int, str] = field(default_factory=dict)
+    archived: bool = False
+    invitable: bool = True
+    auto_archive_duration: int = 4320
+    created_at: str | None = None
+    message_count: int = 0
 
     @property
     def is_dm(self) -> bool:
         return self.type == DM
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
     def __repr__(self) -> str:
         if self.is_dm:
@@ -292,6 +309,8 @@ class Guild:
     owner_id: int
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
+    # Threads are channels too, but not in the channel list (as in GUILD_CREATE).
+    threads: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     bot_role_id: int | None = None
     special_roles: dict[str, int] = field(default_factory=dict)

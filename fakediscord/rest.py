@@ -21,18 +21,23 @@ import aiohttp
 from aiohttp import web
 
 from fakediscord import errors as E
+from fakediscord import gateway as G
 from fakediscord import interactions as I
 from fakediscord import limits as L
 from fakediscord import permissions as P
 from fakediscord.models import (
+    ANNOUNCEMENT_THREAD,
     FLAG_EPHEMERAL,
     FLAG_IS_COMPONENTS_V2,
     FLAG_LOADING,
     FLAG_SUPPRESS_NOTIFICATIONS,
+    GUILD_ANNOUNCEMENT,
+    GUILD_TEXT,
     MSG_CHAT_INPUT_COMMAND,
     MSG_CONTEXT_MENU_COMMAND,
     MSG_DEFAULT,
     MSG_REPLY,
+    PRIVATE_THREAD,
     Attachment,
     Channel,
     FileUpload,
@@ -215,6 +220,9 @@ class RestApi:
             r("PATCH", msg, self.edit_message, MESSAGE_EDIT),
             r("DELETE", msg, self.delete_message, MESSAGE_DELETE),
             r("POST", "/channels/{channel_id}/typing", self.typing),
+            r("POST", "/channels/{channel_id}/threads", self.create_thread),
+            r("GET", "/channels/{channel_id}/thread-members", self.list_thread_members),
+            r("PUT", "/channels/{channel_id}/thread-members/{user_id}", self.add_thread_member),
             r("PUT", f"{msg}/reactions/{{emoji}}/@me", self.add_reaction, REACTION),
             r("DELETE", f"{msg}/reactions/{{emoji}}/@me", self.remove_reaction, REACTION),
             # guilds
@@ -1047,10 +1055,12 @@ class RestApi:
                 raise E.cannot_dm()
         else:
             perms = self._require_view(channel)
-            if not perms & P.SEND_MESSAGES:
+            if not perms & (P.SEND_MESSAGES_IN_THREADS if channel.is_thread else P.SEND_MESSAGES):
                 raise E.missing_permissions()
             if req.files and not perms & P.ATTACH_FILES:
                 raise E.missing_permissions()
+            if channel.archived:
+                raise E.thread_archived()
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             key = str(nonce)
@@ -1065,6 +1075,8 @@ class RestApi:
             channel.nonces[str(nonce)] = (req.now, message)
             if len(channel.nonces) > 10_000:
                 _prune_nonces(channel, req.now)
+        if channel.is_thread:
+            channel.message_count += 1
         fd._publish(message)
         return 200, world.message_payload(message)
 
@@ -1151,6 +1163,85 @@ class RestApi:
         who = message.reactions.get(req.params["emoji"])
         if who is not None:
             who.discard(self.world.bot.id)
+        return 204, None
+
+    # ================================================================== threads
+
+    def create_thread(self, req: Req) -> Result:
+        """A thread without a starter message (the bot's `start_thread_without_message`)."""
+        world = self.world
+        parent = self._channel(req)
+        body = self._body_dict(req)
+        if parent.is_dm or parent.is_thread or parent.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
+            raise E.wrong_channel_type()
+        # Discord's default for a thread without a message is a private one.
+        thread_type = body.get("type") or PRIVATE_THREAD
+        if (thread_type == ANNOUNCEMENT_THREAD) != (parent.type == GUILD_ANNOUNCEMENT):
+            raise E.wrong_channel_type()
+        perms = self._require_view(parent)
+        needed = (
+            P.CREATE_PRIVATE_THREADS if thread_type == PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
+        )
+        if not perms & needed:
+            raise E.missing_permissions()
+        thread = world.create_thread(
+            parent,
+            body["name"],
+            thread_type=thread_type,
+            owner_id=world.bot.id,
+            invitable=body.get("invitable") is not False,
+            auto_archive_duration=body.get("auto_archive_duration") or 4320,
+        )
+        payload = world.channel_payload(thread)
+        payload["member"] = world.thread_member_payload(thread, world.bot.id)
+        self.fd.gateway.dispatch(
+            "THREAD_CREATE",
+            {**payload, "newly_created": True},
+            guild_id=thread.guild_id,
+            intent=G.GUILDS,
+        )
+        return 201, payload
+
+    def _thread(self, req: Req) -> Channel:
+        thread = self._channel(req)
+        if not thread.is_thread:
+            raise E.wrong_channel_type()
+        return thread
+
+    def list_thread_members(self, req: Req) -> Result:
+        thread = self._thread(req)
+        self._require_view(thread)
+        return 200, [self.world.thread_member_payload(thread, u) for u in thread.thread_members]
+
+    def add_thread_member(self, req: Req) -> Result:
+        world = self.world
+        thread = self._thread(req)
+        perms = self._require_view(thread)
+        if thread.archived:
+            raise E.thread_archived()
+        if not perms & P.SEND_MESSAGES_IN_THREADS:
+            raise E.missing_permissions()
+        user_id = int(req.params["user_id"])
+        if user_id not in world.users:
+            raise E.unknown_user()
+        member = world.guilds[thread.guild_id or 0].members.get(user_id)
+        if member is None:
+            raise E.unknown_member()
+        if user_id not in thread.thread_members:
+            thread.thread_members[user_id] = _now_iso()
+            added = world.thread_member_payload(thread, user_id)
+            added["member"] = world.member_payload(member)
+            self.fd.gateway.dispatch(
+                "THREAD_MEMBERS_UPDATE",
+                {
+                    "id": str(thread.id),
+                    "guild_id": str(thread.guild_id),
+                    "member_count": min(len(thread.thread_members), 50),
+                    "added_members": [added],
+                },
+                guild_id=thread.guild_id,
+                intent=G.GUILD_MEMBERS,
+            )
         return 204, None
 
     # ================================================================== guilds

@@ -222,10 +222,16 @@ class FakeDiscord:
         *,
         bot_can_send: bool = True,
         bot_can_view: bool = True,
+        bot_can_create_threads: bool = True,
         topic: str | None = None,
     ) -> Channel:
         channel = self.world.create_channel(
-            guild, name, bot_can_send=bot_can_send, bot_can_view=bot_can_view, topic=topic
+            guild,
+            name,
+            bot_can_send=bot_can_send,
+            bot_can_view=bot_can_view,
+            bot_can_create_threads=bot_can_create_threads,
+            topic=topic,
         )
         self.gateway.dispatch(
             "CHANNEL_CREATE",
@@ -456,6 +462,12 @@ class FakeDiscord:
             return []
         bot_id = self.world.bot.id
         return [m for m in channel.messages.values() if m.author_id == bot_id]
+
+    def threads_in(self, channel: Channel) -> list[Channel]:
+        """The threads started in ``channel``, oldest first; each has ``thread_members``
+        (user id -> join time) and, as any channel, ``messages``."""
+        guild = self.world.guilds[channel.guild_id or 0]
+        return [t for t in guild.threads.values() if t.parent_id == channel.id]
 
     def get_message(self, message_id: int) -> Message | None:
         return self.world.messages.get(message_id)

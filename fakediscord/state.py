@@ -13,6 +13,7 @@ from fakediscord import permissions as P
 from fakediscord.models import (
     DM,
     GUILD_TEXT,
+    PRIVATE_THREAD,
     Channel,
     Guild,
     Member,
@@ -116,6 +117,7 @@ class World:
         *,
         bot_can_send: bool = True,
         bot_can_view: bool = True,
+        bot_can_create_threads: bool = True,
         topic: str | None = None,
         channel_type: int = GUILD_TEXT,
         parent_id: int | None = None,
@@ -126,6 +128,8 @@ class World:
             deny |= P.SEND_MESSAGES | P.SEND_MESSAGES_IN_THREADS
         if not bot_can_view:
             deny |= P.VIEW_CHANNEL
+        if not bot_can_create_threads:
+            deny |= P.CREATE_PUBLIC_THREADS | P.CREATE_PRIVATE_THREADS
         if deny:
             overwrites.append(Overwrite(id=self.bot.id, type=P.OVERWRITE_MEMBER, deny=deny))
         channel = Channel(
@@ -141,6 +145,43 @@ class World:
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
+
+    def create_thread(
+        self,
+        parent: Channel,
+        name: str,
+        *,
+        thread_type: int,
+        owner_id: int,
+        invitable: bool,
+        auto_archive_duration: int,
+    ) -> Channel:
+        """A thread in `parent`; its starter is its first member."""
+        guild = self.guilds[parent.guild_id or 0]
+        now = _now_iso()
+        thread = Channel(
+            id=self.ids.next(),
+            type=thread_type,
+            name=name,
+            guild_id=guild.id,
+            parent_id=parent.id,
+            owner_id=owner_id,
+            thread_members={owner_id: now},
+            invitable=invitable,
+            auto_archive_duration=auto_archive_duration,
+            created_at=now,
+        )
+        guild.threads[thread.id] = thread
+        self.channels[thread.id] = thread
+        return thread
+
+    def thread_member_payload(self, thread: Channel, user_id: int) -> dict[str, Any]:
+        return {
+            "id": str(thread.id),
+            "user_id": str(user_id),
+            "join_timestamp": thread.thread_members.get(user_id) or _now_iso(),
+            "flags": 0,
+        }
 
     def dm_channel(self, user: User) -> Channel:
         """The user's DM channel with the bot: one stable id per user."""
@@ -169,13 +210,23 @@ class World:
         member = guild.members.get(user_id)
         if member is None:
             return 0
-        return P.channel_permissions(
+        # A thread has its parent's permissions; a private one only for its members and
+        # those who may manage threads.
+        source = self.channels[channel.parent_id or 0] if channel.is_thread else channel
+        perms = P.channel_permissions(
             self.base_permissions(guild, member),
             guild_id=guild.id,
             member_id=user_id,
             role_ids=member.role_ids,
-            overwrites=channel.overwrites,
+            overwrites=source.overwrites,
         )
+        if (
+            channel.type == PRIVATE_THREAD
+            and user_id not in channel.thread_members
+            and not perms & P.MANAGE_THREADS
+        ):
+            return 0
+        return perms
 
     # ------------------------------------------------------------------ payloads
 
@@ -204,7 +255,9 @@ class World:
     def channel_payload(
         self, channel: Channel, *, include_guild_id: bool = True, for_user: int | None = None
     ) -> dict[str, Any]:
-        if channel.type == DM:
+        if channel.is_thread:
+            data = self.thread_payload(channel)
+        elif channel.type == DM:
             recipient = self.users[channel.recipient_id or 0]
             data: dict[str, Any] = {
                 "id": str(channel.id),
@@ -232,6 +285,30 @@ class World:
         if for_user is not None:
             data["permissions"] = str(self.permissions_in(channel, for_user))
         return data
+
+    def thread_payload(self, thread: Channel) -> dict[str, Any]:
+        return {
+            "id": str(thread.id),
+            "type": thread.type,
+            "guild_id": str(thread.guild_id),
+            "parent_id": str(thread.parent_id),
+            "owner_id": str(thread.owner_id),
+            "name": thread.name,
+            "last_message_id": _opt_str(thread.last_message_id),
+            "rate_limit_per_user": 0,
+            "message_count": thread.message_count,
+            "member_count": min(len(thread.thread_members), 50),
+            "total_message_sent": thread.message_count,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": thread.archived,
+                "auto_archive_duration": thread.auto_archive_duration,
+                "archive_timestamp": thread.created_at,
+                "locked": False,
+                "invitable": thread.invitable,
+                "create_timestamp": thread.created_at,
+            },
+        }
 
     def guild_payload(self, guild: Guild) -> dict[str, Any]:
         """The guild object of GET /guilds/{id} (no channels, members)."""
@@ -293,7 +370,12 @@ class World:
             channels=[
                 self.channel_payload(c, include_guild_id=False) for c in guild.channels.values()
             ],
-            threads=[],
+            # Active threads the bot can see, as Discord sends them on connecting.
+            threads=[
+                self.thread_payload(t)
+                for t in guild.threads.values()
+                if not t.archived and self.permissions_in(t, self.bot.id) & P.VIEW_CHANNEL
+            ],
             presences=[],
             voice_states=[],
             stage_instances=[],

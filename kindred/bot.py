@@ -30,6 +30,7 @@ from storage.migrate import upgrade
 if TYPE_CHECKING:
     from cogs.courier import Courier, CourierCog
     from cogs.insights import InsightsCog
+    from cogs.meet import MeetCog
     from cogs.reflections import ReflectionsCog
     from cogs.rolodex import RolodexCog
     from cogs.thanks import ThanksCog
@@ -52,6 +53,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.thanks",
     "cogs.rolodex",
     "cogs.insights",
+    "cogs.meet",
 )
 
 
@@ -145,6 +147,10 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def insights(self) -> InsightsCog | None:
         return cast("InsightsCog | None", self.get_cog("InsightsCog"))
+
+    @property
+    def meet(self) -> MeetCog | None:
+        return cast("MeetCog | None", self.get_cog("MeetCog"))
 
     # -- background jobs --------------------------------------------------------------------
 

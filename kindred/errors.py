@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 
@@ -15,3 +16,14 @@ class UserFacingError(Exception):
         super().__init__(template)
         self.template = template
         self.context = context
+
+    @classmethod
+    def refused(cls, template: str, details: dict[str, Any]) -> UserFacingError:
+        """A rule's refusal and its details, instants as epoch seconds (for `| ts`)."""
+        return cls(
+            template,
+            **{
+                key: int(value.timestamp()) if isinstance(value, datetime) else value
+                for key, value in details.items()
+            },
+        )

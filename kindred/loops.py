@@ -75,6 +75,13 @@ class BackgroundLoop:
         self._wake.set()
 
     @property
+    def due(self) -> datetime | None:
+        """When the loop next has work by the clock, while it sleeps (None: only when woken,
+        or running now)."""
+        due = self._asleep_until
+        return due if isinstance(due, datetime) else None
+
+    @property
     def idle(self) -> bool:
         """Asleep with nothing due by the clock, no wake-up pending and nothing busy (a
         stopped loop is idle too): what tests wait for after moving the clock."""

@@ -70,8 +70,13 @@ async def reply_error(
     for the log ("/thanks give", "button refl:skip", "form ReflectionModal")."""
     original = getattr(error, "original", error)  # app_commands wraps a command's exception
     if isinstance(original, UserFacingError):
-        await send_private(interaction, render(original.template, **original.context))
-        return
+        try:
+            explained = render(original.template, **original.context)
+        except Exception as broken:  # a template bug must still leave the member answered
+            original = error = broken
+        else:
+            await send_private(interaction, explained)
+            return
     if isinstance(error, app_commands.NoPrivateMessage):
         await send_private(interaction, render("errors/server_only"))
         return

@@ -261,6 +261,10 @@ class Thanks(Base):
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(20))  # referrals: met, client, not_fit
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A thank-you for an introduction Kindred carried (`meet_introductions`), if any.
+    introduction_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("meet_introductions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -349,3 +353,194 @@ class InsightSubscription(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     next_send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# -- members meet members (coffee pairing, introductions) ---------------------------------
+
+
+class MeetSettings(Base):
+    """A community's coffee pairing: whether it runs, its rhythm, where the next round is."""
+
+    __tablename__ = "meet_settings"
+    __table_args__ = (Index("ix_meet_settings_due", "enabled", "next_round_at"),)
+
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("communities.guild_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    rhythm: Mapped[str] = mapped_column(String(10), default="biweekly")
+    weekday: Mapped[int] = mapped_column(Integer, default=0)  # 0 = Monday
+    hour: Mapped[int] = mapped_column(Integer, default=10)  # community time
+    group_size: Mapped[int] = mapped_column(Integer, default=2)  # 2 pairs, 3 trios
+    # Where Kindred may open a private thread for each pair (optional).
+    thread_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    next_round_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_round_on: Mapped[date | None] = mapped_column(Date)  # community's local date
+    next_slot_on: Mapped[date | None] = mapped_column(Date)  # the rhythm's date it stands for
+    last_slot_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetProfile(Base):
+    """A member's "get to know me" card, in her own words; shown only to the people Kindred
+    pairs or introduces her to."""
+
+    __tablename__ = "meet_profiles"
+    __table_args__ = (UniqueConstraint("member_id", name="uq_meet_profiles_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    curious: Mapped[str] = mapped_column(Text, default="")
+    offers: Mapped[str] = mapped_column(Text, default="")  # what I can help with
+    wants: Mapped[str] = mapped_column(Text, default="")  # what I'd love help with
+    beyond: Mapped[str] = mapped_column(Text, default="")  # life beyond work
+    region: Mapped[str] = mapped_column(String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetParticipant(Base):
+    """A member's opt-in to coffee pairing, and her pauses."""
+
+    __tablename__ = "meet_participants"
+    __table_args__ = (
+        UniqueConstraint("member_id", name="uq_meet_participants_member"),
+        Index("ix_meet_participants_guild_active", "guild_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    skip_round_on: Mapped[date | None] = mapped_column(Date)  # sits out the round that day
+    paused_until: Mapped[date | None] = mapped_column(Date)  # back for rounds from this date
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetNotWith(Base):
+    """Someone a member would rather not be paired or introduced with. Private to her:
+    nobody else ever learns of it, not the person on it."""
+
+    __tablename__ = "meet_not_with"
+    __table_args__ = (
+        UniqueConstraint("member_id", "other_user_id", name="uq_meet_not_with_member_other"),
+        Index("ix_meet_not_with_guild", "guild_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    # A Discord user id, not a member row: the choice holds even if she deletes her data.
+    other_user_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetRound(Base):
+    """One coffee-pairing round of a community. Unique per day: a round runs once."""
+
+    __tablename__ = "meet_rounds"
+    __table_args__ = (UniqueConstraint("guild_id", "round_on", name="uq_meet_rounds_guild_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE")
+    )
+    round_on: Mapped[date] = mapped_column(Date)
+    slot_on: Mapped[date] = mapped_column(Date)
+    group_size: Mapped[int] = mapped_column(Integer)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetIntroduction(Base):
+    """A member connecting two others; it happens only when both say yes."""
+
+    __tablename__ = "meet_introductions"
+    __table_args__ = (
+        Index("ix_meet_introductions_pair", "guild_id", "pair_key"),
+        Index("ix_meet_introductions_open", "state", "expires_at"),
+        Index("ix_meet_introductions_introducer", "introducer_member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE")
+    )
+    # Cleared if the introducer deletes her data: the introduction is the two others' too.
+    introducer_member_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="SET NULL")
+    )
+    member_a_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    member_b_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    pair_key: Mapped[str] = mapped_column(String(50))  # "<lower user id>:<higher user id>"
+    why: Mapped[str] = mapped_column(Text)
+    # "open" until both accept ("accepted") or it runs out ("closed"): a decline changes
+    # nothing anyone can see, so nobody learns who declined.
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MeetIntroAnswer(Base):
+    """One side's answer to an introduction, apart from the introduction itself: a member's
+    export shows her own answer, never the other's."""
+
+    __tablename__ = "meet_intro_answers"
+    __table_args__ = (
+        UniqueConstraint("introduction_id", "member_id", name="uq_meet_intro_answers_intro_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    introduction_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("meet_introductions.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[str] = mapped_column(String(10))  # "accepted" or "declined"
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetMatch(Base):
+    """Two or three members brought together: by a round, or by an accepted introduction."""
+
+    __tablename__ = "meet_matches"
+    __table_args__ = (Index("ix_meet_matches_guild_round", "guild_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE")
+    )
+    round_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("meet_rounds.id", ondelete="CASCADE")
+    )
+    introduction_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("meet_introductions.id", ondelete="SET NULL")
+    )
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)  # the private thread, once made
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetMatchMember(Base):
+    """One member of a match, and her answer to "did you meet?"."""
+
+    __tablename__ = "meet_match_members"
+    __table_args__ = (
+        UniqueConstraint("match_id", "member_id", name="uq_meet_match_members_match_member"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("meet_matches.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    answer: Mapped[str | None] = mapped_column(String(10))  # met, scheduled, couldnt
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -31,6 +31,9 @@ class MemberTable:
     anonymise: tuple[str, ...] = ()
     # Columns not worth exporting (internal bookkeeping).
     hidden: tuple[str, ...] = ()
+    # Rows someone else keeps about this member for her own safety ("not with"): neither
+    # exported to the member nor changed when she deletes her data.
+    kept: bool = False
 
 
 MEMBER_TABLES: tuple[MemberTable, ...] = (
@@ -54,6 +57,24 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable("thanks", column="receiver_member_id", anonymise=("receiver_member_id",)),
     MemberTable(
         "community_prompts", column="author_user_id", by="user", anonymise=("author_user_id",)
+    ),
+    # Members meet members: her card, her opt-in, her own "not with" list, her answers.
+    MemberTable("meet_profiles"),
+    MemberTable("meet_participants"),
+    MemberTable("meet_not_with"),
+    # Someone else's "not with" choice about her stays theirs and is never shown to her.
+    MemberTable("meet_not_with", column="other_user_id", by="user", kept=True),
+    MemberTable("meet_match_members"),
+    MemberTable("meet_intro_answers"),
+    # An introduction is the two introduced members': it goes when either deletes her data
+    # (with both answers); an introducer's link is cleared, the introduction stays.
+    MemberTable("meet_introductions", column="member_a_id", hidden=("pair_key",)),
+    MemberTable("meet_introductions", column="member_b_id", hidden=("pair_key",)),
+    MemberTable(
+        "meet_introductions",
+        column="introducer_member_id",
+        anonymise=("introducer_member_id",),
+        hidden=("pair_key",),
     ),
 )
 
@@ -112,6 +133,8 @@ async def delete_member(session: AsyncSession, guild_id: int, user_id: int) -> d
     removed: dict[str, int] = {}
     for spec in MEMBER_TABLES:
         table = _table(spec.name)
+        if spec.kept:
+            continue
         if spec.anonymise:
             values = dict.fromkeys(spec.anonymise)
             result = await session.execute(

@@ -46,7 +46,7 @@ Verbs:
 """
 
 DEMO_SERVER = "Demo Meetup"
-DEMO_CHANNELS = ("general", "introductions", "referral-thanks")
+DEMO_CHANNELS = ("general", "introductions", "referral-thanks", "coffee")
 DEMO_ORGANIZER = "Olu"
 DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 # Event handlers (a plain DM, a post) answer outside the background jobs the sandbox can
@@ -250,7 +250,7 @@ class Sandbox:
             return
         for message in [interaction.reply, *interaction.followups]:
             if message is not None and self.seen.is_new(message):
-                where = "only you" if interaction.ephemeral else "reply"
+                where = "only you" if interaction.ephemeral or message.ephemeral else "reply"
                 self.show_message(where, message)
 
     def show_new_posts(self) -> None:
@@ -258,6 +258,10 @@ class Sandbox:
             for message in self.fd.channel_messages(channel):
                 if self.seen.is_new(message):
                     self.show_message(f"#{name}", message)
+            for thread in self.fd.threads_in(channel):  # private threads for coffee pairs
+                for message in self.fd.channel_messages(thread):
+                    if self.seen.is_new(message):
+                        self.show_message(f"#{name} › {thread.name}", message)
         for name, user in self.people.items():
             for message in self.fd.dms_to(user):
                 if self.seen.is_new(message):
@@ -304,13 +308,14 @@ class Sandbox:
             self.say("Channels: " + ", ".join(f"#{c}" for c in self.channels))
         elif verb == "time":
             delta = parse_duration(rest)
-            # Hour by hour, so everything scheduled on the way fires at its own time, as it
-            # would if you had waited (a single jump would land past catch-up windows).
-            remaining = delta
-            while remaining > timedelta():
-                step = min(remaining, timedelta(hours=1))
-                await self.clock.advance(step)
-                remaining -= step
+            # From one scheduled moment to the next, so everything on the way fires at its
+            # own time, as it would if you had waited (one jump would land past catch-up
+            # windows), without crawling through the hours in between.
+            target = self.clock.now() + delta
+            while (now := self.clock.now()) < target:
+                upcoming = [loop.due for loop in self.bot.loops if loop.due is not None]
+                step_to = min([target, *(due for due in upcoming if due > now)])
+                await self.clock.advance(step_to - now)
                 await self.caught_up()
             self.say(
                 f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
@@ -459,10 +464,19 @@ class Sandbox:
                 raise SandboxError(f"The latest message has {len(buttons)} button(s).")
             return self.clickable[-1], buttons[index][0]
         for message in reversed(self.clickable):
+            if not self._reachable(message):
+                continue
             for custom_id, label, kind in self._buttons(message):
                 if kind == "button" and _label_matches(label, target):
                     return message, custom_id
         raise SandboxError(f"No button {target!r} on recent messages.")
+
+    def _reachable(self, message: Any) -> bool:
+        """Whether the current member sees this message: not someone else's DM."""
+        channel = self.fd.world.channels.get(int(message.channel_id))
+        if channel is None or not channel.is_dm:
+            return True
+        return int(channel.recipient_id) == int(self.people[self.current].id)
 
     def _find_select(self, custom_id: str) -> Any:
         for message in reversed(self.clickable):

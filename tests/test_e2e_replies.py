@@ -16,6 +16,7 @@ import pytest
 
 import storage.pitch
 import storage.reflections
+from kindred.errors import UserFacingError
 from storage.communities import ensure_community
 from storage.members import ensure_member
 from storage.models import ReflectionEntry
@@ -140,3 +141,23 @@ async def test_a_failing_page_answers_with_a_reference(
     )
     await next_page.wait_response()
     reference_in(next_page, caplog)
+
+
+async def test_a_refusal_whose_words_fail_to_render_still_answers(
+    kindred: Harness,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A kind refusal with a template bug (a missing value) must not leave the member with
+    "This interaction failed": she gets the reference, the log gets the template error."""
+    caplog.set_level(logging.ERROR)
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise UserFacingError("errors/bad_timezone", value="Atlantis")  # no `why`: a bug
+
+    monkeypatch.setattr(storage.pitch, "record_check", refuse)
+    reply = await server.run(
+        "Ines", "pitchcheck text", text="Hi everyone, I'm Ines and I love long walks with my dog."
+    )
+    reference_in(reply, caplog)

@@ -163,6 +163,23 @@ SAMPLES: dict[str, object] = {
     ),
     "drifting": [("Ana Beatriz (she/her), founder of a very long-named studio", 365)] * 5,
     "more": 35,
+    # members meet members
+    "names": ["Ana Beatriz (she/her) *markdown* @everyone", "Priya Raghunathan-Okafor"],
+    "user_ids": [123456789012345678, 223456789012345678],
+    "starters": ["Ask Ana Beatriz what first sparked her curiosity about sourdough. " * 3] * 2,
+    "thread_channel_id": 123456789012345678,
+    "checkin_at": 1795334400,
+    "expires_at": 1795334400,
+    "other_id": 123456789012345678,
+    "user_id": 123456789012345678,
+    "rhythm": "biweekly",
+    "problem": "create",
+    "size": 3,
+    "avoided": 3,
+    "opted_in": 12,
+    "rounds": 9,
+    "met_share": 64,
+    "state": "closed",
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 

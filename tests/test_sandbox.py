@@ -82,6 +82,10 @@ def test_the_documented_tour_runs(tmp_path: Path) -> None:
         image = Image.open(tmp_path / path if not Path(path).is_absolute() else path)
         assert image.size == (int(width), int(height))
     assert "alt: Charts of Demo Meetup over the last 12 weeks" in transcript
+    assert "Coffee round" in transcript and "you're a trio" in transcript  # the round ran
+    assert "Sourdough chemistry" in transcript  # Maya's card, shown to the people she meets
+    assert "#coffee › ☕" in transcript  # their private thread
+    assert "how you met: coffee pairing," in transcript  # "We met", then into the Rolodex
     assert "Traceback" not in result.stderr
     # Generous bound for shared machines; the issue asks for a start in under 30 s.
     assert elapsed < 60, f"sandbox tour took {elapsed:.1f} s"

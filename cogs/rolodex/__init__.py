@@ -400,8 +400,15 @@ class RolodexCog(commands.Cog):
     # -- follow-ups -------------------------------------------------------------------------
 
     async def set_followup(
-        self, interaction: discord.Interaction, *, person: str, when: str, note: str | None
+        self,
+        interaction: discord.Interaction,
+        *,
+        person: str,
+        when: str,
+        note: str | None,
+        guild_id: int | None = None,
     ) -> None:
+        """`guild_id`: the server whose Rolodex it is, for a form opened from a DM."""
         try:
             person_name = clean_name(person)
             note_text = clean_text(note, "note", WHAT_MAX)
@@ -409,7 +416,7 @@ class RolodexCog(commands.Cog):
             raise _invalid(error) from None
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            member = await member_of(self.bot, session, interaction)
+            member = await member_of(self.bot, session, interaction, guild_id=guild_id)
             today = await store.local_today(session, member, now=now)
             try:
                 day = parse_date(when, today)

@@ -101,9 +101,11 @@ class EntryModal(KindredModal):
 
 
 class FollowUpModal(KindredModal):
-    def __init__(self, cog: RolodexCog, person: str | None) -> None:
+    def __init__(self, cog: RolodexCog, person: str | None, *, guild_id: int | None = None) -> None:
+        """`guild_id`: the server whose Rolodex it is, when opened from a DM."""
         super().__init__(title=render("rolodex/followup_form_title"), timeout=None)
         self.cog = cog
+        self.guild_id = guild_id
         self.person: discord.ui.TextInput[FollowUpModal] = discord.ui.TextInput(
             label=render("rolodex/followup_form_person"), max_length=100, default=person
         )
@@ -123,7 +125,11 @@ class FollowUpModal(KindredModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.cog.set_followup(
-            interaction, person=self.person.value, when=self.when.value, note=self.note.value
+            interaction,
+            person=self.person.value,
+            when=self.when.value,
+            note=self.note.value,
+            guild_id=self.guild_id,
         )
 
 

@@ -11,7 +11,6 @@ import asyncio
 import logging
 import weakref
 from collections import Counter
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,6 +28,7 @@ from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
 from storage.courier import enqueue
+from storage.meet import introduction_between
 from storage.members import ensure_member, set_thanks_dms
 
 if TYPE_CHECKING:
@@ -95,8 +95,12 @@ class ThanksCog(commands.Cog):
         kind: str,
         story: str,
         source_url: str | None = None,
+        guild: discord.Guild | None = None,
+        introduction_id: int | None = None,
     ) -> None:
-        guild = interaction.guild
+        """`guild`: the server, for a thank-you given from a DM button ("Thank her for the
+        introduction"); `introduction_id`: the introduction it is for, if known."""
+        guild = guild or interaction.guild
         assert guild is not None
         now = self.bot.clock.now()
         async with self.bot.db.read() as session:
@@ -141,11 +145,9 @@ class ThanksCog(commands.Cog):
                     recent=recent,
                 )
             except ThanksRefused as refused:
-                details = {
-                    key: (int(value.timestamp()) if isinstance(value, datetime) else value)
-                    for key, value in refused.details.items()
-                }
-                raise UserFacingError(f"errors/thanks_{refused.reason}", **details) from None
+                raise UserFacingError.refused(
+                    f"errors/thanks_{refused.reason}", refused.details
+                ) from None
             # Posting can wait on the channel's rate limit (5 messages per 5 s), longer than
             # Discord's 3 s to answer: say "thinking" first, reply when it is done.
             if not interaction.response.is_done():
@@ -176,6 +178,11 @@ class ThanksCog(commands.Cog):
                 raise UserFacingError("errors/thanks_cannot_post", channel_id=channel.id) from None
             async with self.bot.db.session() as session:
                 receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
+                if kind == "introduction" and introduction_id is None:
+                    # Thanks between people an introduction brought together point at it.
+                    introduction_id = await introduction_between(
+                        session, guild.id, interaction.user.id, receiver.id
+                    )
                 thanks = await store.add_thanks(
                     session,
                     guild_id=guild.id,
@@ -188,6 +195,7 @@ class ThanksCog(commands.Cog):
                     channel_id=channel.id,
                     message_id=post.id,
                     removed=False,
+                    introduction_id=introduction_id,
                     created_at=now,
                 )
                 if receiver_row.thanks_dms:
@@ -197,7 +205,7 @@ class ThanksCog(commands.Cog):
         self.bot.courier.wake()
         text = render("thanks/given", url=post.jump_url, remaining=remaining)
         rolodex = self.bot.rolodex  # offers, one click each, to note them and follow up
-        if rolodex is None:
+        if rolodex is None or interaction.guild is None:  # its buttons act in a server
             await send_private(interaction, text)
             return
         await send_private(
@@ -257,7 +265,15 @@ class ThanksCog(commands.Cog):
     async def thank_author(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        await interaction.response.send_modal(ThanksModal(self, message))
+        introduced = None
+        if interaction.guild is not None:
+            async with self.bot.db.read() as session:
+                introduced = await introduction_between(
+                    session, interaction.guild.id, interaction.user.id, message.author.id
+                )
+        # Thanking someone an introduction connected her with: "introduction" comes first.
+        kind = "introduction" if introduced is not None else None
+        await interaction.response.send_modal(ThanksModal(self, message, default_kind=kind))
 
     @thanks.command(name="notify", description="DMs when someone thanks you: on or off")
     @app_commands.choices(

@@ -80,12 +80,17 @@ def display_name(bot: KindredBot, guild_id: int, member: Member | None) -> str:
 class ThanksModal(KindredModal):
     """The "Thank the author" form: the kind and the story, linked to the helpful message."""
 
-    def __init__(self, cog: ThanksCog, target: discord.Message) -> None:
+    def __init__(
+        self, cog: ThanksCog, target: discord.Message, *, default_kind: str | None = None
+    ) -> None:
         super().__init__(title=render("thanks/form_title"), timeout=None)
         self.cog = cog
         self.target = target
         self.kind: discord.ui.Select[ThanksModal] = discord.ui.Select(
-            options=[discord.SelectOption(label=kind, value=kind) for kind in KINDS],
+            options=[
+                discord.SelectOption(label=kind, value=kind, default=kind == default_kind)
+                for kind in KINDS
+            ],
             min_values=1,
             max_values=1,
         )
