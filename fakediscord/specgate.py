@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 log = logging.getLogger("fakediscord.spec")
@@ -20,6 +21,8 @@ _warned = False
 
 class _Validator(Protocol):
     def validate(self, method: str, path: str, body: object | None) -> list[str]: ...
+
+    def validate_query(self, method: str, path: str, query: Mapping[str, str]) -> list[str]: ...
 
 
 class SpecGate:
@@ -81,3 +84,16 @@ class SpecGate:
         if not errors:
             return None
         return self._error_body(errors)
+
+    def check_query(
+        self, method: str, path: str, query: Mapping[str, str]
+    ) -> dict[str, Any] | None:
+        """Discord's 50035 body when a query parameter breaks the spec, else None."""
+        if self._validator is None or not query:
+            return None
+        try:
+            errors = self._validator.validate_query(method, path, query)
+        except Exception:
+            log.exception("fakediscord: spec validator crashed on the query of %s %s", method, path)
+            return None
+        return self._error_body(errors) if errors else None
