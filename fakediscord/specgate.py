@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 log = logging.getLogger("fakediscord.spec")
@@ -75,15 +75,7 @@ class SpecGate:
         """Discord's 50035 body when ``body`` breaks the spec, else None."""
         if self._validator is None or body is None:
             return None
-        try:
-            errors = self._validator.validate(method, path, body)
-        except Exception:
-            # A validator bug must be visible but must not take the fake down with it.
-            log.exception("fakediscord: spec validator crashed on %s %s", method, path)
-            return None
-        if not errors:
-            return None
-        return self._error_body(errors)
+        return self._judge(self._validator.validate, method, path, body)
 
     def check_query(
         self, method: str, path: str, query: Mapping[str, str]
@@ -91,9 +83,15 @@ class SpecGate:
         """Discord's 50035 body when a query parameter breaks the spec, else None."""
         if self._validator is None or not query:
             return None
+        return self._judge(self._validator.validate_query, method, path, query)
+
+    def _judge(
+        self, validate: Callable[[str, str, Any], list[str]], method: str, path: str, what: Any
+    ) -> dict[str, Any] | None:
         try:
-            errors = self._validator.validate_query(method, path, query)
+            errors = validate(method, path, what)
         except Exception:
-            log.exception("fakediscord: spec validator crashed on the query of %s %s", method, path)
+            # A validator bug must be visible but must not take the fake down with it.
+            log.exception("fakediscord: spec validator crashed on %s %s", method, path)
             return None
         return self._error_body(errors) if errors else None
