@@ -191,6 +191,7 @@ class AdminCog(commands.Cog):
         intro_nudges="Privately DM authors of introductions that read like a pitch (weekly cap)",
         digest_day="Day of the weekly thanks digest",
         digest_hour="Hour of the weekly thanks digest (0-23, community time)",
+        event_nudges="Members who haven't chosen get event nudges and look-backs (default off)",
     )
     @app_commands.choices(
         digest_day=[
@@ -211,6 +212,7 @@ class AdminCog(commands.Cog):
         intro_nudges: bool | None = None,
         digest_day: app_commands.Choice[int] | None = None,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        event_nudges: bool | None = None,
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None  # require_organizer refuses DMs
@@ -231,6 +233,8 @@ class AdminCog(commands.Cog):
             changes["digest_weekday"] = digest_day.value
         if digest_hour is not None:
             changes["digest_hour"] = digest_hour
+        if event_nudges is not None:
+            changes["events_default"] = event_nudges
         if intro_nudges is not None:
             if intro_nudges and not self.bot.settings.message_content_intent:
                 raise UserFacingError("errors/nudge_needs_intent")
@@ -306,6 +310,11 @@ def configuration_embed(community: Community, guild: discord.Guild) -> discord.E
     )
     embed.add_field(
         name=render("admin/label_prompt_time"), value=community.prompt_time, inline=True
+    )
+    embed.add_field(
+        name=render("admin/label_event_nudges"),
+        value=render("admin/nudges_value", on=community.events_default),
+        inline=True,
     )
     embed.set_footer(text=render("admin/config_footer"))
     return embed

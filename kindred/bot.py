@@ -29,6 +29,8 @@ from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from cogs.courier import Courier, CourierCog
+    from cogs.events import EventsCog
+    from cogs.pitch import PitchCog
     from cogs.reflections import ReflectionsCog
     from cogs.rolodex import RolodexCog
     from cogs.thanks import ThanksCog
@@ -50,6 +52,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.pitch",
     "cogs.thanks",
     "cogs.rolodex",
+    "cogs.events",
 )
 
 
@@ -78,6 +81,7 @@ def intents(settings: Settings) -> discord.Intents:
     wanted.guilds = True  # channels and permissions, to check where Kindred can post
     wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
     wanted.guild_messages = True  # a thanks post deleted by hand marks its record removed
+    wanted.guild_scheduled_events = True  # meetups: a nudge before, a debrief after
     if settings.message_content_intent:
         # The optional introductions nudge reads new posts in the introductions channel.
         wanted.message_content = True
@@ -98,6 +102,9 @@ class KindredBot(commands.AutoShardedBot):
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
         options.setdefault("chunk_guilds_at_startup", False)
+        # The raw gateway stream (`on_socket_raw_receive`): discord.py drops "Interested"
+        # presses of members it has not cached, and Kindred caches none (cogs.events.sync).
+        options.setdefault("enable_debug_events", True)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -139,6 +146,14 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def rolodex(self) -> RolodexCog | None:
         return cast("RolodexCog | None", self.get_cog("RolodexCog"))
+
+    @property
+    def pitch(self) -> PitchCog | None:
+        return cast("PitchCog | None", self.get_cog("PitchCog"))
+
+    @property
+    def events(self) -> EventsCog | None:
+        return cast("EventsCog | None", self.get_cog("EventsCog"))
 
     # -- background jobs --------------------------------------------------------------------
 

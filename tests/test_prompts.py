@@ -115,6 +115,37 @@ SAMPLES: dict[str, object] = {
     "excerpt": "I help busy moms reclaim 10 hours a week",
     "reason": "An offer before they know you.",
     "removed_flag": True,
+    "items": [
+        {
+            "name": "Lisbon founders breakfast, November edition, at the rooftop café by the river",
+            "at": 1795334400,
+            "intention": "introduce",
+            "score": 85,
+            "skipped": False,
+            "met": ["Ana Beatriz (she/her), founder of a very long-named studio"] * 5,
+            "upcoming": False,
+        }
+    ]
+    * 10,
+    "people": [
+        {
+            "name": "Ana Beatriz (she/her), founder of a very long-named studio",
+            "new": False,
+            "followup": 1795334400,
+        }
+    ]
+    * 5,
+    "events": [
+        {
+            "name": "Lisbon founders breakfast, November edition, at the rooftop café by the river",
+            "at": 1795334400,
+            "summary": {"debriefed": 120, "connections": 340, "followed_up_share": 64},
+        }
+    ]
+    * 5,
+    "summary": {"debriefed": 120, "connections": 340, "followed_up_share": 64},
+    "questions": ["What's a question you wish people asked you more often?"] * 2,
+    "count": 7,
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
@@ -129,6 +160,7 @@ EMBED_DESCRIPTIONS = {
     "pitch/history",
     "thanks/stats",
     "thanks/post_description",
+    "events/history",
 }
 
 
