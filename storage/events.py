@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.events import (
@@ -31,6 +31,7 @@ from coaching.reflections import zone
 from coaching.rolodex import reminder_zone_and_time
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import DROPPED, PENDING
+from storage.driver import fetch_driver
 from storage.models import (
     Community,
     Event,
@@ -414,41 +415,36 @@ async def due_debriefs(
     return list(rows)
 
 
+# Interested attendees of an event who want event DMs (their choice, else their server's)
+# and whose DMs reach them. Built once: an event of 2,000 is one driver-level fetch.
+_RECIPIENTS = (
+    select(EventAttendee.id, EventAttendee.member_id, EventAttendee.intention)
+    .join(Member, Member.id == EventAttendee.member_id)
+    .join(Community, Community.guild_id == Member.guild_id)
+    .outerjoin(EventPreference, EventPreference.member_id == Member.id)
+    .where(
+        EventAttendee.event_id == bindparam("event_id"),
+        EventAttendee.interested.is_(True),
+        Member.reachable.is_(True),
+        func.coalesce(EventPreference.notify, Community.events_default).is_(True),
+    )
+    .order_by(EventAttendee.id)
+)
+
+
 async def debrief_recipients(
     session: AsyncSession, event_id: int
 ) -> list[tuple[int, int, str | None]]:
-    """(attendee id, member id, intention) of every interested member who wants event DMs
-    and whose DMs reach her."""
-    wants = func.coalesce(EventPreference.notify, Community.events_default)
-    rows = await session.execute(
-        select(EventAttendee.id, EventAttendee.member_id, EventAttendee.intention)
-        .join(Member, Member.id == EventAttendee.member_id)
-        .join(Community, Community.guild_id == Member.guild_id)
-        .outerjoin(EventPreference, EventPreference.member_id == Member.id)
-        .where(
-            EventAttendee.event_id == event_id,
-            EventAttendee.interested.is_(True),
-            Member.reachable.is_(True),
-            wants.is_(True),
-        )
-        .order_by(EventAttendee.id)
-    )
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    """(attendee id, member id, intention) of everyone who gets the event's debrief."""
+    return await fetch_driver(session, _RECIPIENTS, {"event_id": event_id})
 
 
-async def debriefs_planned(
-    session: AsyncSession, event: Event, attendee_ids: Sequence[int], *, now: datetime
-) -> None:
-    """The debriefs are queued (or skipped, too late): never again for this event."""
+def debriefs_planned(event: Event, *, now: datetime) -> None:
+    """The debriefs are queued (their outbox rows are the record), or skipped as too late:
+    never again for this event. Its organizers' picture is due a few days on."""
     event.debrief_due_at = None
     event.debriefed_at = now
     event.report_due_at = now + REPORT_AFTER
-    if attendee_ids:
-        await session.execute(
-            update(EventAttendee)
-            .where(EventAttendee.event_id == event.id, EventAttendee.id.in_(list(attendee_ids)))
-            .values(debrief_sent_at=now)
-        )
 
 
 async def due_reports(

@@ -389,7 +389,6 @@ class EventAttendee(Base):
     nudge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     intention: Mapped[str | None] = mapped_column(String(20))
-    debrief_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # She looked back (the eight questions) or noted whom she met.
     debriefed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_score: Mapped[int | None] = mapped_column(Integer)

@@ -155,7 +155,7 @@ class EventScheduler(Job):
                     event.id,
                     event.debrief_due_at,
                 )
-                await store.debriefs_planned(session, event, [], now=now)
+                store.debriefs_planned(event, now=now)
                 continue
             queued += await self._debrief(session, event, now)
         return queued
@@ -180,7 +180,7 @@ class EventScheduler(Job):
                 for attendee_id, member_id, intention in recipients
             ],
         )
-        await store.debriefs_planned(session, event, [r[0] for r in recipients], now=now)
+        store.debriefs_planned(event, now=now)
         log.info("event %s: %d debrief(s) queued", event.id, len(recipients))
         return len(recipients)
 

@@ -60,7 +60,6 @@ def upgrade() -> None:
         sa.Column("nudge_due_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("nudged_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("intention", sa.String(length=20), nullable=True),
-        sa.Column("debrief_sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("debriefed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("check_score", sa.Integer(), nullable=True),
         sa.Column("skipped", sa.Boolean(), nullable=False),
