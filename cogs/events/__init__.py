@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from storage.models import Member
 
 HISTORY_SIZE = 8
+OPEN = (Status.SCHEDULED, Status.ACTIVE)
 CHECKS_SHOWN = 12
 REPORTS_SHOWN = 5
 BUTTONS = (IntentionButton, DebriefButton, FollowUpButton)
@@ -151,7 +152,7 @@ class EventsCog(commands.Cog):
                         "score": item.check_score,
                         "skipped": item.skipped,
                         "met": item.met,
-                        "upcoming": item.starts_at > now,
+                        "upcoming": item.status in OPEN and item.starts_at > now,
                     }
                     for item in items
                 ],
