@@ -32,6 +32,7 @@ from coaching.rolodex import reminder_zone_and_time
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import DROPPED, PENDING
 from storage.driver import fetch_driver
+from storage.members import ensure_member, get_member
 from storage.models import (
     Community,
     Event,
@@ -554,6 +555,23 @@ async def notify_on(session: AsyncSession, member: Member) -> tuple[bool, bool |
         select(Community.events_default).where(Community.guild_id == member.guild_id)
     )
     return bool(default), None
+
+
+async def event_dms_wanted_by(
+    session: AsyncSession, guild_id: int, user_id: int, *, now: datetime
+) -> Member | None:
+    """Her member row if event DMs reach her (her choice, else her server's default, and DMs
+    open); None otherwise. A member row is made only for someone who gets them."""
+    member = await get_member(session, guild_id, user_id)
+    if member is None:
+        default = await session.scalar(
+            select(Community.events_default).where(Community.guild_id == guild_id)
+        )
+        if not default:
+            return None
+        member = await ensure_member(session, guild_id, user_id, now=now)
+    wants, _ = await notify_on(session, member)
+    return member if wants and member.reachable else None
 
 
 # -- her before and after -----------------------------------------------------------------------

@@ -28,7 +28,6 @@ from kindred.loops import Job
 from prompts import render, template_names
 from storage import events as store
 from storage.courier import enqueue, enqueue_many
-from storage.members import ensure_member
 
 if TYPE_CHECKING:
     from cogs.events.sync import EventSync
@@ -195,10 +194,11 @@ class EventScheduler(Job):
             summary = organizer_summary(*await store.report_counts(session, event.id))
             if summary is None or event.creator_user_id is None:
                 continue  # fewer than five: nothing, so nobody can be picked out
-            creator = await ensure_member(session, event.guild_id, event.creator_user_id, now=now)
-            wants, _ = await store.notify_on(session, creator)
-            if not wants or not creator.reachable:
-                continue  # she reads it with /events report instead
+            creator = await store.event_dms_wanted_by(
+                session, event.guild_id, event.creator_user_id, now=now
+            )
+            if creator is None:
+                continue  # no event DMs for her: she reads it with /events report instead
             await enqueue(
                 session,
                 guild_id=event.guild_id,

@@ -20,7 +20,7 @@ import discord
 from coaching.events import DISCORD_STATUS, EventInfo, Status
 from storage import events as store
 from storage.communities import ensure_community
-from storage.members import ensure_member
+from storage.members import ensure_member, get_member
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
@@ -134,7 +134,11 @@ class EventSync:
                     return
             async with self.bot.db.session() as session:
                 await self._community(session, guild_id)
-                member = await ensure_member(session, guild_id, user_id, now=now)
+                member = await get_member(session, guild_id, user_id)
+                if member is None and not interested:
+                    return  # never seen, and now not interested: nothing to keep
+                if member is None:
+                    member = await ensure_member(session, guild_id, user_id, now=now)
                 await store.set_interest(
                     session, event, member, interested=interested, display_name=name, now=now
                 )
