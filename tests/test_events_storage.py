@@ -3,9 +3,7 @@ event drops what it queued, her choice and "who did you meet" write what they sh
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,26 +13,15 @@ from coaching.shards import ShardOwnership
 from storage import events as store
 from storage.communities import ensure_community
 from storage.courier import enqueue
-from storage.db import Database, open_database
+from storage.db import Database
 from storage.members import ensure_member
-from storage.migrate import upgrade
 from storage.models import EventAttendee, EventPreference, Member, OutboxMessage, RolodexEntry
-from tests.backends import database_url
+from tests import test_shard_ownership
 from tests.test_shard_ownership import guild_on
 
 NOW = datetime(2031, 5, 4, 9, 0, tzinfo=UTC)
+db = test_shard_ownership.db  # the fixture: a migrated database on each back-end
 SHARDS = 2
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    async with database_url(request.param, tmp_path) as url:
-        database = open_database(url)
-        await upgrade(database.engine)
-        try:
-            yield database
-        finally:
-            await database.dispose()
 
 
 def info(discord_id: int, guild_id: int, start: datetime, status: Status) -> EventInfo:
