@@ -386,6 +386,26 @@ async def test_debrief_when_the_end_time_passes(kindred: Harness) -> None:
     assert dms(kindred, server, "Ines", DEBRIEF) == []
 
 
+async def test_the_form_refuses_too_many_or_nobody_and_changes_nothing(kindred: Harness) -> None:
+    server = await kindred.new_server()
+    year = await fresh_year(kindred, 4, 20)
+    await opt_in(server, "Maya")
+    start = datetime(year, 4, 22, 18, 0, tzinfo=UTC)
+    event = await create_event(kindred, server, "Quiz night", start)
+    await interested(kindred, server, event, "Maya")
+    debrief = await expect_at(kindred, server, "Maya", DEBRIEF, start + timedelta(hours=2))
+    crowd = "\n".join(f"Guest {n}" for n in range(6))
+    too_many = await who_did_you_meet(kindred, server, "Maya", debrief, typed=crowd)
+    assert too_many.ephemeral and "up to 5 at a time" in too_many.reply.content
+    nobody = await who_did_you_meet(kindred, server, "Maya", debrief, typed="  \n ")
+    assert "Nobody noted yet" in nobody.reply.content
+    assert await her_rolodex(kindred, server, "Maya") == []
+    assert (
+        await query(kindred, select(EventConnection).where(EventConnection.guild_id == server.id))
+        == []
+    )
+
+
 async def test_cancelled_and_deleted_events_send_nothing(kindred: Harness) -> None:
     server = await kindred.new_server()
     year = await fresh_year(kindred, 3, 1)

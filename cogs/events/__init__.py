@@ -63,8 +63,8 @@ class EventsCog(commands.Cog):
         self.bot.add_dynamic_items(*BUTTONS)
         self.bot.courier.register_buttons(NUDGE_SET, nudge_buttons)
         self.bot.courier.register_buttons(DEBRIEF_SET, debrief_buttons)
-        # The first tick after connecting brings every event up to date from Discord.
-        self.sync.reconcile_wanted = True
+        # Loaded into a running bot (a reload): catch up now; otherwise at the shards' READY.
+        self.sync.reconcile_wanted = self.bot.is_ready()
         self.scheduler.start()
 
     async def cog_unload(self) -> None:
@@ -74,8 +74,9 @@ class EventsCog(commands.Cog):
     # -- Discord's news ---------------------------------------------------------------------------
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        # A new gateway session (not a resume) may have missed events: look again.
+    async def on_shard_ready(self, _shard_id: int) -> None:
+        # A new gateway session (at start, or after one that could not be resumed) may have
+        # missed events: the events job looks again before its next tick.
         self.sync.reconcile_wanted = True
         self.wake()
 

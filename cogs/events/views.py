@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 NUDGE_SET, DEBRIEF_SET = "evtn", "evtd"
 DEBRIEF_ACTIONS = (("check", 1), ("met", 1), ("skip", 2), ("stop", 2))
 OTHERS_LISTED = 25  # a select menu's most options
+ALL_ATTENDEES = 10_000
 TYPED_MAX = 500
 
 
@@ -236,24 +237,31 @@ class MetModal(KindredModal):
             for value in (self.members.values if self.members else [])
             if int(value) in names
         ]
-        known = {name.casefold(): Person(name, user_id) for user_id, name in self.others}
+        await save_people(interaction, self.bot, self.attendee_id, picked, self.typed.value)
+
+
+async def save_people(
+    interaction: discord.Interaction,
+    bot: KindredBot,
+    attendee_id: int,
+    picked: list[Person],
+    typed: str,
+) -> None:
+    """The form's people into her Rolodex; a typed name that is another attendee's (all of
+    them, not only the 25 the list could show) is that member."""
+    now = bot.clock.now()
+    async with bot.db.session() as session:
+        row, event, member = await owned_attendee(session, attendee_id, interaction.user.id)
+        others = await store.other_attendees(session, event.id, member.id, limit=ALL_ATTENDEES)
+        known = {name.casefold(): Person(name, user_id) for user_id, name in others}
         try:
-            people = people_met(picked, self.typed.value, known, herself=interaction.user.id)
+            people = people_met(picked, typed, known, herself=interaction.user.id)
         except TooManyPeople as error:
             raise UserFacingError(
                 "events/err_too_many", limit=MAX_PEOPLE, count=error.args[0]
             ) from None
         if not people:
             raise UserFacingError("events/err_no_people")
-        await save_people(interaction, self.bot, self.attendee_id, people)
-
-
-async def save_people(
-    interaction: discord.Interaction, bot: KindredBot, attendee_id: int, people: list[Person]
-) -> None:
-    now = bot.clock.now()
-    async with bot.db.session() as session:
-        row, event, member = await owned_attendee(session, attendee_id, interaction.user.id)
         today = await rolodex_store.local_today(session, member, now=now)
         zone_name, _ = await rolodex_store.reminder_setting(session, member)
         day = min(today, _local_day(event, zone_name))
