@@ -6,7 +6,12 @@ import os
 import platform
 import statistics
 import subprocess
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
 
 def machine() -> str:
@@ -63,3 +68,32 @@ class Section:
     def markdown(self) -> str:
         body = "\n".join(f"- {line}" for line in self.lines)
         return f"## {self.title}\n\nCommand: `{self.command}`\n\n{body}\n"
+
+
+def job_host(db: Any, clock: Any, **extra: Any) -> Any:
+    """What a scheduler `Job` needs of the bot, for calling its tick() directly: the loop is
+    never started and waking the courier does nothing."""
+    return SimpleNamespace(
+        clock=clock,
+        db=db,
+        courier=SimpleNamespace(wake=lambda: None),
+        new_loop=lambda *_, **__: None,
+        **extra,
+    )
+
+
+async def timed_ticks(
+    db: Any, clock: Any, tick: Callable[[], Awaitable[int]], instants: Sequence[datetime]
+) -> tuple[list[float], list[int]]:
+    """One tick at each instant: (durations in seconds, what each handled). The bot copies
+    SQLite's log into the database file from a background task (Database.checkpoint_every,
+    every 30 s), not in a tick's commit: so here too, between ticks."""
+    durations: list[float] = []
+    handled: list[int] = []
+    for instant in instants:
+        await db.checkpoint()
+        await clock.set(instant)
+        began = time.perf_counter()
+        handled.append(await tick())
+        durations.append(time.perf_counter() - began)
+    return durations, handled

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.common import Section
+from bench.common import Section, job_host, timed_ticks
 from coaching.events import INTENTIONS
 from coaching.shards import EVERY_SERVER
 from cogs.events.scheduler import EventScheduler
@@ -122,23 +122,15 @@ async def run(section: Section) -> None:
             f"in {time.perf_counter() - began:.1f} s"
         )
         clock = FakeClock(start)
-        bot = SimpleNamespace(
-            clock=clock,
-            db=db,
-            ownership=EVERY_SERVER,
-            courier=SimpleNamespace(wake=lambda: None),
-            new_loop=lambda *_, **__: None,  # never started: the bench calls tick() itself
-        )
+        bot = job_host(db, clock, ownership=EVERY_SERVER)
         scheduler = EventScheduler(bot, SimpleNamespace(reconcile_wanted=False))  # type: ignore[arg-type]
-        durations = []
-        queued = []
-        for number in range(EVENTS):
-            # As the bot does, SQLite's log is copied into the file in the background.
-            await db.checkpoint()
-            await clock.set(start + timedelta(minutes=number, seconds=30))
-            began = time.perf_counter()
-            queued.append(await scheduler.tick())
-            durations.append(time.perf_counter() - began)
+        # Event k's debriefs are due k minutes after the start.
+        durations, queued = await timed_ticks(
+            db,
+            clock,
+            scheduler.tick,
+            [start + timedelta(minutes=number, seconds=30) for number in range(EVENTS)],
+        )
         async with db.read() as session:
             rows = await session.scalar(
                 select(func.count()).where(OutboxMessage.purpose == "event_debrief")

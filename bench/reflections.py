@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.common import Section
+from bench.common import Section, job_host, timed_ticks
 from coaching.reflections import Schedule, next_send
 from coaching.timezones import zone_entries
 from cogs.reflections.scheduler import ReflectionScheduler
@@ -106,24 +106,14 @@ async def run(section: Section) -> None:
             f"in {time.perf_counter() - began:.1f} s"
         )
         clock = FakeClock(start)
-        bot = SimpleNamespace(
-            clock=clock,
-            db=db,
-            settings=SimpleNamespace(reflection_catchup_hours=3.0),
-            courier=SimpleNamespace(wake=lambda: None),
-            new_loop=lambda *_, **__: None,  # never started: the bench calls tick() itself
+        bot = job_host(db, clock, settings=SimpleNamespace(reflection_catchup_hours=3.0))
+        scheduler = ReflectionScheduler(bot)
+        durations, handled = await timed_ticks(
+            db,
+            clock,
+            scheduler.tick,
+            [start + timedelta(minutes=tick, seconds=59) for tick in range(TICKS)],
         )
-        scheduler = ReflectionScheduler(bot)  # type: ignore[arg-type]
-        durations = []
-        handled = []
-        for tick in range(TICKS):
-            # The bot copies SQLite's log into the database file from a background task
-            # (Database.checkpoint_every, every 30 s), not in a tick's commit: so here too.
-            await db.checkpoint()
-            await clock.set(start + timedelta(minutes=tick, seconds=59))
-            began = time.perf_counter()
-            handled.append(await scheduler.tick())
-            durations.append(time.perf_counter() - began)
         await db.dispose()
     # The first ticks also fill the rendering caches (pack prompt x community); a running
     # bot has them warm, so the steady-state median is over the later ticks.
