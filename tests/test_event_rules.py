@@ -225,3 +225,39 @@ def test_organizers_see_nothing_below_five() -> None:
     summary = organizer_summary(5, 12, 3)
     assert summary is not None
     assert (summary.debriefed, summary.connections, summary.followed_up_share) == (5, 12, 60)
+
+
+# -- reading Discord ----------------------------------------------------------------------------
+
+
+def test_interest_frames_are_read_from_the_raw_gateway_stream() -> None:
+    from cogs.events.sync import info_from_payload, interest_frame
+
+    add = (
+        '{"t":"GUILD_SCHEDULED_EVENT_USER_ADD","s":9,"op":0,"d":{"guild_scheduled_event_id":'
+        '"3","user_id":"4","guild_id":"2"}}'
+    )
+    assert interest_frame(add) == (2, 3, 4, True)
+    assert interest_frame(add.replace("_ADD", "_REMOVE").encode()) == (2, 3, 4, False)
+    assert interest_frame('{"t":"MESSAGE_CREATE","d":{"content":"hi"}}') is None
+    # A message that merely mentions the event name is not an interest frame.
+    quoted = '{"t":"MESSAGE_CREATE","d":{"content":"GUILD_SCHEDULED_EVENT_USER_ADD"}}'
+    assert interest_frame(quoted) is None
+    event = info_from_payload(
+        {
+            "id": "3",
+            "guild_id": "2",
+            "name": "Breakfast",
+            "scheduled_start_time": "2031-05-06T17:00:00+00:00",
+            "scheduled_end_time": None,
+            "status": 2,
+            "entity_metadata": None,
+            "creator_id": "9",
+        }
+    )
+    assert (event.status, event.end, event.location, event.creator_id) == (
+        Status.ACTIVE,
+        None,
+        None,
+        9,
+    )
