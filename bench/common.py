@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import subprocess
+import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+from storage.db import Database, open_database
+from storage.migrate import upgrade
 
 
 def machine() -> str:
@@ -97,3 +103,21 @@ async def timed_ticks(
         handled.append(await tick())
         durations.append(time.perf_counter() - began)
     return durations, handled
+
+
+@contextlib.asynccontextmanager
+async def seeded_database(
+    section: Section, what: str, seed: Callable[[Database], Awaitable[object]]
+) -> AsyncIterator[Database]:
+    """A migrated SQLite file in a temporary folder, filled by `seed` (its time reported as
+    the set-up of `what`), disposed of afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(f"sqlite+aiosqlite:///{Path(tmp)}/bench.db")
+        await upgrade(db.engine)
+        try:
+            began = time.perf_counter()
+            await seed(db)
+            section.add(f"set-up: {what} in {time.perf_counter() - began:.1f} s")
+            yield db
+        finally:
+            await db.dispose()

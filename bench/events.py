@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bench.common import Section, job_host, timed_ticks
+from bench.common import Section, job_host, seeded_database, timed_ticks
 from coaching.events import INTENTIONS
 from coaching.shards import EVERY_SERVER
 from cogs.events.scheduler import EventScheduler
 from kindred.clock import FakeClock
-from storage.db import open_database
-from storage.migrate import upgrade
 from storage.models import (
     Community,
     Event,
@@ -112,15 +107,8 @@ async def _populate(db: Any, start: datetime) -> None:
 
 async def run(section: Section) -> None:
     start = datetime(2026, 11, 5, 21, 0, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = open_database(f"sqlite+aiosqlite:///{Path(tmp)}/bench.db")
-        await upgrade(db.engine)
-        began = time.perf_counter()
-        await _populate(db, start)
-        section.add(
-            f"set-up: {EVENTS} events with {MEMBERS:,} interested, opted-in members each "
-            f"in {time.perf_counter() - began:.1f} s"
-        )
+    what = f"{EVENTS} events with {MEMBERS:,} interested, opted-in members each"
+    async with seeded_database(section, what, lambda db: _populate(db, start)) as db:
         clock = FakeClock(start)
         bot = job_host(db, clock, ownership=EVERY_SERVER)
         scheduler = EventScheduler(bot, SimpleNamespace(reconcile_wanted=False))  # type: ignore[arg-type]
@@ -135,7 +123,6 @@ async def run(section: Section) -> None:
             rows = await session.scalar(
                 select(func.count()).where(OutboxMessage.purpose == "event_debrief")
             )
-        await db.dispose()
     steady = durations[WARM_UP:]
     median = statistics.median(steady)
     section.add(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testing.harness import Harness
-from tests.backends import postgres_database
+from tests.backends import postgres_harness
 from tests.test_e2e_events import (  # noqa: F401  (collected here against PostgreSQL)
     test_a_restart_around_the_end_sends_the_debrief_once,
     test_export_and_delete_cover_everything_stored,
@@ -20,11 +20,5 @@ from tests.test_e2e_events import (  # noqa: F401  (collected here against Postg
 
 @pytest.fixture(scope="module")
 async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    async with postgres_database() as url:
-        harness = Harness(Path(tmp_path_factory.mktemp("events-pg")))
-        await harness.start(database_url=url)
-        try:
-            yield harness
-        finally:
-            await harness.stop()
-    assert harness.fd.internal_errors == []
+    async with postgres_harness(Path(tmp_path_factory.mktemp("events-pg"))) as harness:
+        yield harness
