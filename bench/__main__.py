@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench import commands, courier, insights, load, meet, peers, pitch, reflections, scale
+from bench import commands, courier, events, insights, load, meet, peers, pitch, reflections, scale
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ BENCHMARKS = [
     ("Courier: paced delivery and crash safety", courier.run),
     ("Reflection scheduler", reflections.run),
     ("Peers: per-member daily DMs at local time, side by side", peers.run),
+    ("Events: debriefs when an event with 2,000 members ends", events.run),
     ("Pitch analyzer", pitch.run),
     ("Scale-out: two bot processes on PostgreSQL, one killed", scale.two_process_crash),
     ("Load: concurrent writers, command latency and memory with 100,000 members", load.run),

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import statistics
 import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from storage.db import Database, open_database
+from storage.migrate import upgrade
 
 
 def machine() -> str:
@@ -63,3 +74,50 @@ class Section:
     def markdown(self) -> str:
         body = "\n".join(f"- {line}" for line in self.lines)
         return f"## {self.title}\n\nCommand: `{self.command}`\n\n{body}\n"
+
+
+def job_host(db: Any, clock: Any, **extra: Any) -> Any:
+    """What a scheduler `Job` needs of the bot, for calling its tick() directly: the loop is
+    never started and waking the courier does nothing."""
+    return SimpleNamespace(
+        clock=clock,
+        db=db,
+        courier=SimpleNamespace(wake=lambda: None),
+        new_loop=lambda *_, **__: None,
+        **extra,
+    )
+
+
+async def timed_ticks(
+    db: Any, clock: Any, tick: Callable[[], Awaitable[int]], instants: Sequence[datetime]
+) -> tuple[list[float], list[int]]:
+    """One tick at each instant: (durations in seconds, what each handled). The bot copies
+    SQLite's log into the database file from a background task (Database.checkpoint_every,
+    every 30 s), not in a tick's commit: so here too, between ticks."""
+    durations: list[float] = []
+    handled: list[int] = []
+    for instant in instants:
+        await db.checkpoint()
+        await clock.set(instant)
+        began = time.perf_counter()
+        handled.append(await tick())
+        durations.append(time.perf_counter() - began)
+    return durations, handled
+
+
+@contextlib.asynccontextmanager
+async def seeded_database(
+    section: Section, what: str, seed: Callable[[Database], Awaitable[object]]
+) -> AsyncIterator[Database]:
+    """A migrated SQLite file in a temporary folder, filled by `seed` (its time reported as
+    the set-up of `what`), disposed of afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        db = open_database(f"sqlite+aiosqlite:///{Path(tmp)}/bench.db")
+        await upgrade(db.engine)
+        try:
+            began = time.perf_counter()
+            await seed(db)
+            section.add(f"set-up: {what} in {time.perf_counter() - began:.1f} s")
+            yield db
+        finally:
+            await db.dispose()

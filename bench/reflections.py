@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert
 
-from bench.common import Section
+from bench.common import Section, job_host, seeded_database, timed_ticks
 from coaching.reflections import Schedule, next_send
 from coaching.timezones import zone_entries
 from cogs.reflections.scheduler import ReflectionScheduler
 from kindred.clock import FakeClock
-from storage.db import open_database
-from storage.migrate import upgrade
 from storage.models import Community, Member, ReflectionSubscription
 
 SUBSCRIPTIONS = 100_000
@@ -96,35 +92,17 @@ async def _populate(db: Any, start: datetime) -> None:
 
 async def run(section: Section) -> None:
     start = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = open_database(f"sqlite+aiosqlite:///{Path(tmp)}/bench.db")
-        await upgrade(db.engine)
-        began = time.perf_counter()
-        await _populate(db, start)
-        section.add(
-            f"set-up: {SUBSCRIPTIONS:,} subscriptions over {len(zone_entries())} IANA zones "
-            f"in {time.perf_counter() - began:.1f} s"
-        )
+    what = f"{SUBSCRIPTIONS:,} subscriptions over {len(zone_entries())} IANA zones"
+    async with seeded_database(section, what, lambda db: _populate(db, start)) as db:
         clock = FakeClock(start)
-        bot = SimpleNamespace(
-            clock=clock,
-            db=db,
-            settings=SimpleNamespace(reflection_catchup_hours=3.0),
-            courier=SimpleNamespace(wake=lambda: None),
-            new_loop=lambda *_, **__: None,  # never started: the bench calls tick() itself
+        bot = job_host(db, clock, settings=SimpleNamespace(reflection_catchup_hours=3.0))
+        scheduler = ReflectionScheduler(bot)
+        durations, handled = await timed_ticks(
+            db,
+            clock,
+            scheduler.tick,
+            [start + timedelta(minutes=tick, seconds=59) for tick in range(TICKS)],
         )
-        scheduler = ReflectionScheduler(bot)  # type: ignore[arg-type]
-        durations = []
-        handled = []
-        for tick in range(TICKS):
-            # The bot copies SQLite's log into the database file from a background task
-            # (Database.checkpoint_every, every 30 s), not in a tick's commit: so here too.
-            await db.checkpoint()
-            await clock.set(start + timedelta(minutes=tick, seconds=59))
-            began = time.perf_counter()
-            handled.append(await scheduler.tick())
-            durations.append(time.perf_counter() - began)
-        await db.dispose()
     # The first ticks also fill the rendering caches (pack prompt x community); a running
     # bot has them warm, so the steady-state median is over the later ticks.
     steady = durations[WARM_UP:]

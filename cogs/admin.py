@@ -194,6 +194,7 @@ class AdminCog(commands.Cog):
         digest_day="Day of the weekly thanks digest",
         digest_hour="Hour of the weekly thanks digest (0-23, community time)",
         insights_dm="A DM to you on the 1st of each month with the community picture",
+        event_nudges="Members who haven't chosen get event nudges and look-backs (default off)",
     )
     @app_commands.choices(
         digest_day=[
@@ -215,6 +216,7 @@ class AdminCog(commands.Cog):
         digest_day: app_commands.Choice[int] | None = None,
         digest_hour: app_commands.Range[int, 0, 23] | None = None,
         insights_dm: bool | None = None,
+        event_nudges: bool | None = None,
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None  # require_organizer refuses DMs
@@ -233,6 +235,8 @@ class AdminCog(commands.Cog):
             changes["digest_weekday"] = digest_day.value
         if digest_hour is not None:
             changes["digest_hour"] = digest_hour
+        if event_nudges is not None:
+            changes["events_default"] = event_nudges
         if intro_nudges is not None:
             if intro_nudges and not self.bot.settings.message_content_intent:
                 raise UserFacingError("errors/nudge_needs_intent")
@@ -332,6 +336,11 @@ def configuration_embed(
     embed.add_field(
         name=render("admin/label_insights_dm"),
         value=render("admin/insights_dm_value", on=monthly),
+        inline=True,
+    )
+    embed.add_field(
+        name=render("admin/label_event_nudges"),
+        value=render("admin/nudges_value", on=community.events_default),
         inline=True,
     )
     embed.set_footer(text=render("admin/config_footer"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,7 @@ from discord.ext import commands
 
 from coaching.insights import PITCH_BANDS
 from coaching.pitch import PitchReport, analyze, suggestion_text
-from coaching.pitch_event import EVENT_QUESTIONS, score_event, sparkline, trend
+from coaching.pitch_event import EVENT_QUESTIONS, EventResult, score_event, sparkline, trend
 from cogs.common import member_of
 from kindred.charts import Picture, draw, pitch_chart
 from kindred.errors import UserFacingError
@@ -150,13 +151,27 @@ class DraftModal(KindredModal):
         await self.cog.check_and_reply(interaction, self.draft.value, kind="text")
 
 
+# What another feature does with a finished event check instead of the default (store it,
+# offer a follow-up): the events debrief stores it against the event. Returns the buttons
+# to show under the result.
+EventCheckDone = Callable[[discord.Interaction, EventResult], Awaitable[discord.ui.View | None]]
+
+
 class EventCheckView(OwnedView):
     """Eight yes/no questions in one private message, answered one after another."""
 
-    def __init__(self, cog: PitchCog, owner_id: int, name: str | None) -> None:
+    def __init__(
+        self,
+        cog: PitchCog,
+        owner_id: int,
+        name: str | None,
+        *,
+        on_done: EventCheckDone | None = None,
+    ) -> None:
         super().__init__(owner_id, timeout=EVENT_TIMEOUT_SECONDS)
         self.cog = cog
         self.name = name
+        self.on_done = on_done
         self.answers: list[bool] = []
         self.yes.label = render("pitch/yes")
         self.no.label = render("pitch/no")
@@ -192,14 +207,19 @@ class EventCheckView(OwnedView):
             return
         self.stop()
         result = score_event(self.answers)
-        await self.cog.record(
-            interaction,
-            kind="event",
-            score=result.score,
-            verdict=result.verdict,
-            signals=list(result.connecting_keys),
-            label=self.name,
-        )
+        if self.on_done is not None:
+            offers = await self.on_done(interaction, result)
+        else:
+            await self.cog.record(
+                interaction,
+                kind="event",
+                score=result.score,
+                verdict=result.verdict,
+                signals=list(result.connecting_keys),
+                label=self.name,
+            )
+            rolodex = self.cog.bot.rolodex  # follow up with someone from the event
+            offers = rolodex.offers(None, add=False) if rolodex is not None else None
         embed = discord.Embed(
             title=render("pitch/verdict_title", verdict=result.verdict, score=result.score),
             description=score_bar(result.score)
@@ -212,8 +232,6 @@ class EventCheckView(OwnedView):
             colour=discord.Colour.from_str(COLOURS[result.verdict]),
         )
         embed.set_footer(text=render("pitch/event_title", name=self.name))
-        rolodex = self.cog.bot.rolodex  # follow up with someone from the event
-        offers = rolodex.offers(None, add=False) if rolodex is not None else None
         await interaction.response.edit_message(embed=embed, view=offers)
 
 

@@ -81,6 +81,10 @@ def unknown_command() -> APIError:
     return APIError(404, 10063, "Unknown application command")
 
 
+def unknown_scheduled_event() -> APIError:
+    return APIError(404, 10070, "Unknown Guild Scheduled Event")
+
+
 def already_acknowledged() -> APIError:
     return APIError(400, 40060, "Interaction has already been acknowledged.")
 

@@ -6,6 +6,7 @@ These are what tests hold on to (``fd.add_user`` returns a :class:`User`, ``ix.r
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,19 @@ FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
 FLAG_SUPPRESS_NOTIFICATIONS = 1 << 12
 FLAG_IS_COMPONENTS_V2 = 1 << 15
+
+# Guild scheduled events: statuses and where they are held.
+EVENT_SCHEDULED = 1
+EVENT_ACTIVE = 2
+EVENT_COMPLETED = 3
+EVENT_CANCELED = 4
+# Discord's only allowed status changes: scheduled -> active or canceled, active -> completed.
+EVENT_TRANSITIONS = {
+    EVENT_SCHEDULED: {EVENT_ACTIVE, EVENT_CANCELED},
+    EVENT_ACTIVE: {EVENT_COMPLETED},
+}
+EVENT_VOICE = 2
+EVENT_EXTERNAL = 3
 
 # Message types.
 MSG_DEFAULT = 0
@@ -303,6 +317,37 @@ class Channel:
 
 
 @dataclass(eq=False, slots=True)
+class ScheduledEvent:
+    """A guild scheduled event and who marked it Interested (user ids, ascending)."""
+
+    id: int
+    guild_id: int
+    name: str
+    start: datetime.datetime
+    end: datetime.datetime | None = None
+    creator_id: int | None = None
+    description: str | None = None
+    # An external event has a location; a voice event a channel.
+    location: str | None = None
+    channel_id: int | None = None
+    status: int = EVENT_SCHEDULED
+    interested: set[int] = field(default_factory=set)
+    deleted: bool = False
+
+    @property
+    def entity_type(self) -> int:
+        return EVENT_VOICE if self.channel_id is not None else EVENT_EXTERNAL
+
+    @property
+    def listed(self) -> bool:
+        """Discord lists scheduled and active events only; ended ones can still be fetched."""
+        return not self.deleted and self.status in (EVENT_SCHEDULED, EVENT_ACTIVE)
+
+    def __repr__(self) -> str:
+        return f"<ScheduledEvent id={self.id} name={self.name!r} status={self.status}>"
+
+
+@dataclass(eq=False, slots=True)
 class Guild:
     id: int
     name: str
@@ -314,6 +359,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     bot_role_id: int | None = None
     special_roles: dict[str, int] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
 
     @property
     def everyone_role(self) -> Role:

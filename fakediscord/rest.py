@@ -160,6 +160,7 @@ class RestApi:
         app = "/applications/{application_id}"
         msg = "/channels/{channel_id}/messages/{message_id}"
         hook = "/webhooks/{webhook_id}/{webhook_token}"
+        event = "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"
         ix_kw = {"auth": False, "global_exempt": True}
         return [
             r("GET", "/users/@me", self.get_me),
@@ -231,6 +232,10 @@ class RestApi:
             r("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),
             r("GET", "/guilds/{guild_id}/members", self.list_members),
             r("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
+            # scheduled events (read-only: organizers make them in Discord's client)
+            r("GET", "/guilds/{guild_id}/scheduled-events", self.list_scheduled_events),
+            r("GET", event, self.get_scheduled_event),
+            r("GET", f"{event}/users", self.list_scheduled_event_users),
         ]
 
     # ================================================================== pipeline
@@ -291,7 +296,9 @@ class RestApi:
                         fd.ratelimiter.take_global()
                     verdict: Verdict = fd.ratelimiter.take(route.bucket, major, now)
                     headers = verdict.headers()
-                    spec_error = fd.spec.check(method, path, body)
+                    spec_error = fd.spec.check(method, path, body) or fd.spec.check_query(
+                        method, path, request.query
+                    )
                     if spec_error is not None:
                         raise E.APIError(400, 50035, "Invalid Form Body", body=spec_error)
                     req = Req(method, path, params, request.query, body, files, now)
@@ -1285,6 +1292,55 @@ class RestApi:
         if member is None:
             raise E.unknown_member()
         return 200, self.world.member_payload(member)
+
+    # ================================================================== scheduled events
+
+    def _scheduled_event(self, req: Req) -> Any:
+        guild = self._guild(req)
+        event = guild.scheduled_events.get(int(req.params["guild_scheduled_event_id"]))
+        if event is None:
+            raise E.unknown_scheduled_event()
+        return event
+
+    def list_scheduled_events(self, req: Req) -> Result:
+        """Scheduled and active events; ended ones drop out of the list, as on Discord."""
+        guild = self._guild(req)
+        counts = _flag(req.query.get("with_user_count"))
+        return 200, [
+            self.world.scheduled_event_payload(event, with_user_count=counts)
+            for event in sorted(guild.scheduled_events.values(), key=lambda e: e.id)
+            if event.listed
+        ]
+
+    def get_scheduled_event(self, req: Req) -> Result:
+        event = self._scheduled_event(req)
+        counts = _flag(req.query.get("with_user_count"))
+        return 200, self.world.scheduled_event_payload(event, with_user_count=counts)
+
+    def list_scheduled_event_users(self, req: Req) -> Result:
+        """Interested users by ascending id: `limit` (default and at most 100) after `after`,
+        or the `limit` just before `before`."""
+        event = self._scheduled_event(req)
+        # The spec gate has checked the values (limit 1-100, snowflakes) when it is on.
+        limit = min(max(_int(req.query.get("limit")) or 100, 1), 100)
+        ids = sorted(event.interested)
+        if "before" in req.query:
+            before = _int(req.query["before"])
+            ids = [uid for uid in ids if uid < before][-limit:]
+        else:
+            after = _int(req.query.get("after"))
+            ids = [uid for uid in ids if uid > after][:limit]
+        with_member = _flag(req.query.get("with_member"))
+        return 200, [
+            self.world.scheduled_event_user_payload(event, uid, with_member=with_member)
+            for uid in ids
+            if uid in self.world.users
+        ]
+
+
+def _flag(value: str | None) -> bool:
+    """A boolean query parameter as Discord reads it (`true`, `1`; discord.py sends 0/1)."""
+    return (value or "").lower() in ("1", "true")
 
 
 def _int(value: Any) -> int:

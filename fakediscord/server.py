@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import datetime
 import inspect
 import logging
 import os
@@ -22,6 +23,11 @@ from fakediscord import permissions as P
 from fakediscord.gateway import Gateway
 from fakediscord.interactions import Interaction, InteractionFactory
 from fakediscord.models import (
+    EVENT_ACTIVE,
+    EVENT_CANCELED,
+    EVENT_COMPLETED,
+    EVENT_SCHEDULED,
+    EVENT_TRANSITIONS,
     Attachment,
     Channel,
     Guild,
@@ -29,6 +35,7 @@ from fakediscord.models import (
     Message,
     RecordedRequest,
     Role,
+    ScheduledEvent,
     User,
 )
 from fakediscord.ratelimit import FaultInjector, RateLimiter
@@ -300,6 +307,135 @@ class FakeDiscord:
 
     def dm_channel(self, user: User) -> Channel:
         return self.world.dm_channel(user)
+
+    # ================================================================== scheduled events
+
+    def create_scheduled_event(
+        self,
+        guild: Guild,
+        name: str,
+        *,
+        start: datetime.datetime,
+        end: datetime.datetime | None = None,
+        creator: User | None = None,
+        location: str | None = "Online",
+        description: str | None = None,
+        channel: Channel | None = None,
+    ) -> ScheduledEvent:
+        """An organizer creates an event (external at `location`, or in a voice `channel`);
+        the bot gets GUILD_SCHEDULED_EVENT_CREATE. Times are aware datetimes, as Discord's
+        are; an external event needs an end time, as on Discord."""
+        if start.tzinfo is None or (end is not None and end.tzinfo is None):
+            raise ValueError("scheduled event times must be timezone-aware")
+        if end is not None and end <= start:
+            raise ValueError("a scheduled event must end after it starts")
+        if channel is None and end is None:
+            raise ValueError("an external event needs an end time (Discord requires one)")
+        if not 1 <= len(name) <= 100:
+            raise ValueError("an event name is 1-100 characters")
+        event = ScheduledEvent(
+            id=self.ids.next(),
+            guild_id=guild.id,
+            name=name,
+            start=start,
+            end=end,
+            creator_id=(creator or self.world.users[guild.owner_id]).id,
+            description=description,
+            location=None if channel is not None else location,
+            channel_id=channel.id if channel is not None else None,
+        )
+        guild.scheduled_events[event.id] = event
+        self._event_changed("GUILD_SCHEDULED_EVENT_CREATE", event)
+        return event
+
+    def update_scheduled_event(
+        self,
+        event: ScheduledEvent,
+        *,
+        name: str | None = None,
+        start: datetime.datetime | None = None,
+        end: datetime.datetime | None = None,
+        status: int | None = None,
+        location: str | None = None,
+    ) -> ScheduledEvent:
+        """An organizer edits the event, or starts, ends or cancels it (`status`), with
+        Discord's rules: scheduled -> active or canceled, active -> completed, nothing after;
+        times change only while it is scheduled. The bot gets GUILD_SCHEDULED_EVENT_UPDATE."""
+        if event.deleted:
+            raise ValueError(f"{event!r} was deleted")
+        if status is not None and status != event.status:
+            if status not in EVENT_TRANSITIONS.get(event.status, set()):
+                raise ValueError(f"a scheduled event cannot go from {event.status} to {status}")
+            event.status = status
+        if start is not None or end is not None:
+            if event.status != EVENT_SCHEDULED:
+                raise ValueError("only a scheduled (not started) event can change its times")
+            new_start, new_end = start or event.start, end or event.end
+            if new_start.tzinfo is None or (new_end is not None and new_end.tzinfo is None):
+                raise ValueError("scheduled event times must be timezone-aware")
+            if new_end is not None and new_end <= new_start:
+                raise ValueError("a scheduled event must end after it starts")
+            event.start, event.end = new_start, new_end
+        if name is not None:
+            event.name = name
+        if location is not None and event.channel_id is None:
+            event.location = location
+        self._event_changed("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return event
+
+    def start_scheduled_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        return self.update_scheduled_event(event, status=EVENT_ACTIVE)
+
+    def end_scheduled_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        """Ends an event: started first if it never was, as an organizer's "End" does."""
+        if event.status == EVENT_SCHEDULED:
+            self.start_scheduled_event(event)
+        return self.update_scheduled_event(event, status=EVENT_COMPLETED)
+
+    def cancel_scheduled_event(self, event: ScheduledEvent) -> ScheduledEvent:
+        return self.update_scheduled_event(event, status=EVENT_CANCELED)
+
+    def delete_scheduled_event(self, event: ScheduledEvent) -> None:
+        """The event is gone: GUILD_SCHEDULED_EVENT_DELETE, and REST answers 10070 for it."""
+        if event.deleted:
+            return
+        event.deleted = True
+        self.world.guilds[event.guild_id].scheduled_events.pop(event.id, None)
+        self._event_changed("GUILD_SCHEDULED_EVENT_DELETE", event)
+
+    def set_event_interest(self, event: ScheduledEvent, user: User, interested: bool) -> None:
+        """`user` presses "Interested" (or takes it back): GUILD_SCHEDULED_EVENT_USER_ADD or
+        _REMOVE, with ids only, as Discord sends them."""
+        if event.deleted or event.status not in (EVENT_SCHEDULED, EVENT_ACTIVE):
+            raise ValueError(f"{event!r} is not open for interest")
+        if user.id not in self.world.guilds[event.guild_id].members:
+            raise ValueError(f"{user.name!r} is not a member of the event's server")
+        if (user.id in event.interested) == interested:
+            return
+        if interested:
+            event.interested.add(user.id)
+        else:
+            event.interested.discard(user.id)
+        self.gateway.dispatch(
+            "GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+            {
+                "guild_scheduled_event_id": str(event.id),
+                "user_id": str(user.id),
+                "guild_id": str(event.guild_id),
+            },
+            guild_id=event.guild_id,
+            intent=G.GUILD_SCHEDULED_EVENTS,
+        )
+        self._notify()
+
+    def _event_changed(self, name: str, event: ScheduledEvent) -> None:
+        self.gateway.dispatch(
+            name,
+            self.world.scheduled_event_payload(event),
+            guild_id=event.guild_id,
+            intent=G.GUILD_SCHEDULED_EVENTS,
+        )
+        self._notify()
 
     # ================================================================== members act
 

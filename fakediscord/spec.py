@@ -1,4 +1,5 @@
-"""Validate request bodies against Discord's official OpenAPI 3.1 description.
+"""Validate request bodies (and scalar query parameters) against Discord's official OpenAPI
+3.1 description.
 
 fakediscord must refuse what real Discord refuses, otherwise tests pass against the fake and the
 bot fails in production. The schema is the one Discord publishes
@@ -15,7 +16,7 @@ import pathlib
 import re
 import reprlib
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -428,6 +429,8 @@ class _Route:
     segments: tuple[str | None, ...]
     # method (lowercase) -> request body schema as written in the spec, or None if no JSON body.
     body_schemas: dict[str, Any] = field(hash=False)
+    # method (lowercase) -> {query parameter name: its schema as written in the spec}.
+    query_schemas: dict[str, dict[str, Any]] = field(hash=False, default_factory=dict)
 
     def matches(self, parts: list[str]) -> bool:
         return all(
@@ -455,7 +458,18 @@ def _compile_routes(spec: dict[str, Any]) -> dict[int, list[_Route]]:
             for method, op in item.items()
             if method in _HTTP_METHODS and isinstance(op, dict)
         }
-        route = _Route(template=template, segments=segments, body_schemas=bodies)
+        queries = {
+            method: {
+                parameter["name"]: parameter["schema"]
+                for parameter in (*item.get("parameters", ()), *op.get("parameters", ()))
+                if parameter.get("in") == "query" and "schema" in parameter
+            }
+            for method, op in item.items()
+            if method in _HTTP_METHODS and isinstance(op, dict)
+        }
+        route = _Route(
+            template=template, segments=segments, body_schemas=bodies, query_schemas=queries
+        )
         by_length.setdefault(len(segments), []).append(route)
     # Literal segments beat {param} segments at the first position where candidates differ, so
     # /webhooks/{id}/{token}/messages/@original wins over .../messages/{message_id}.
@@ -628,6 +642,23 @@ def discord_error_body(errors: list[str]) -> dict[str, Any]:
     return {"code": 50035, "message": "Invalid Form Body", "errors": tree}
 
 
+# Query strings carry text; a parameter declared as one of these JSON types is read as it.
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def _query_value(value: str, types: list[str]) -> Any:
+    """The query string `value` as the JSON value the spec's schema describes; a ValueError
+    when it cannot be read as that type."""
+    if "integer" in types:
+        return int(value)
+    if "boolean" in types:
+        lowered = value.lower()
+        if lowered in _TRUE or lowered in _FALSE:
+            return lowered in _TRUE
+        raise ValueError(value)
+    return value
+
+
 def _error_code(message: str) -> str:
     if message == "this field is required":
         return "BASE_TYPE_REQUIRED"
@@ -680,8 +711,8 @@ class SpecValidator:
             return None
         return route.template
 
-    def _validator(self, method: str, route: _Route, schema: Any) -> Any:
-        key = (method, route.template)
+    def _validator(self, method: str, route: _Route, schema: Any, name: str = "") -> Any:
+        key = (method, route.template + name)
         validator = self._validators.get(key)
         if validator is None:
             with self._build_lock:
@@ -715,3 +746,34 @@ class SpecValidator:
         if schema is None:
             return []
         return _messages(self._validator(method, route, schema).iter_errors(body))
+
+    def validate_query(self, method: str, path: str, query: Mapping[str, str]) -> list[str]:
+        """Errors in the query string's scalar parameters (integers, booleans, strings such
+        as snowflakes), each as "name: message"; [] when valid or the operation is unknown.
+        Parameters the spec does not declare are ignored, as Discord ignores them; array
+        parameters (repeated keys) are not judged."""
+        route = self._match(path)
+        if route is None:
+            return []
+        method = method.lower()
+        declared = route.query_schemas.get(method) or {}
+        errors: list[str] = []
+        for name, raw in query.items():
+            schema = declared.get(name)
+            if schema is None:
+                continue
+            inlined = self._inliner.node(schema)
+            types = _types_of(inlined) if isinstance(inlined, dict) else []
+            if "array" in types or not isinstance(inlined, dict) or "oneOf" in inlined:
+                continue
+            try:
+                value = _query_value(raw, types)
+            except ValueError:
+                errors.append(f"{name}: {_short_repr.repr(raw)} is not of type {types[0]}")
+                continue
+            validator = self._validator(method, route, schema, f"?{name}")
+            errors += [
+                f"{name}: {line.partition(': ')[2]}"
+                for line in _messages(validator.iter_errors(value))
+            ]
+        return errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 log = logging.getLogger("fakediscord.spec")
@@ -20,6 +21,8 @@ _warned = False
 
 class _Validator(Protocol):
     def validate(self, method: str, path: str, body: object | None) -> list[str]: ...
+
+    def validate_query(self, method: str, path: str, query: Mapping[str, str]) -> list[str]: ...
 
 
 class SpecGate:
@@ -72,12 +75,23 @@ class SpecGate:
         """Discord's 50035 body when ``body`` breaks the spec, else None."""
         if self._validator is None or body is None:
             return None
+        return self._judge(self._validator.validate, method, path, body)
+
+    def check_query(
+        self, method: str, path: str, query: Mapping[str, str]
+    ) -> dict[str, Any] | None:
+        """Discord's 50035 body when a query parameter breaks the spec, else None."""
+        if self._validator is None or not query:
+            return None
+        return self._judge(self._validator.validate_query, method, path, query)
+
+    def _judge(
+        self, validate: Callable[[str, str, Any], list[str]], method: str, path: str, what: Any
+    ) -> dict[str, Any] | None:
         try:
-            errors = self._validator.validate(method, path, body)
+            errors = validate(method, path, what)
         except Exception:
             # A validator bug must be visible but must not take the fake down with it.
             log.exception("fakediscord: spec validator crashed on %s %s", method, path)
             return None
-        if not errors:
-            return None
-        return self._error_body(errors)
+        return self._error_body(errors) if errors else None

@@ -20,6 +20,7 @@ from fakediscord.models import (
     Message,
     Overwrite,
     Role,
+    ScheduledEvent,
     User,
 )
 from fakediscord.snowflake import SnowflakeGenerator, iso_timestamp
@@ -379,10 +380,60 @@ class World:
             presences=[],
             voice_states=[],
             stage_instances=[],
-            guild_scheduled_events=[],
+            guild_scheduled_events=[
+                self.scheduled_event_payload(event)
+                for event in guild.scheduled_events.values()
+                if event.listed
+            ],
             soundboard_sounds=[],
             embedded_activities=[],
         )
+        return data
+
+    def scheduled_event_payload(
+        self, event: ScheduledEvent, *, with_user_count: bool = False
+    ) -> dict[str, Any]:
+        """A guild scheduled event, as REST returns it and the gateway sends it."""
+        data: dict[str, Any] = {
+            "id": str(event.id),
+            "guild_id": str(event.guild_id),
+            "name": event.name,
+            "description": event.description,
+            "channel_id": _opt_str(event.channel_id),
+            "creator_id": _opt_str(event.creator_id),
+            "image": None,
+            "scheduled_start_time": event.start.isoformat(),
+            "scheduled_end_time": event.end.isoformat() if event.end else None,
+            "status": event.status,
+            "entity_type": event.entity_type,
+            "entity_id": None,
+            "recurrence_rule": None,
+            "privacy_level": 2,  # GUILD_ONLY, the only level there is
+            "guild_scheduled_event_exceptions": [],
+            "entity_metadata": (
+                {"location": event.location or ""} if event.channel_id is None else None
+            ),
+        }
+        creator = self.users.get(event.creator_id or 0)
+        if creator is not None:
+            data["creator"] = creator.payload()
+        if with_user_count:
+            data["user_count"] = len(event.interested)
+        return data
+
+    def scheduled_event_user_payload(
+        self, event: ScheduledEvent, user_id: int, *, with_member: bool
+    ) -> dict[str, Any]:
+        """One entry of GET .../scheduled-events/{id}/users."""
+        data: dict[str, Any] = {
+            "guild_scheduled_event_id": str(event.id),
+            "user_id": str(user_id),
+            "user": self.users[user_id].payload(),
+            "response": 1,  # INTERESTED
+        }
+        member = self.guilds[event.guild_id].members.get(user_id)
+        if with_member and member is not None:
+            data["member"] = self.member_payload(member)  # the spec's member carries the user
         return data
 
     def message_payload(

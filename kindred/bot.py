@@ -29,8 +29,10 @@ from storage.migrate import upgrade
 
 if TYPE_CHECKING:
     from cogs.courier import Courier, CourierCog
+    from cogs.events import EventsCog
     from cogs.insights import InsightsCog
     from cogs.meet import MeetCog
+    from cogs.pitch import PitchCog
     from cogs.reflections import ReflectionsCog
     from cogs.rolodex import RolodexCog
     from cogs.thanks import ThanksCog
@@ -54,6 +56,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.rolodex",
     "cogs.insights",
     "cogs.meet",
+    "cogs.events",
 )
 
 
@@ -82,6 +85,7 @@ def intents(settings: Settings) -> discord.Intents:
     wanted.guilds = True  # channels and permissions, to check where Kindred can post
     wanted.dm_messages = True  # plain DM replies to a reflection prompt are saved as answers
     wanted.guild_messages = True  # a thanks post deleted by hand marks its record removed
+    wanted.guild_scheduled_events = True  # meetups: a nudge before, a debrief after
     if settings.message_content_intent:
         # The optional introductions nudge reads new posts in the introductions channel.
         wanted.message_content = True
@@ -102,6 +106,9 @@ class KindredBot(commands.AutoShardedBot):
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
         options.setdefault("chunk_guilds_at_startup", False)
+        # The raw gateway stream (`on_socket_raw_receive`): discord.py drops "Interested"
+        # presses of members it has not cached, and Kindred caches none (cogs.events.sync).
+        options.setdefault("enable_debug_events", True)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -151,6 +158,14 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def meet(self) -> MeetCog | None:
         return cast("MeetCog | None", self.get_cog("MeetCog"))
+
+    @property
+    def pitch(self) -> PitchCog | None:
+        return cast("PitchCog | None", self.get_cog("PitchCog"))
+
+    @property
+    def events(self) -> EventsCog | None:
+        return cast("EventsCog | None", self.get_cog("EventsCog"))
 
     # -- background jobs --------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ EDITABLE = frozenset(
         "digest_weekday",
         "digest_hour",
         "next_digest_at",
+        "events_default",
     }
 )
 

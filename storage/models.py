@@ -60,6 +60,8 @@ class Community(Base):
     # Thanks up to here are in a digest (or had none to show). A digest missed while the bot
     # was down folds its thanks into the next one, which covers from here.
     digest_covered_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Event nudges and debriefs for members who have not chosen (`/events notify`).
+    events_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -353,6 +355,104 @@ class InsightSubscription(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     next_send_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Event(Base):
+    """A Discord scheduled event Kindred follows, and what is due for it."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("discord_event_id", name="uq_events_discord_event_id"),
+        Index("ix_events_debrief_due_at", "debrief_due_at"),
+        Index("ix_events_report_due_at", "report_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("communities.guild_id", ondelete="CASCADE"), index=True
+    )
+    discord_event_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
+    # Who made it on Discord: the organizer who gets its anonymous picture afterwards.
+    creator_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # scheduled, active, completed, canceled, deleted (coaching.events.Status)
+    status: Mapped[str] = mapped_column(String(10))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the debriefs are due (None: planned already, or the event was called off).
+    debrief_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    debriefed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventAttendee(Base):
+    """A member who marked an event Interested, and her own before and after: private."""
+
+    __tablename__ = "event_attendees"
+    __table_args__ = (
+        UniqueConstraint("event_id", "member_id", name="uq_event_attendees_event_member"),
+        Index("ix_event_attendees_nudge_due_at", "nudge_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("events.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    # Her name in the server, for the "Who did you meet?" list of other attendees.
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    interested: Mapped[bool] = mapped_column(Boolean, default=True)
+    nudge_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    intention: Mapped[str | None] = mapped_column(String(20))
+    # She looked back (the eight questions) or noted whom she met.
+    debriefed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    check_score: Mapped[int | None] = mapped_column(Integer)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)  # "I couldn't make it"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventConnection(Base):
+    """Someone a member met at an event, noted in her Rolodex ("Who did you meet?")."""
+
+    __tablename__ = "event_connections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    attendee_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("event_attendees.id", ondelete="CASCADE"), index=True
+    )
+    owner_member_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    entry_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("rolodex_entries.id", ondelete="SET NULL")
+    )
+    # The member she met, if a member (cleared if that member deletes their data).
+    person_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    new_entry: Mapped[bool] = mapped_column(Boolean)  # added to her Rolodex by this
+    followup_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("followups.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EventPreference(Base):
+    """A member's own choice about event nudges and debriefs (else her server's default)."""
+
+    __tablename__ = "event_preferences"
+    __table_args__ = (UniqueConstraint("member_id", name="uq_event_preferences_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer, ForeignKey("members.id", ondelete="CASCADE"))
+    notify: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # -- members meet members (coffee pairing, introductions) ---------------------------------

@@ -52,6 +52,16 @@ MEMBER_TABLES: tuple[MemberTable, ...] = (
     MemberTable(
         "rolodex_entries", column="person_user_id", by="user", anonymise=("person_user_id",)
     ),
+    # Events: her choice, her private before and after, whom she noted meeting.
+    MemberTable("event_preferences"),
+    MemberTable("event_connections", column="owner_member_id"),
+    MemberTable("event_attendees"),
+    # Someone else's note that they met this member: theirs, unlinked from her account.
+    MemberTable(
+        "event_connections", column="person_user_id", by="user", anonymise=("person_user_id",)
+    ),
+    # An event she created stays the community's; only the link to her goes.
+    MemberTable("events", column="creator_user_id", by="user", anonymise=("creator_user_id",)),
     MemberTable("thanks", column="giver_member_id"),
     # Thanks others gave them are the givers': kept, with the member's link cleared.
     MemberTable("thanks", column="receiver_member_id", anonymise=("receiver_member_id",)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -137,10 +137,13 @@ class Harness:
         assert not self.bot.failed_extensions, self.bot.failed_extensions
         await self.bot.tree.sync()
 
-    async def restart_bot(self) -> None:
-        """Stop the bot and start a new one on the same database, fakediscord and clock."""
+    async def restart_bot(self, while_down: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Stop the bot and start a new one on the same database, fakediscord and clock;
+        `while_down` runs in between (time passes, the world changes, unseen)."""
         assert self.bot is not None and self._task is not None and self.settings is not None
         await stop_bot(self.bot, self._task)
+        if while_down is not None:
+            await while_down()
         self.db = open_database(self.settings.database_url)
         self.bot, self._task = await start_bot(self.fd, self.settings, self.db, self.clock)
 

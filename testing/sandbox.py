@@ -39,6 +39,13 @@ Verbs:
   :time +1d             move time forward (m, h, d, w), then show what arrived
   :demo-year            give the demo server a year of made-up activity (40 members'
                         reflections and thank-yous), so /insights has something to show
+  :event create NAME @ WHEN [for 2h]
+                        you create a Discord scheduled event (WHEN, in UTC: +2d, +3h,
+                        +3d 18:30 or 2026-12-03 18:30)
+  :event interested [NAMES]    members press "Interested" on the latest event (default: you)
+  :event uninterested [NAMES]  ... and take it back
+  :event start|end|cancel|delete   what its organizer does with the latest event
+  :event move @ WHEN    a new start for the latest event (its length stays)
   :wait SECONDS         wait for the bot (scripts)
   :who                  list members and channels
   :help                 this text
@@ -56,6 +63,7 @@ SETTLE_TIMEOUT = 10.0
 DEMO_YEAR_MEMBERS = 40
 
 _DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
+_WHEN = re.compile(r"^\+?(\d+\s*[mhdw])(?:\s+(\d{1,2}):(\d{2}))?$")
 _TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
 _OPTION = re.compile(r"(?:^|\s)([a-z_][a-z0-9_-]*):", re.IGNORECASE)
 
@@ -75,6 +83,25 @@ def parse_duration(text: str) -> timedelta:
         "d": timedelta(days=amount),
         "w": timedelta(weeks=amount),
     }[unit]
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """`+2d`, `+3d 18:30` (that day, at 18:30 UTC) or `2026-12-03 18:30` (UTC) -> an instant."""
+    cleaned = " ".join(text.strip().lower().split())
+    match = _WHEN.match(cleaned)
+    if match:
+        when = now + parse_duration(match.group(1))
+        if match.group(2) is not None:
+            hour, minute = int(match.group(2)), int(match.group(3))
+            if hour > 23 or minute > 59:
+                raise SandboxError(f"{text!r} is not a time of day.")
+            when = when.replace(hour=hour, minute=minute)
+        return when.replace(second=0, microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise SandboxError("Use a time like +2d, +3d 18:30 or 2026-12-03 18:30 (UTC).") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def parse_slash(line: str) -> tuple[str, dict[str, str]]:
@@ -127,6 +154,7 @@ class Sandbox:
         self.clickable: list[Any] = []
         self.open_modal: Any = None
         self.private_messages: dict[str, list[Any]] = {}
+        self.events: list[Any] = []  # scheduled events created with :event, newest last
 
     # -- the demo world -------------------------------------------------------------------
 
@@ -360,9 +388,57 @@ class Sandbox:
             await self.fill(rest)
         elif verb == "demo-year":
             await self.demo_year()
+        elif verb == "event":
+            await self.event(rest)
         else:
             raise SandboxError(f"Unknown verb :{verb}. Type :help for the list.")
         return True
+
+    async def event(self, rest: str) -> None:
+        """`:event ...`: a Discord scheduled event, as its organizer and members handle it."""
+        action, _, args = rest.partition(" ")
+        action = action.lower()
+        me = self.people[self.current]
+        if action == "create":
+            name, _, when = args.partition("@")
+            when, _, length = when.partition(" for ")
+            if not name.strip() or not when.strip():
+                raise SandboxError("Use :event create NAME @ WHEN [for 2h], e.g. @ +3d 18:30")
+            start = parse_when(when, self.clock.now())
+            end = start + (parse_duration(length) if length.strip() else timedelta(hours=2))
+            event = self.fd.create_scheduled_event(
+                self.guild, name.strip(), start=start, end=end, creator=me, location="Café Lua"
+            )
+            self.events.append(event)
+            self.say(
+                f'(sandbox) {self.current} created the event "{event.name}": '
+                f"{start:%a %d %b %Y %H:%M} UTC for {(end - start).total_seconds() / 3600:g} h."
+            )
+        else:
+            if not self.events:
+                raise SandboxError("Create an event first: :event create NAME @ +2d")
+            event = self.events[-1]
+            if action in ("interested", "uninterested"):
+                names = [n for n in re.split(r"[,\s]+", args) if n] or [self.current]
+                for name in names:
+                    person = self.people[self._person_name(name)]
+                    self.fd.set_event_interest(event, person, action == "interested")
+                who = ", ".join(self._person_name(n) for n in names)
+                self.say(f'(sandbox) {who}: {action} in "{event.name}".')
+            elif action in ("start", "end", "cancel", "delete"):
+                getattr(self.fd, f"{action}_scheduled_event")(event)
+                done = {"start": "started", "end": "ended", "cancel": "cancelled"}
+                self.say(f'(sandbox) {self.current} {done.get(action, "deleted")} "{event.name}".')
+            elif action == "move":
+                start = parse_when(args.lstrip("@ "), self.clock.now())
+                length = (event.end or event.start) - event.start
+                self.fd.update_scheduled_event(event, start=start, end=start + length)
+                self.say(f'(sandbox) "{event.name}" now starts {start:%a %d %b %Y %H:%M} UTC.')
+            else:
+                raise SandboxError(f"Unknown :event {action!r}. Type :help for the list.")
+        # The bot hears of it on the gateway, outside the jobs settle() waits for.
+        await asyncio.sleep(HANDLER_SECONDS)
+        await self.settle()
 
     async def slash(self, line: str) -> None:
         command, raw_options = parse_slash(line)

@@ -16,6 +16,7 @@ import pytest
 
 from testing import backends
 from testing.backends import POSTGRES_ENV, PostgresUnavailable
+from testing.harness import Harness
 
 REQUIRE_ENV = "KINDRED_REQUIRE_POSTGRES"
 
@@ -44,3 +45,17 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
             yield url
     except PostgresUnavailable as exc:
         _unavailable(str(exc))
+
+
+@asynccontextmanager
+async def postgres_harness(folder: Path) -> AsyncIterator[Harness]:
+    """The end-to-end harness (one bot, fakediscord) on a fresh PostgreSQL database, for a
+    module that collects SQLite end-to-end tests again against PostgreSQL."""
+    async with postgres_database() as url:
+        harness = Harness(folder)
+        await harness.start(database_url=url)
+        try:
+            yield harness
+        finally:
+            await harness.stop()
+    assert harness.fd.internal_errors == []

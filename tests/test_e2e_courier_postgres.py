@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from testing.harness import Harness
-from tests.backends import postgres_database
+from tests.backends import postgres_harness
 from tests.test_e2e_courier import (  # noqa: F401  (collected here against PostgreSQL)
     test_500_dms_arrive_once_paced_through_429s_and_5xx,
     test_a_row_due_later_waits_for_its_time,
@@ -24,10 +24,5 @@ from tests.test_e2e_courier import (  # noqa: F401  (collected here against Post
 
 @pytest.fixture(scope="module")
 async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Harness]:
-    async with postgres_database() as url:
-        harness = Harness(Path(tmp_path_factory.mktemp("courier-pg")))
-        await harness.start(database_url=url)
-        try:
-            yield harness
-        finally:
-            await harness.stop()
+    async with postgres_harness(Path(tmp_path_factory.mktemp("courier-pg"))) as harness:
+        yield harness

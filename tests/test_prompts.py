@@ -180,6 +180,36 @@ SAMPLES: dict[str, object] = {
     "rounds": 9,
     "met_share": 64,
     "state": "closed",
+    "items": [
+        {
+            "name": "Lisbon founders breakfast, November edition, at the rooftop café by the river",
+            "at": 1795334400,
+            "intention": "introduce",
+            "score": 85,
+            "skipped": False,
+            "met": ["Ana Beatriz (she/her), founder of a very long-named studio"] * 5,
+            "upcoming": False,
+        }
+    ]
+    * 10,
+    "people": [
+        {
+            "name": "Ana Beatriz (she/her), founder of a very long-named studio",
+            "new": False,
+            "followup": 1795334400,
+        }
+    ]
+    * 5,
+    "events": [
+        {
+            "name": "Lisbon founders breakfast, November edition, at the rooftop café by the river",
+            "at": 1795334400,
+            "summary": {"debriefed": 120, "connections": 340, "followed_up_share": 64},
+        }
+    ]
+    * 5,
+    "summary": {"debriefed": 120, "connections": 340, "followed_up_share": 64},
+    "questions": ["What's a question you wish people asked you more often?"] * 2,
 }
 LONG_TEXT = "Ana Beatriz (she/her) *markdown* @everyone " * 2  # ~90 characters
 
@@ -194,6 +224,7 @@ EMBED_DESCRIPTIONS = {
     "pitch/history",
     "thanks/stats",
     "thanks/post_description",
+    "events/history",
 }
 
 

@@ -177,6 +177,7 @@ class ReflectionsCog(commands.Cog):
         timezone="Your time zone (type a city)",
         days="daily, weekdays, weekends, or a list like mon,wed,fri",
         cadence="Every chosen day, or once a week",
+        event_dms="A nudge before events you're interested in, and a look back after",
     )
     @app_commands.choices(
         cadence=[
@@ -192,23 +193,33 @@ class ReflectionsCog(commands.Cog):
         timezone: app_commands.Range[str, 1, 64] | None = None,
         days: app_commands.Range[str, 1, 60] | None = None,
         cadence: app_commands.Choice[str] | None = None,
+        event_dms: bool | None = None,
     ) -> None:
         requested, zone_note = self._parse_changes(time, timezone, days)
         if cadence is not None:
             requested = dataclasses.replace(requested, cadence=cadence.value)
         changed = bool(requested.fields())
         now = self.bot.clock.now()
+        events = self.bot.events if event_dms is not None else None
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             subscription = await store.get_subscription(session, member.id)
-            if subscription is None:
+            if subscription is None and (changed or events is None):
                 raise UserFacingError("reflections/not_subscribed")
-            if changed:
+            if changed and subscription is not None:
                 await store.apply_change(session, subscription, rules.settings(requested), now=now)
+            if events is not None:  # the events toggle works without a subscription too
+                await events.set_notify(session, member, on=bool(event_dms))
+                event_note = await events.notify_text(session, member, changed=True)
         if changed:
             self.scheduler.wake()
-        text = self._settings_text(subscription, changed=changed)
-        await send_private(interaction, f"{text}\n{zone_note}" if zone_note else text)
+        replies = [self._settings_text(subscription, changed=changed)] if subscription else []
+        if zone_note:
+            replies.append(zone_note)
+        if events is not None:
+            events.wake()
+            replies.append(event_note)
+        await send_private(interaction, "\n\n".join(replies))
 
     @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
     @app_commands.describe(until="A date like 2026-12-01, or 3d, 2w, friday")

@@ -1,7 +1,7 @@
 """insight_subscriptions: organizers' opt-in to the monthly community picture by DM
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-23 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
