@@ -7,7 +7,7 @@ says so), so nobody can be picked out of a small number.
 
 A panel is one small picture: bars per period (stacked by kind), a share per period, or the
 parts of a whole. Each data source (reflections, thanks, referrals; coffee pairs,
-introductions and event debriefs as they land) turns its tallies into one `Panel` with a
+introductions, event look-backs) turns its tallies into one `Panel` with a
 function here; `storage.insights.SOURCES` lists them in the order they are drawn.
 """
 
@@ -179,6 +179,57 @@ def referrals_panel(outcomes: Mapping[str | None, int], members: int) -> Panel:
             **{part: None if panel_hidden else counts[part] for part in REFERRAL_PARTS},
         },
     )
+
+
+MEETING_SERIES = ("pairs", "introductions")
+EVENT_SERIES = ("debriefs", "connections")
+
+
+def _counted_pairs(
+    key: str,
+    series: tuple[str, str],
+    per_period: Sequence[tuple[int, int, int]],
+    members_total: int,
+    extra: Mapping[str, float | None] | None = None,
+) -> Panel:
+    """Bars of two counts per period; `per_period` holds (first, second, members behind
+    them). Totals of each count are the facts, with `extra` ones."""
+    panel_hidden = hidden(members_total)
+    rows = tuple(
+        (None, None) if panel_hidden or hidden(members) else (float(first), float(second))
+        for first, second, members in per_period
+    )
+    totals = (sum(f for f, _, _ in per_period), sum(s for _, s, _ in per_period))
+    facts: dict[str, int | float | str | None] = {
+        name: None if panel_hidden else total for name, total in zip(series, totals, strict=True)
+    }
+    for name, value in (extra or {}).items():
+        facts[name] = None if panel_hidden else value
+    return Panel(
+        key=key, style="bars", series=series, values=rows, hidden=panel_hidden, facts=facts
+    )
+
+
+def meeting_panel(
+    win: Window,
+    per_period: Sequence[tuple[int, int, int]],
+    members_total: int,
+    met_share: float | None,
+) -> Panel:
+    """Coffee groups made and introductions accepted per period. `per_period` holds, per
+    period, (groups made by rounds, introductions accepted, members in either);
+    `met_share` is the share of round groups in which someone said "We met"."""
+    return _counted_pairs(
+        "meeting", MEETING_SERIES, per_period, members_total, {"met_share": met_share}
+    )
+
+
+def events_panel(
+    win: Window, per_period: Sequence[tuple[int, int, int]], members_total: int
+) -> Panel:
+    """Look-backs after events and connections noted ("Who did you meet?") per period.
+    `per_period` holds (look-backs, connections noted, members who looked back)."""
+    return _counted_pairs("events", EVENT_SERIES, per_period, members_total)
 
 
 def period_starts(win: Window, zone: str) -> list[date]:

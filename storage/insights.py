@@ -22,6 +22,8 @@ from coaching.insights import (
     Panel,
     Tally,
     Window,
+    events_panel,
+    meeting_panel,
     referrals_panel,
     reflections_panel,
     thanks_panel,
@@ -29,7 +31,13 @@ from coaching.insights import (
 from coaching.shards import ShardOwnership
 from storage.models import (
     Community,
+    Event,
+    EventAttendee,
+    EventConnection,
     InsightSubscription,
+    MeetIntroduction,
+    MeetMatch,
+    MeetMatchMember,
     Member,
     ReflectionEntry,
     ReflectionSubscription,
@@ -37,7 +45,9 @@ from storage.models import (
 )
 from storage.shards import only_owned
 
-Source = Callable[[AsyncSession, int, Window], Awaitable[Panel]]
+# A source gives its panel, or None when its feature saw no use at all in the window (a
+# server without coffee rounds gets no coffee panel).
+Source = Callable[[AsyncSession, int, Window], Awaitable[Panel | None]]
 
 
 def period_of(column: ColumnElement[datetime], win: Window) -> ColumnElement[int]:
@@ -154,15 +164,119 @@ async def referrals(session: AsyncSession, guild_id: int, win: Window) -> Panel:
     return referrals_panel(outcomes, int(members or 0))
 
 
-# The community picture, top to bottom. Coffee pairs made and the share that met,
-# introductions accepted and event debriefs go here as those features land.
-SOURCES: tuple[Source, ...] = (reflections, thanks, referrals)
+async def meeting(session: AsyncSession, guild_id: int, win: Window) -> Panel | None:
+    """Coffee groups made by rounds and introductions accepted, per period, with how many
+    members were in them; and the share of round groups in which someone said "We met"."""
+    in_groups = (
+        select(
+            period_of(MeetMatch.created_at, win).label("period"),
+            MeetMatch.id.label("match"),
+            MeetMatch.round_id.label("round"),
+            MeetMatchMember.member_id.label("member"),
+            MeetMatchMember.answer.label("answer"),
+        )
+        .join(MeetMatchMember, MeetMatchMember.match_id == MeetMatch.id)
+        .where(MeetMatch.guild_id == guild_id, _in_window(MeetMatch.created_at, win))
+        .subquery()
+    )
+    groups = [0] * len(win.buckets)
+    members = [0] * len(win.buckets)
+    for period, count, people in await session.execute(
+        select(
+            in_groups.c.period,
+            func.count(distinct(in_groups.c.match)),
+            func.count(distinct(in_groups.c.member)),
+        )
+        .where(in_groups.c.round.is_not(None))
+        .group_by(in_groups.c.period)
+    ):
+        if 0 <= period < len(groups):
+            groups[period], members[period] = int(count), int(people)
+    met = await session.scalar(
+        select(func.count(distinct(in_groups.c.match))).where(
+            in_groups.c.round.is_not(None), in_groups.c.answer == "met"
+        )
+    )
+    total_members = await session.scalar(select(func.count(distinct(in_groups.c.member))))
+    accepted = (
+        select(period_of(MeetIntroduction.decided_at, win).label("period"))
+        .where(
+            MeetIntroduction.guild_id == guild_id,
+            MeetIntroduction.state == "accepted",
+            MeetIntroduction.decided_at.is_not(None),
+            _in_window(MeetIntroduction.decided_at, win),
+        )
+        .subquery()
+    )
+    intros = [0] * len(win.buckets)
+    for period, count in await session.execute(
+        select(accepted.c.period, func.count()).group_by(accepted.c.period)
+    ):
+        if 0 <= period < len(intros):
+            intros[period] = int(count)
+            members[period] += 2 * int(count)  # both introduced members
+    total = sum(groups)
+    if not total and not sum(intros):
+        return None
+    per_period = list(zip(groups, intros, members, strict=True))
+    return meeting_panel(
+        win,
+        per_period,
+        int(total_members or 0) + 2 * sum(intros),
+        int(met or 0) / total if total else None,
+    )
+
+
+async def event_lookbacks(session: AsyncSession, guild_id: int, win: Window) -> Panel | None:
+    """Look-backs after events and connections noted, per period, with how many members
+    looked back (whether she did; never her answers or whom she met)."""
+    done = (
+        select(
+            period_of(EventAttendee.debriefed_at, win).label("period"),
+            EventAttendee.id.label("attendee"),
+            EventAttendee.member_id.label("member"),
+        )
+        .join(Event, Event.id == EventAttendee.event_id)
+        .where(
+            Event.guild_id == guild_id,
+            EventAttendee.debriefed_at.is_not(None),
+            _in_window(EventAttendee.debriefed_at, win),
+        )
+        .subquery()
+    )
+    rows = [[0, 0, 0] for _ in win.buckets]
+    for period, count, people in await session.execute(
+        select(done.c.period, func.count(), func.count(distinct(done.c.member))).group_by(
+            done.c.period
+        )
+    ):
+        if 0 <= period < len(rows):
+            rows[period][0], rows[period][2] = int(count), int(people)
+    noted = (
+        select(period_of(EventConnection.created_at, win).label("period"))
+        .where(EventConnection.guild_id == guild_id, _in_window(EventConnection.created_at, win))
+        .subquery()
+    )
+    for period, count in await session.execute(
+        select(noted.c.period, func.count()).group_by(noted.c.period)
+    ):
+        if 0 <= period < len(rows):
+            rows[period][1] = int(count)
+    if not any(row[0] for row in rows):
+        return None
+    members = await session.scalar(select(func.count(distinct(done.c.member))))
+    return events_panel(win, [(a, b, c) for a, b, c in rows], int(members or 0))
+
+
+# The community picture, top to bottom.
+SOURCES: tuple[Source, ...] = (reflections, thanks, referrals, meeting, event_lookbacks)
 
 
 async def community_panels(
     session: AsyncSession, guild_id: int, win: Window, sources: Sequence[Source] = SOURCES
 ) -> list[Panel]:
-    return [await source(session, guild_id, win) for source in sources]
+    panels = [await source(session, guild_id, win) for source in sources]
+    return [panel for panel in panels if panel is not None]
 
 
 # ---------------------------------------------------------------- the monthly picture by DM

@@ -17,7 +17,18 @@ from storage.communities import ensure_community
 from storage.db import Database, open_database
 from storage.members import ensure_member
 from storage.migrate import upgrade
-from storage.models import ReflectionEntry, ReflectionSubscription, Thanks
+from storage.models import (
+    Event,
+    EventAttendee,
+    EventConnection,
+    MeetIntroduction,
+    MeetMatch,
+    MeetMatchMember,
+    MeetRound,
+    ReflectionEntry,
+    ReflectionSubscription,
+    Thanks,
+)
 from tests.backends import postgres_database
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -133,3 +144,91 @@ async def test_monthly_opt_ins_due_by_time_and_shard(db: Database) -> None:
         await store.monthly_done(session, due.id, next_at=None)
     async with db.read() as session:
         assert await store.monthly_subscription(session, organizer.id) is None
+
+
+async def meeting_with(db: Database, people: int, met: int) -> None:
+    """One coffee round last week in GUILD: `people` members in pairs, `met` of them said
+    "We met"; one introduction accepted; a round elsewhere that must not count."""
+    async with db.session() as session:
+        for guild in (GUILD, OTHER):
+            await ensure_community(session, guild, now=NOW)
+        when = NOW - timedelta(days=3)
+        for guild, count in ((GUILD, people), (OTHER, 4)):
+            members = [
+                (await ensure_member(session, guild, 500 + i, now=NOW)).id for i in range(count)
+            ]
+            round_ = MeetRound(
+                guild_id=guild, round_on=when.date(), slot_on=when.date(), group_size=2,
+                ran_at=when,
+            )  # fmt: skip
+            session.add(round_)
+            await session.flush()
+            for start in range(0, count - 1, 2):
+                match = MeetMatch(guild_id=guild, round_id=round_.id, created_at=when)
+                session.add(match)
+                await session.flush()
+                for member in members[start : start + 2]:
+                    said = "met" if guild == GUILD and member in members[:met] else None
+                    session.add(MeetMatchMember(match_id=match.id, member_id=member, answer=said))
+        a, b = members[:2]
+        session.add(
+            MeetIntroduction(
+                guild_id=GUILD, member_a_id=a, member_b_id=b, pair_key="1:2", why="books",
+                state="accepted", created_at=when, expires_at=NOW, decided_at=when,
+            )
+        )  # fmt: skip
+
+
+async def test_coffee_groups_and_introductions_are_counted_per_period(db: Database) -> None:
+    await meeting_with(db, people=6, met=2)
+    async with db.read() as session:
+        panel = await store.meeting(session, GUILD, window(NOW, 4))
+    assert panel is not None and not panel.hidden
+    assert panel.facts["pairs"] == 3 and panel.facts["introductions"] == 1
+    assert panel.facts["met_share"] == pytest.approx(1 / 3)  # one group said "We met"
+    assert panel.values[-1] == (3.0, 1.0)
+
+
+async def test_coffee_figures_from_fewer_than_five_members_are_hidden(db: Database) -> None:
+    await meeting_with(db, people=2, met=0)
+    async with db.read() as session:
+        panel = await store.meeting(session, GUILD, window(NOW, 4))
+    assert panel is not None and panel.hidden and panel.facts["pairs"] is None
+
+
+async def test_a_server_without_rounds_or_events_gets_no_panel_for_them(db: Database) -> None:
+    async with db.session() as session:
+        await ensure_community(session, GUILD, now=NOW)
+    async with db.read() as session:
+        assert await store.meeting(session, GUILD, window(NOW, 12)) is None
+        assert await store.event_lookbacks(session, GUILD, window(NOW, 12)) is None
+
+
+async def test_event_lookbacks_and_connections_are_counted(db: Database) -> None:
+    async with db.session() as session:
+        await ensure_community(session, GUILD, now=NOW)
+        event = Event(
+            guild_id=GUILD, discord_event_id=1, name="Breakfast", starts_at=NOW - timedelta(days=2),
+            status="completed", created_at=NOW, updated_at=NOW,
+        )  # fmt: skip
+        session.add(event)
+        await session.flush()
+        for i in range(6):
+            member = (await ensure_member(session, GUILD, 700 + i, now=NOW)).id
+            attendee = EventAttendee(
+                event_id=event.id, member_id=member, debriefed_at=NOW - timedelta(days=1),
+                created_at=NOW, updated_at=NOW,
+            )  # fmt: skip
+            session.add(attendee)
+            await session.flush()
+            if i < 2:
+                session.add(
+                    EventConnection(
+                        guild_id=GUILD, attendee_id=attendee.id, owner_member_id=member,
+                        name="Sam", new_entry=True, created_at=NOW - timedelta(days=1),
+                    )
+                )  # fmt: skip
+    async with db.read() as session:
+        panel = await store.event_lookbacks(session, GUILD, window(NOW, 4))
+    assert panel is not None and not panel.hidden
+    assert panel.facts == {"debriefs": 6, "connections": 2}

@@ -27,6 +27,11 @@ FACTS = {
     "met": 456,
     "not_fit": 78,
     "open": 910,
+    "pairs": 1234,
+    "introductions": 567,
+    "met_share": 0.6543,
+    "debriefs": 2345,
+    "connections": 6789,
 }
 
 # Values for variables whose type matters; anything else gets a long member-ish string,
