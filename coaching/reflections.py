@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from coaching.dates import WEEKDAYS
+from coaching.text import BlankText, required
 from coaching.times import parse_time_of_day
 
 ALL_DAYS = 0b1111111
@@ -224,10 +225,11 @@ def _coprime_steps(count: int) -> tuple[int, ...]:
 
 
 def validate_answer(text: str) -> str:
-    """The answer as stored, or ValueError when empty or too long."""
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise ValueError("empty")
+    """The answer as stored, or ValueError when empty (nothing visible) or too long."""
+    try:
+        cleaned = required(text)
+    except BlankText:
+        raise ValueError("empty") from None
     if len(cleaned) > ANSWER_MAX_CHARS:
         raise ValueError("too long")
     return cleaned

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coaching.shards import EVERY_SERVER, ShardOwnership
-from coaching.thanks import PastThanks, next_digest_at
+from coaching.thanks import PastThanks, next_digest_at, notice_key, post_key
+from storage.courier import drop_pending, enqueue
 from storage.models import Community, Member, Thanks
 from storage.shards import only_owned
 
@@ -37,6 +38,60 @@ async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
     return thanks
 
 
+async def record_thanks(session: AsyncSession, *, now: datetime, **fields: Any) -> Thanks:
+    """A thank-you and its public post, in one unit of work: the record first, the post a
+    courier row (`thanks_post:<id>`, sent once with a nonce) that holds a reference to the
+    record, not its words. `fields` are the Thanks columns but the message and the state."""
+    thanks = await add_thanks(session, message_id=None, removed=False, created_at=now, **fields)
+    await _queue(
+        session, thanks, "thanks_post", post_key(thanks.id), now, channel_id=thanks.channel_id
+    )
+    return thanks
+
+
+async def _queue(
+    session: AsyncSession, thanks: Thanks, purpose: str, key: str, now: datetime, **recipient: int
+) -> None:
+    """A courier row for this thank-you, made from the record when it is sent."""
+    await enqueue(
+        session,
+        guild_id=thanks.guild_id,
+        purpose=purpose,
+        dedupe_key=key,
+        payload={"build": [purpose, thanks.id]},
+        due_at=now,
+        now=now,
+        **recipient,  # type: ignore[arg-type]
+    )
+
+
+async def post_sent(
+    session: AsyncSession, thanks_id: int, message_id: int, *, now: datetime
+) -> bool:
+    """A thank-you's post is out: its link goes into the record, and the thanked member's DM
+    (if they want them) is queued. False when the thank-you was removed or deleted while its
+    post was on its way (then the post must go too)."""
+    found = await with_members(session, thanks_id)
+    if found is None or found[0].removed:
+        return False
+    thanks, _giver, receiver = found
+    thanks.message_id = message_id
+    if receiver is not None and receiver.thanks_dms:
+        await _queue(
+            session, thanks, "thanks_notice", notice_key(thanks.id), now, member_id=receiver.id
+        )
+    return True
+
+
+async def withdraw(session: AsyncSession, thanks: Thanks) -> bool:
+    """Remove a thank-you (moderation): marked removed, and its post and DM not sent if they
+    are still waiting. True when its post was still waiting (so there is none to delete)."""
+    await mark_removed(session, thanks.id)
+    waiting = await drop_pending(session, post_key(thanks.id))
+    await drop_pending(session, notice_key(thanks.id))
+    return waiting
+
+
 async def get_thanks(session: AsyncSession, thanks_id: int) -> Thanks | None:
     return await session.get(Thanks, thanks_id)
 
@@ -53,6 +108,19 @@ async def with_members(
         await session.get(Member, thanks.receiver_member_id) if thanks.receiver_member_id else None
     )
     return thanks, giver, receiver
+
+
+async def shown_thanks(
+    session: AsyncSession, thanks_ids: list[int]
+) -> list[tuple[Thanks, Member | None, Member | None]]:
+    """These thank-yous with their giver and receiver, in the order given, leaving out any
+    removed or deleted since they were picked."""
+    found = []
+    for thanks_id in thanks_ids:
+        row = await with_members(session, thanks_id)
+        if row is not None and not row[0].removed:
+            found.append(row)
+    return found
 
 
 async def record_outcome(

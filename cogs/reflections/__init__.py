@@ -15,7 +15,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching import reflections as rules
-from coaching.dates import InvalidDate, parse_date
 from coaching.reflections import (
     InvalidDays,
     SubscriptionChange,
@@ -25,7 +24,7 @@ from coaching.reflections import (
 )
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
 from coaching.timezones import InvalidTimezone, parse_timezone
-from cogs.common import member_of, timezone_autocomplete
+from cogs.common import member_date, member_of, required_text, timezone_autocomplete
 from cogs.reflections.scheduler import ReflectionScheduler, render_prompt
 from cogs.reflections.views import (
     BUTTON_SETS,
@@ -220,10 +219,7 @@ class ReflectionsCog(commands.Cog):
         async with self.bot.db.session() as session:
             subscription = await self._active_subscription(session, interaction)
             today = rules.local_date(now, subscription.timezone)
-            try:
-                resume_on = parse_date(until, today)
-            except InvalidDate:
-                raise UserFacingError("errors/bad_date", value=until) from None
+            resume_on = member_date(until, today)
             if resume_on <= today:
                 raise UserFacingError("errors/date_in_past", value=until)
             if (resume_on - today).days > rules.MAX_PAUSE_DAYS:
@@ -292,6 +288,8 @@ class ReflectionsCog(commands.Cog):
         interaction: discord.Interaction,
         search: app_commands.Range[str, 1, 50] | None = None,
     ) -> None:
+        if search is not None:
+            search = required_text(search)
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
 

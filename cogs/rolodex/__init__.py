@@ -11,7 +11,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coaching.dates import InvalidDate, parse_date
 from coaching.rolodex import (
     HOW_MET_MAX,
     NOTES_MAX,
@@ -27,7 +26,8 @@ from coaching.rolodex import (
     search_rank,
     touch_due_on,
 )
-from cogs.common import member_of
+from coaching.text import optional
+from cogs.common import member_date, member_of, required_text
 from cogs.rolodex.reminders import StayInTouch, enqueue_followup_reminder
 from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, offer_view
 from kindred.errors import UserFacingError
@@ -278,7 +278,7 @@ class RolodexCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             entries = await store.owner_entries(session, member.id)
-        wanted = tag.strip().lstrip("#").casefold() if tag else None
+        wanted = optional(optional(tag).lstrip("#")).casefold() or None
         if wanted:
             entries = [e for e in entries if wanted in (e.tags.split(",") if e.tags else [])]
         await self._paged(
@@ -293,6 +293,7 @@ class RolodexCog(commands.Cog):
     async def search(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
     ) -> None:
+        query = required_text(query)
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             entries = await store.owner_entries(session, member.id)
@@ -327,6 +328,7 @@ class RolodexCog(commands.Cog):
         kind: app_commands.Choice[str] | None = None,
         when: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
+        what = required_text(what)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
@@ -336,10 +338,7 @@ class RolodexCog(commands.Cog):
             today = await store.local_today(session, member, now=now)
             day = today
             if when:
-                try:
-                    day = parse_date(when, today)
-                except InvalidDate:
-                    raise UserFacingError("errors/bad_date", value=when) from None
+                day = member_date(when, today)
                 if day > today:
                     raise UserFacingError("errors/rolodex_future_touch", value=when)
             await store.log_touch(
@@ -347,7 +346,7 @@ class RolodexCog(commands.Cog):
                 entry,
                 member,
                 kind=kind.value if kind else "other",
-                note=what.strip(),
+                note=what,
                 day=day,
                 now=now,
             )
@@ -400,10 +399,7 @@ class RolodexCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             today = await store.local_today(session, member, now=now)
-            try:
-                day = parse_date(when, today)
-            except InvalidDate:
-                raise UserFacingError("errors/followup_when", value=when) from None
+            day = member_date(when, today, unreadable="errors/followup_when")
             instant = await store.reminder_at(session, member, day)
             if day < today or instant <= now:
                 raise UserFacingError("errors/date_in_past", value=when)

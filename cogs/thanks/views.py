@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from storage.models import Member
 
 
+THANKS_COLOUR = discord.Colour.from_str("#d9a441")
+
+
 def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
