@@ -15,3 +15,8 @@ class UserFacingError(Exception):
         super().__init__(template)
         self.template = template
         self.context = context
+
+
+class StartupFailed(Exception):
+    """Kindred can't start for a reason the operator can fix; the message says which and what
+    to do, in one line (`kindred.startup`; the command line prints it and exits non-zero)."""

@@ -481,16 +481,21 @@ class RolodexCog(commands.Cog):
         )
 
     async def followup_action(
-        self, interaction: discord.Interaction, action: str, followup_id: int
+        self, interaction: discord.Interaction, action: str, followup_id: int | None
     ) -> None:
+        """ "Done", "Snooze 3 days" or "Not needed" under a reminder: only for a follow-up
+        still pending (one cancelled, done or waved off stays so, and the buttons go)."""
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            found = await store.owned_followup(session, followup_id)
+            found = await store.owned_followup(session, followup_id) if followup_id else None
             if found is None or found[1].user_id != interaction.user.id:
-                await send_private(interaction, render("errors/entry_not_yours"))
-                return
+                raise UserFacingError("errors/followup_gone")
             followup, member = found
-            if action == "done":
+            if followup.state != "pending":
+                note = render(
+                    "rolodex/followup_not_pending", state=followup.state, person=followup.person
+                )
+            elif action == "done":
                 note_text = followup.note or render("rolodex/followup_touch_note")
                 await store.complete_followup(session, followup, member, note=note_text, now=now)
                 note = render("rolodex/followup_marked_done", person=followup.person)
