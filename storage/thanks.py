@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +14,7 @@ from sqlalchemy.orm import aliased
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from coaching.thanks import PastThanks, next_digest_at, notice_key, post_key
 from storage.courier import drop_pending, enqueue
-from storage.models import Community, Member, Thanks
+from storage.models import Community, Member, OutboxMessage, Thanks
 from storage.shards import only_owned
 
 Receiver = aliased(Member)
@@ -259,3 +261,81 @@ async def posts_by_giver(session: AsyncSession, member_id: int) -> list[tuple[in
         )
     )
     return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def redact_names(
+    session: AsyncSession, receiver_member_id: int, names: Sequence[str], replacement: str
+) -> int:
+    """Take a member's names out of the stories of thank-yous given to her (she deletes her
+    data: they stay their givers', but no longer say who was thanked); returns how many
+    changed. Whole words only, any case; a name of one letter is left (it would hit words)."""
+    words = sorted(
+        {name.strip() for name in names if len(name.strip()) >= 2}, key=len, reverse=True
+    )
+    if not words:
+        return 0
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(word) for word in words) + r")(?!\w)", re.IGNORECASE
+    )
+    changed = 0
+    rows = await session.scalars(
+        select(Thanks).where(Thanks.receiver_member_id == receiver_member_id)
+    )
+    for thanks in rows:
+        story = pattern.sub(replacement, thanks.story)
+        if story != thanks.story:
+            thanks.story = story
+            changed += 1
+    return changed
+
+
+async def digests_showing(
+    session: AsyncSession, guild_id: int, thanks_ids: Collection[int]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """The digests posted in this server that show any of these thank-yous: (channel, message,
+    recipe) each, to post again without them."""
+    wanted = set(thanks_ids)
+    rows = await session.execute(
+        select(OutboxMessage.channel_id, OutboxMessage.message_id, OutboxMessage.payload).where(
+            OutboxMessage.guild_id == guild_id,
+            OutboxMessage.purpose == "thanks_digest",
+            OutboxMessage.message_id.is_not(None),
+        )
+    )
+    found = []
+    for channel_id, message_id, payload in rows:
+        recipe = (payload.get("build") or [None, None])[1]
+        if isinstance(recipe, dict) and wanted & set(recipe.get("picks", [])):
+            found.append((int(channel_id), int(message_id), recipe))
+    return found
+
+
+async def member_thanks_ids(session: AsyncSession, member_id: int) -> list[int]:
+    """Every thank-you this member gave or received."""
+    rows = await session.scalars(
+        select(Thanks.id).where(
+            (Thanks.giver_member_id == member_id) | (Thanks.receiver_member_id == member_id)
+        )
+    )
+    return list(rows)
+
+
+async def sent_notices_of(session: AsyncSession, giver_member_id: int) -> list[tuple[int, int]]:
+    """The DMs that told people about thank-yous this member gave, as (DM channel, message):
+    her words in their inboxes, to take back when she deletes her data."""
+    given = await session.scalars(
+        select(Thanks.id).where(Thanks.giver_member_id == giver_member_id)
+    )
+    keys = [notice_key(thanks_id) for thanks_id in given]
+    if not keys:
+        return []
+    rows = await session.execute(
+        select(Member.dm_channel_id, OutboxMessage.message_id)
+        .join(Member, Member.id == OutboxMessage.member_id)
+        .where(
+            OutboxMessage.dedupe_key.in_(keys),
+            OutboxMessage.message_id.is_not(None),
+            Member.dm_channel_id.is_not(None),
+        )
+    )
+    return [(int(channel), int(message)) for channel, message in rows]

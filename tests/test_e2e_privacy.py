@@ -91,6 +91,7 @@ async def test_delete_asks_first_then_removes_everything(kindred: Harness, serve
     click = await kindred.fd.click(server.person("Maya"), ask.reply, confirm)
     await click.wait_response()
     done = ask.reply  # the confirmation replaces the question in place
+    await kindred.fd.wait_for(lambda: "I removed" in done.content)
     assert "I removed or unlinked 2 records" in done.content
     assert done.components == []
     assert await outbox_rows(kindred, maya) == 0

@@ -353,6 +353,7 @@ async def test_deleting_my_data_removes_my_posts_and_anonymises_thanks_to_me(
     confirm = ask.reply.components[0]["components"][0]["custom_id"]
     click = await kindred.fd.click(server.person("Maya"), ask.reply, confirm)
     await click.wait_response()
+    await kindred.fd.wait_for(lambda: "I removed" in ask.reply.content)
     remaining = await rows(kindred, server)
     assert len(remaining) == 1  # Maya's own thanks are gone...
     assert remaining[0].receiver_member_id is None  # ...the one to her stays, anonymised

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.http import Route
 
 from coaching.text import clean
 from coaching.thanks import DAY, KINDS, OUTCOMES, ThanksRefused, check_thanks, story_key
@@ -426,20 +427,43 @@ class ThanksCog(commands.Cog):
                 await store.mark_removed(session, thanks.id)
                 log.info("thanks %d removed with its post", thanks.id)
 
-    async def delete_posts_of(self, member_id: int) -> int:
-        """Remove the public posts of thanks a member gave (before their data is deleted)."""
+    async def forget_posts(
+        self, guild_id: int, member_id: int
+    ) -> list[tuple[int, int, dict[str, Any]]]:
+        """Before a member's data is deleted: the posts of the thank-yous she gave and the DMs
+        that told people about them come down. Returns the digests that showed her thank-yous
+        or named her, for `repost_digests` once her data is gone."""
         async with self.bot.db.read() as session:
             posts = await store.posts_by_giver(session, member_id)
-        removed = 0
-        for channel_id, message_id in posts:
+            notices = await store.sent_notices_of(session, member_id)
+            digests = await store.digests_showing(
+                session, guild_id, await store.member_thanks_ids(session, member_id)
+            )
+        for channel_id, message_id in [*posts, *notices]:
             try:
                 await self.bot.http.delete_message(channel_id, message_id)
-                removed += 1
             except discord.NotFound:
-                removed += 1
+                pass  # gone already
             except discord.HTTPException as exc:
-                log.warning("could not delete thanks post %s: HTTP %s", message_id, exc.status)
-        return removed
+                log.warning("could not delete message %s: HTTP %s", message_id, exc.status)
+        return digests
+
+    async def repost_digests(self, digests: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """Digests that showed a member's thank-yous, written again from what is left."""
+        for channel_id, message_id, recipe in digests:
+            body = await self.digest.build(recipe)
+            try:
+                await self.bot.http.request(
+                    Route(
+                        "PATCH",
+                        "/channels/{channel_id}/messages/{message_id}",
+                        channel_id=channel_id,
+                        message_id=message_id,
+                    ),
+                    json={"content": body["content"], "allowed_mentions": {"parse": []}},
+                )
+            except discord.HTTPException as exc:
+                log.warning("could not edit digest %s: HTTP %s", message_id, exc.status)
 
     # -- the weekly digest ------------------------------------------------------------------
 
