@@ -73,6 +73,12 @@ def found_in(cells: list[tuple[str, str, str]], needle: str) -> list[tuple[str, 
     return [cell for cell in cells if pattern.search(cell[2])]
 
 
+def database_bytes(folder: Path) -> bytes:
+    """The SQLite file and its write-ahead log, as a copy of them would hold them."""
+    files = [folder / "kindred.db", folder / "kindred.db-wal"]
+    return b"".join(path.read_bytes() for path in files if path.exists())
+
+
 def posts(kindred: Harness, server: Server) -> list[Any]:
     return kindred.fd.channel_messages(server.channel("referral-thanks"))
 
@@ -102,9 +108,7 @@ async def test_deleting_my_data_leaves_nothing_of_me_anywhere(
         kindred, server, NAME, name=HERS["person"], notes=HERS["notes"], how_met=HERS["how_met"]
     )
     await server.run(NAME, "rolodex log", person=HERS["person"], what=HERS["touch"])
-    await server.run(
-        NAME, "followup set", person=HERS["person"], when="3d", note=HERS["followup"]
-    )
+    await server.run(NAME, "followup set", person=HERS["person"], when="3d", note=HERS["followup"])
     # Ines keeps her in her own Rolodex (its name comes from Discord: her name).
     await add_entry(kindred, server, "Ines", member=NAME, notes="Met at the breakfast")
 
@@ -132,7 +136,9 @@ async def test_deleting_my_data_leaves_nothing_of_me_anywhere(
     # One more thank-you whose post is still waiting: Discord is failing for now.
     monkeypatch.setattr(kindred.bot.courier, "inline_retry_delays", (0.01, 0.01))  # type: ignore[union-attr]
     path = f"/channels/{server.channel('referral-thanks').id}/messages"
-    kindred.fd.inject_faults(rate_5xx=1.0, path_contains=path, max_per_request=100, statuses_5xx=(503,))
+    kindred.fd.inject_faults(
+        rate_5xx=1.0, path_contains=path, max_per_request=100, statuses_5xx=(503,)
+    )
     try:
         await server.run(NAME, "thanks give", member="@Olu", kind="advice", story=HERS["waiting"])
         await kindred.settle()
@@ -168,8 +174,7 @@ async def test_deleting_my_data_leaves_nothing_of_me_anywhere(
 
     # The database files: none of her words in the bytes of the file or its log.
     await kindred.settle()
-    files = [kindred.tmp_dir / "kindred.db", kindred.tmp_dir / "kindred.db-wal"]
-    raw = b"".join(path.read_bytes() for path in files if Path(path).exists())
+    raw = database_bytes(kindred.tmp_dir)
     for key, words in HERS.items():
         assert words.encode() not in raw, key
     assert b"ZQX" not in raw
