@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("kindred")
 
+# A click that found no view or form yet is looked at again this often, this many times (real
+# seconds: well inside Discord's 3 s to answer).
+LATE_HANDLER_WAIT = 0.05
+LATE_HANDLER_TRIES = 20
+
 # Kindred has no voice features; discord.py would warn at every start that voice is off.
 discord.VoiceClient.warn_nacl = False
 discord.VoiceClient.warn_dave = False
@@ -213,6 +218,31 @@ class KindredBot(commands.AutoShardedBot):
                 interaction.extras["unhandled"] = True
         super().dispatch(event_name, *args, **kwargs)
 
+    async def _taken_late(self, interaction: discord.Interaction) -> bool:
+        """discord.py keeps a view or a form once Discord has answered the request that showed
+        it; a click quicker than that answer (seen over loopback, where a simulated member
+        clicks at once) found nothing. Give it a moment, then hand it over as discord.py would
+        have."""
+        data = cast("dict[str, Any]", interaction.data or {})
+        views = self._connection._view_store
+        for _ in range(LATE_HANDLER_TRIES):
+            await asyncio.sleep(LATE_HANDLER_WAIT)
+            if not self._has_handler(interaction):
+                continue
+            if interaction.type is discord.InteractionType.modal_submit:
+                views.dispatch_modal(
+                    str(data.get("custom_id", "")),
+                    interaction,
+                    data.get("components", []),
+                    data.get("resolved", {}),
+                )
+            else:
+                views.dispatch_view(
+                    int(data.get("component_type", 0)), str(data.get("custom_id", "")), interaction
+                )
+            return True
+        return False
+
     def _has_handler(self, interaction: discord.Interaction) -> bool:
         """Whether a button, menu or form of Kindred's takes this interaction."""
         data = cast("dict[str, Any]", interaction.data or {})
@@ -232,7 +262,7 @@ class KindredBot(commands.AutoShardedBot):
         """A click on a button (or a form sent) that nothing of Kindred's takes: one from a
         message older than a restart, or a custom id changed on the way. The member hears so,
         privately, instead of Discord's "This interaction failed"."""
-        if interaction.extras.pop("unhandled", False):
+        if interaction.extras.pop("unhandled", False) and not await self._taken_late(interaction):
             log.info(
                 "no handler for %s %r",
                 interaction.type.name,

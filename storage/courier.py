@@ -80,9 +80,10 @@ async def claim_due(
     (that worker died or hung). On PostgreSQL, SKIP LOCKED lets workers claim side by side;
     SQLite serialises writers anyway (BEGIN IMMEDIATE) and ignores FOR UPDATE.
 
-    Channel posts are taken at most `channel_limit` per channel, or `channel_room[channel]`
-    for a channel with posts already in flight: a busy channel's queue (a rush of thank-yous,
-    5 posts per 5 s) must not fill the claim and hold back DMs that could go now.
+    Channel posts are taken first, at most `channel_limit` per channel, or
+    `channel_room[channel]` for a channel with posts already in flight: a busy channel's queue
+    (a rush of thank-yous, 5 posts per 5 s) must not fill the claim and hold back DMs that
+    could go now, and DMs must not hold back the posts.
     """
     due = or_(
         (OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= now),
@@ -90,31 +91,38 @@ async def claim_due(
     )
     room = dict(channel_room or {})
     full = sorted(channel for channel, left in room.items() if left <= 0)
+    posts = OutboxMessage.member_id.is_(None)
     if full:
-        due = due & or_(OutboxMessage.channel_id.is_(None), OutboxMessage.channel_id.not_in(full))
-    selected = (
-        await session.scalars(
-            select(OutboxMessage)
-            .where(due)
-            .order_by(OutboxMessage.due_at, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
+        posts = posts & OutboxMessage.channel_id.not_in(full)
+    # Channel posts first: a few at a time per channel, they take little of the pace, and a
+    # thank-you must not wait behind a tick of a thousand DMs to appear.
+    cap = channel_limit if channel_limit is not None else limit
     rows = []
-    for row in selected:
-        if row.channel_id is not None and row.member_id is None and channel_limit is not None:
-            left = room.get(row.channel_id, channel_limit)
-            if left <= 0:
-                continue  # stays pending: claimed once the channel's posts in flight are out
-            room[row.channel_id] = left - 1
+    for row in await _due(session, due & posts, limit):
+        left = room.get(row.channel_id or 0, cap)
+        if left <= 0:
+            continue  # stays pending: claimed once the channel's posts in flight are out
+        room[row.channel_id or 0] = left - 1
         rows.append(row)
+    if len(rows) < limit:
+        rows += await _due(session, due & OutboxMessage.member_id.is_not(None), limit - len(rows))
     for row in rows:
         row.state = SENDING
         row.claimed_by = worker
         row.claimed_until = now + lease
     await session.flush()
     return rows
+
+
+async def _due(session: AsyncSession, condition: Any, limit: int) -> list[OutboxMessage]:
+    statement = (
+        select(OutboxMessage)
+        .where(condition)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def release_claims(session: AsyncSession, *, worker: str) -> int:

@@ -237,6 +237,14 @@ FORGED = [
 ]
 
 
+@pytest.fixture
+def impatient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A click nothing takes is answered after one short look (not the second or so the bot
+    gives a view or form that may be registered a moment late)."""
+    monkeypatch.setattr("kindred.bot.LATE_HANDLER_TRIES", 1)
+
+
+@pytest.mark.usefixtures("impatient")
 async def test_every_button_answers_privately_whatever_its_custom_id(
     kindred: Harness, server: Server
 ) -> None:
@@ -267,6 +275,7 @@ async def test_every_button_answers_privately_whatever_its_custom_id(
         assert click.reply.content and UNEXPECTED not in click.reply.content, custom_id
 
 
+@pytest.mark.usefixtures("impatient")
 async def test_a_form_sent_after_a_restart_is_answered_with_its_words(
     kindred: Harness, server: Server
 ) -> None:

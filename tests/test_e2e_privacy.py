@@ -49,6 +49,8 @@ async def test_privacy_explains_in_private(kindred: Harness, server: Server) -> 
     text = reply.reply.embeds[0]["description"]
     assert "/mydata export" in text and "/mydata delete" in text
     assert "Only you" in text
+    # What deleting does, and what back-ups still hold and for how long.
+    assert "overwritten" in text and "no back-ups myself" in text and "30 days" in text
 
 
 async def test_export_contains_my_data_and_nobody_elses(kindred: Harness, server: Server) -> None:

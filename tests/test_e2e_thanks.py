@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from storage.models import Community, Member, Thanks
+from storage.models import Community, Member, OutboxMessage, Thanks
 from testing.courier import add_people
 from testing.harness import Harness, Server
 
@@ -477,3 +477,39 @@ async def test_a_thanks_removed_while_its_post_is_in_flight_is_taken_down(
     await kindred.settle()
     assert posts(kindred, server) == []
     assert kindred.fd.dms_to(server.person("Maya")) == []
+
+
+async def test_the_digest_counts_a_thanks_whose_post_is_still_waiting(
+    kindred: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Discord refuses the channel's posts all week: the thank-you is recorded all the same, so
+    # Monday's digest (waiting behind it) holds it.
+    server = await thanks_server(kindred)
+    await server.run("Olu", "setup", timezone="UTC")
+    path = f"/channels/{server.channel('referral-thanks').id}/messages"
+    monkeypatch.setattr(kindred.bot.courier, "inline_retry_delays", (0.01, 0.01))  # type: ignore[union-attr]
+    kindred.fd.inject_faults(
+        rate_5xx=1.0, path_contains=path, max_per_request=100, statuses_5xx=(503,)
+    )
+    try:
+        await give(server, "Ines", "Maya")
+        now = kindred.clock.now()
+        monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(
+            hour=9, minute=0, second=0, microsecond=0
+        )
+        await kindred.move_to(monday)
+        [row] = await rows(kindred, server)
+        assert row.message_id is None  # still not posted
+        assert kindred.db is not None
+        async with kindred.db.read() as session:
+            payload = await session.scalar(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.guild_id == server.id,
+                    OutboxMessage.purpose == "thanks_digest",
+                )
+            )
+        assert payload is not None
+        recipe = payload["build"][1]
+        assert recipe["picks"] == [row.id] and recipe["givers"] == 1
+    finally:
+        kindred.fd.inject_faults()
