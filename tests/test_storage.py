@@ -288,6 +288,7 @@ async def test_channel_posts_are_claimed_first_a_few_per_channel(db: Database) -
     # A tick's thousand DMs due first must not hold back a thank-you's post, and one channel's
     # queue of posts must not fill the claim (its posts go 5 per 5 s anyway).
     from storage.courier import claim_due, enqueue
+    from storage.models import OutboxMessage
 
     async with db.session() as session:
         await ensure_community(session, 30, now=NOW)
@@ -315,27 +316,22 @@ async def test_channel_posts_are_claimed_first_a_few_per_channel(db: Database) -
                     due_at=NOW,
                     now=NOW,
                 )
-    async with db.session() as session:
-        claimed = await claim_due(
-            session,
-            now=NOW,
-            worker="w",
-            lease=timedelta(minutes=2),
-            limit=20,
-            channel_room={700: 2},
-            channel_limit=5,
-        )
+
+    async def claim(room_in_700: int) -> list[OutboxMessage]:
+        async with db.session() as session:
+            return await claim_due(
+                session,
+                now=NOW,
+                worker="w",
+                lease=timedelta(minutes=2),
+                limit=20,
+                channel_room={700: room_in_700},
+                channel_limit=5,
+            )
+
+    claimed = await claim(2)
     kinds = [(row.channel_id, row.member_id is not None) for row in claimed]
     assert kinds[:4] == [(700, False), (700, False), (701, False), (701, False)]
     assert len(claimed) == 20 and all(is_dm for _, is_dm in kinds[4:])
-    async with db.session() as session:
-        again = await claim_due(
-            session,
-            now=NOW,
-            worker="w",
-            lease=timedelta(minutes=2),
-            limit=20,
-            channel_room={700: 0},
-            channel_limit=5,
-        )
+    again = await claim(0)
     assert all(row.channel_id != 700 for row in again)
