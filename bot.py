@@ -50,11 +50,11 @@ def _require_token(settings: Settings) -> str:
 
 async def run_bot(settings: Settings, shard_ids: list[int] | None, shard_count: int | None) -> None:
     token = _require_token(settings)
-    from kindred.bot import KindredBot, open_and_migrate, point_discord_py_at
+    from kindred.bot import KindredBot
     from kindred.clock import SystemClock
+    from kindred.startup import open_and_check
 
-    point_discord_py_at(settings)
-    db = await open_and_migrate(settings)
+    db = await open_and_check(settings, token)
     options: dict[str, object] = {}
     if shard_count is not None:
         options["shard_count"] = shard_count
@@ -69,11 +69,11 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> None:
     token = _require_token(settings)
     import discord
 
-    from kindred.bot import KindredBot, open_and_migrate, point_discord_py_at
+    from kindred.bot import KindredBot
     from kindred.clock import SystemClock
+    from kindred.startup import open_and_check
 
-    point_discord_py_at(settings)
-    db = await open_and_migrate(settings)
+    db = await open_and_check(settings, token)
     bot = KindredBot(settings, db, SystemClock())
     async with bot:
         await bot.login(token)
@@ -88,9 +88,9 @@ async def sync_commands(settings: Settings, guild_id: int | None) -> None:
 
 
 async def upgrade_database(settings: Settings) -> None:
-    from kindred.bot import open_and_migrate
+    from kindred.startup import open_checked
 
-    db = await open_and_migrate(settings)
+    db = await open_checked(settings)
     await db.dispose()
 
 
@@ -140,6 +140,16 @@ def run_shards(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from kindred.errors import StartupFailed
+
+    try:
+        return _main(argv)
+    except StartupFailed as failed:
+        print(failed, file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from kindred.settings import ConfigurationError, load_settings
 

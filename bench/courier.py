@@ -15,6 +15,7 @@ from testing.harness import Harness
 
 PACED_MESSAGES = 1000
 CRASH_MESSAGES = 5000
+CRASH_THANKS = 500
 CRASH_KILLS = 10
 CRASH_RATE = 100
 
@@ -55,11 +56,18 @@ async def run(section: Section) -> None:
             messages=CRASH_MESSAGES,
             kills=CRASH_KILLS,
             rate=CRASH_RATE,
+            thanks=CRASH_THANKS,
             kill_after=(0.5, 4.0),
         )
         section.add(
-            f"crash run: {CRASH_MESSAGES} DMs at {CRASH_RATE}/s, bot SIGKILLed {CRASH_KILLS} "
-            f"times (delivered at each kill: {outcome.delivered_at_each_kill}); "
-            f"missing {len(outcome.missing)}, duplicates {len(outcome.duplicates)}, "
-            f"outbox states {outcome.states}, {outcome.seconds:.1f} s in all"
+            f"crash run: {CRASH_MESSAGES} DMs at {CRASH_RATE}/s and {CRASH_THANKS} thank-you "
+            "posts in one channel (its 5-per-5-s window scaled 20x shorter), each followed by "
+            f"a DM to the thanked member; bot SIGKILLed {CRASH_KILLS} times (DMs delivered at "
+            f"each kill: {outcome.delivered_at_each_kill}; posts out: "
+            f"{outcome.posted_at_each_kill}); DMs missing {len(outcome.missing)}, duplicated "
+            f"{len(outcome.duplicates)}; thank-yous never posted {len(outcome.never_posted)}, "
+            f"posted twice {len(outcome.posted_twice)}, record without its post's link "
+            f"{len(outcome.unlinked)}, thanked member told twice {len(outcome.told_twice)} or "
+            f"never {len(outcome.never_told)}; outbox states {outcome.states}, "
+            f"{outcome.seconds:.1f} s in all"
         )

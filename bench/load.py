@@ -58,6 +58,9 @@ WRITERS = 50
 WRITER_COMMANDS = 20
 WRITER_DMS = 2000
 WRITER_DMS_LEAD = 25  # seconds from queueing the DMs to their being due (the bot starts meanwhile)
+# After the writers: how long the thank-you posts may take to get through the channel's limit
+# (5 posts per 5 s: 200 posts take 200 s from the first).
+POSTS_DRAIN_TIMEOUT = 400.0
 
 MEMBERS = 100_000
 COMMUNITIES = 50
@@ -125,6 +128,7 @@ async def concurrent_writers(section: Section) -> None:
             outcome.missing_writes = await missing_writes(db, run.crowd, run.expected)
         finally:
             await db.dispose()
+        run.thanks_waiting = _unsent(world.db_path, ("thanks_post", "thanks_notice"))
     _writers_lines(section, outcome, run, log, log_summary)
 
 
@@ -140,6 +144,11 @@ class _WritersRun:
     bot_cpu: list[float] = field(default_factory=list)  # % of one core, 1 s samples
     bench_cpu: list[float] = field(default_factory=list)
     loop_lag: list[float] = field(default_factory=list)  # this process's event loop, seconds
+    posts_expected: int = 0  # thank-yous the writers gave
+    posts_at_writers_end: int = 0  # of them in the channel when the last writer was answered
+    posts_drained_after: float = 0.0  # seconds from then until the last one was out
+    posts_out: int = 0  # in the channel when the bot was stopped
+    thanks_waiting: int = -1  # thank-you rows in the outbox not sent when it was stopped
 
 
 async def _writers_world(tmp: Path) -> tuple[LoadWorld, Guild]:
@@ -268,10 +277,42 @@ async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, 
     outcome.dms_sent_during = sum(1 for user in recipients if fd.dms_to(user)) - run.dms_before
     stop.set()
     await sampler
-    # Replies are in; give the thanks notices the courier queued a moment.
-    await asyncio.sleep(1.0)
-    outcome.thanks_notices_sent = sum(len(fd.dms_to(people[name])) for name in names)
+    # Every giver has her answer; the posts go out as the channel's rate limit lets them, and
+    # each thanked member's DM after its post. Wait for all of them before stopping the bot.
+    thanks_channel = channels["referral-thanks"]
+    run.posts_expected = len(run.expected.thanks)
+    run.posts_at_writers_end = len(fd.channel_messages(thanks_channel))
+    drain = time.monotonic()
+
+    def notices() -> int:
+        return sum(len(fd.dms_to(people[name])) for name in names)
+
+    with contextlib.suppress(TimeoutError):
+        await fd.wait_for(
+            lambda: (
+                len(fd.channel_messages(thanks_channel)) >= run.posts_expected
+                and notices() >= run.posts_expected
+                # ...and the courier has written down that they are out.
+                and _unsent(world.db_path, ("thanks_post", "thanks_notice")) == 0
+            ),
+            timeout=POSTS_DRAIN_TIMEOUT,
+            interval=0.5,
+        )
+    run.posts_drained_after = time.monotonic() - drain
+    run.posts_out = len(fd.channel_messages(thanks_channel))
+    outcome.thanks_notices_sent = notices()
     return outcome, run
+
+
+def _unsent(db_path: Path, purposes: tuple[str, ...]) -> int:
+    """Outbox rows of these purposes not sent (yet): read straight from the SQLite file."""
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
+        marks = ",".join("?" * len(purposes))
+        [(count,)] = connection.execute(
+            f"SELECT count(*) FROM outbox WHERE purpose IN ({marks}) AND state != 'sent'",
+            purposes,
+        ).fetchall()
+    return int(count)
 
 
 class _BotLog:
@@ -369,13 +410,18 @@ def _writers_lines(
             f"{percentile(run.loop_lag, 0.99) * 1000:.0f} ms"
         )
     section.add(f"bot WARNING+ log lines by logger: {problems}")
+    gives = outcome.handling.get("thanks give", [])
     section.add(
         "fakediscord enforces Discord's real rate limits here (the in-process test compresses "
-        "them 20x): /thanks give posts in the one #referral-thanks channel (5 messages per "
-        "5 s) before it stores the thanks and gives its final answer (it answers 'thinking' "
-        "first), so with 50 writers its posts queue behind that limit (discord.http 429 "
-        "warnings); thanks still unposted when the bot is stopped 1 s after the last writer "
-        "(counted as missing writes) come from that wait, not from SQLite or CPU"
+        "them 20x): /thanks give records the thank-you and queues its post in one unit of "
+        "work and answers at once; the courier posts it in the one #referral-thanks channel "
+        "(5 messages per 5 s), then DMs the thanked member. Givers answered: "
+        f"{len(gives)} of {run.posts_expected}, slowest {max(gives, default=0) * 1000:.0f} ms, "
+        f"over 1 s: {sum(1 for g in gives if g > 1.0)}. Posts in the channel when the last "
+        f"writer had her answer: {run.posts_at_writers_end} of {run.posts_expected}; the rest "
+        f"were out {run.posts_drained_after:.0f} s later ({run.posts_out} in all, thanked "
+        f"members told {outcome.thanks_notices_sent}); thank-yous still waiting for their post "
+        f"or DM when the bot was stopped: {run.thanks_waiting}"
     )
     if "Can't keep up" in problems:
         section.add(

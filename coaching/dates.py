@@ -10,6 +10,16 @@ class InvalidDate(ValueError):
     """The text is not a date we understand."""
 
 
+class DateOutOfRange(InvalidDate):
+    """A real date, but further ahead (or back) than anything Kindred plans or notes."""
+
+    def __init__(self, text: str, *, day: date, earliest: date, latest: date) -> None:
+        super().__init__(text)
+        self.day = day
+        self.earliest = earliest
+        self.latest = latest
+
+
 WEEKDAYS = {
     "mon": 0, "monday": 0,
     "tue": 1, "tues": 1, "tuesday": 1,
@@ -23,12 +33,30 @@ WEEKDAYS = {
 _RELATIVE = re.compile(r"^(?:in\s+)?(\d{1,3})\s*(d|day|days|w|wk|week|weeks|m|mo|month|months)$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?$")
-MAX_DAYS_AHEAD = 366
+# Every date a member types lies within these bounds: a follow-up, a pause or a quiet day
+# further ahead is almost surely a typo (and 9999-12-31 has no next day to compute), and a
+# touchpoint further back is one.
+YEARS_AHEAD = 3
+YEARS_BACK = 50
+
+
+def date_bounds(today: date) -> tuple[date, date]:
+    """The earliest and latest dates a member may type, seen from `today`."""
+    return _add_months(today, -12 * YEARS_BACK), _add_months(today, 12 * YEARS_AHEAD)
 
 
 def parse_date(text: str, today: date) -> date:
-    """A calendar date relative to `today` (the member's local date). Past dates are allowed
-    here; callers decide whether the past makes sense."""
+    """A calendar date relative to `today` (the member's local date), within `date_bounds`
+    (else DateOutOfRange). Past dates are allowed here; callers decide whether the past makes
+    sense."""
+    result = _parse(text, today)
+    earliest, latest = date_bounds(today)
+    if not earliest <= result <= latest:
+        raise DateOutOfRange(text, day=result, earliest=earliest, latest=latest)
+    return result
+
+
+def _parse(text: str, today: date) -> date:
     cleaned = " ".join((text or "").strip().lower().split())
     if not cleaned:
         raise InvalidDate(text)
@@ -44,14 +72,10 @@ def parse_date(text: str, today: date) -> date:
     if match:
         amount, unit = int(match.group(1)), match.group(2)
         if unit.startswith("d"):
-            result = today + timedelta(days=amount)
-        elif unit.startswith("w"):
-            result = today + timedelta(weeks=amount)
-        else:
-            result = _add_months(today, amount)
-        if (result - today).days > MAX_DAYS_AHEAD:
-            raise InvalidDate(text)
-        return result
+            return today + timedelta(days=amount)
+        if unit.startswith("w"):
+            return today + timedelta(weeks=amount)
+        return _add_months(today, amount)
     weekday = WEEKDAYS.get(cleaned.removeprefix("next ").removeprefix("this "))
     if weekday is not None:
         ahead = (weekday - today.weekday()) % 7 or 7

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from coaching.dates import WEEKDAYS
+from coaching.text import BlankText, required
 from coaching.times import parse_time_of_day
 
 ALL_DAYS = 0b1111111
@@ -26,7 +27,9 @@ DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 DAILY, WEEKLY = "daily", "weekly"
 BACKOFF_AFTER_UNANSWERED = 3
-ANSWER_MAX_CHARS = 1500
+ANSWER_MAX_CHARS = 1500  # one answer: a form, or a DM reply
+ENTRY_MAX_CHARS = 4000  # a journal entry with everything added to it (a form holds 4,000)
+NOW_PER_DAY = 3  # /reflections now prompts in 24 hours
 SEARCH_DAYS_AHEAD = 400
 MAX_PAUSE_DAYS = 366
 
@@ -223,14 +226,54 @@ def _coprime_steps(count: int) -> tuple[int, ...]:
     return tuple(step for step in range(1, count + 1) if math.gcd(step, count) == 1)
 
 
-def validate_answer(text: str) -> str:
-    """The answer as stored, or ValueError when empty or too long."""
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise ValueError("empty")
-    if len(cleaned) > ANSWER_MAX_CHARS:
+def validate_answer(text: str, limit: int = ANSWER_MAX_CHARS) -> str:
+    """The answer as stored, or ValueError when empty (nothing visible) or too long."""
+    try:
+        cleaned = required(text)
+    except BlankText:
+        raise ValueError("empty") from None
+    if len(cleaned) > limit:
         raise ValueError("too long")
     return cleaned
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def combine_answers(existing: str | None, submitted: str) -> str | None:
+    """An entry's answer once `submitted` joins what it holds: nothing she wrote disappears.
+
+    A form opens with what is there, so a submission that still holds it is the whole new
+    answer; anything else (a second DM reply, a form opened before a DM reply arrived) is
+    added below. None when the two together would pass ENTRY_MAX_CHARS: keep the new words
+    as an entry of their own. Rewording or removing words is for the journal's Edit.
+    """
+    if not existing:
+        return submitted
+    if _words(existing) in _words(submitted):
+        combined = submitted
+    elif _words(submitted) in _words(existing):
+        return existing  # sent again (a double submit): nothing new
+    else:
+        combined = f"{existing}\n\n{submitted}"
+    return combined if len(combined) <= ENTRY_MAX_CHARS else None
+
+
+def dm_reply_target(*, newest_on: date | None, answered: bool, skipped: bool, today: date) -> str:
+    """Where a plain DM reply goes: "answer" the newest prompt (of the last days) when it is
+    still open, "add" to it when it is today's (answered or skipped: she has more to say),
+    else "offer" to keep it as a note of today's (there is no open prompt)."""
+    if newest_on is None:
+        return "offer"
+    if not answered and not skipped:
+        return "answer"
+    return "add" if newest_on == today else "offer"
+
+
+def now_allowed(sent_in_last_day: int) -> bool:
+    """`/reflections now`: a few fresh prompts a day are plenty to think about."""
+    return sent_in_last_day < NOW_PER_DAY
 
 
 # DueState and DuePlan are named tuples, not dataclasses: a scheduler tick makes 1,000 of each,

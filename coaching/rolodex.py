@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from coaching.text import clean, optional, visible
+
 NAME_MAX, HOW_MET_MAX, NOTES_MAX, TAGS_MAX, WHAT_MAX = 100, 300, 1500, 300, 300
 MAX_TAGS = 12
 TOUCH_KINDS = ("call", "coffee", "message", "event", "other")
@@ -70,8 +72,8 @@ def name_key(name: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
+    cleaned = " ".join(clean(name).split())
+    if not visible(cleaned):
         raise InvalidEntry("name_empty")
     if len(cleaned) > NAME_MAX:
         raise InvalidEntry("name_long", limit=NAME_MAX)
@@ -79,7 +81,8 @@ def clean_name(name: str) -> str:
 
 
 def clean_text(value: str | None, field: str, limit: int) -> str:
-    cleaned = (value or "").strip()
+    """An optional text field as stored ("" when nothing in it is visible)."""
+    cleaned = optional(value)
     if len(cleaned) > limit:
         raise InvalidEntry(f"{field}_long", limit=limit, length=len(cleaned))
     return cleaned
@@ -88,8 +91,8 @@ def clean_text(value: str | None, field: str, limit: int) -> str:
 def parse_tags(text: str | None) -> str:
     """`"Bookkeeping, #tax , Lisbon"` -> `"bookkeeping,tax,lisbon"` (deduplicated, ordered)."""
     tags: list[str] = []
-    for raw in re.split(r"[,;\n]", text or ""):
-        tag = " ".join(raw.strip().lstrip("#").casefold().split())
+    for raw in re.split(r"[,;\n]", clean(text)):
+        tag = optional(" ".join(raw.strip().lstrip("#").casefold().split()))
         if tag and tag not in tags:
             tags.append(tag[:40])
     if len(tags) > MAX_TAGS:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from coaching.reflections import Schedule, next_send, zone
+from coaching.text import clean, visible, visible_length
 
 KINDS = ("referral", "introduction", "advice", "support", "other")
 OUTCOMES = ("met", "client", "not_fit")
@@ -72,9 +73,12 @@ def check_thanks(
         raise ThanksRefused("not_member")
     if kind not in KINDS:
         raise ThanksRefused("kind")
-    length = len(story.strip())
-    if length < STORY_MIN:
+    story = clean(story)
+    if not visible(story):
+        raise ThanksRefused("blank")
+    if visible_length(story) < STORY_MIN:
         raise ThanksRefused("too_short", minimum=STORY_MIN)
+    length = len(story)
     if length > STORY_MAX:
         raise ThanksRefused("too_long", maximum=STORY_MAX, length=length)
     key = story_key(story)
@@ -156,6 +160,16 @@ def digest_weeks(due_at: datetime, oldest: datetime) -> int:
     """How many weeks a digest says it covers ("The last 2 weeks" only when it holds thanks
     older than a week)."""
     return max(1, math.ceil((due_at - oldest) / DIGEST_WINDOW))
+
+
+def post_key(thanks_id: int) -> str:
+    """The outbox key of a thank-you's public post: one post per thank-you, ever."""
+    return f"thanks_post:{thanks_id}"
+
+
+def notice_key(thanks_id: int) -> str:
+    """The outbox key of the DM telling the thanked member."""
+    return f"thanks_notice:{thanks_id}"
 
 
 def digest_key(guild_id: int, due_at: datetime, timezone: str) -> str:

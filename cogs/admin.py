@@ -10,10 +10,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coaching.dates import InvalidDate, parse_date
 from coaching.insights import next_monthly
+from coaching.text import visible_length
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
-from cogs.common import bot_can_post, require_organizer, timezone_autocomplete, zone_from
+from cogs.common import (
+    bot_can_post,
+    member_date,
+    require_organizer,
+    required_text,
+    timezone_autocomplete,
+    zone_from,
+)
 from kindred.bot import KindredBot
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
@@ -78,8 +85,8 @@ class AdminCog(commands.Cog):
     ) -> None:
         require_organizer(interaction)
         assert interaction.guild is not None
-        cleaned = " ".join(text.split())
-        if len(cleaned) < MIN_PROMPT_CHARS:
+        cleaned = " ".join(required_text(text).split())
+        if visible_length(cleaned) < MIN_PROMPT_CHARS:
             raise UserFacingError("admin/prompt_too_short", minimum=MIN_PROMPT_CHARS)
         async with self.bot.db.session() as session:
             await self._community(session, interaction.guild)
@@ -129,10 +136,7 @@ class AdminCog(commands.Cog):
             community = await get_community(session, interaction.guild.id)
         zone = community.timezone if community else self.bot.settings.default_timezone
         today = self.bot.clock.now().astimezone(ZoneInfo(zone)).date()
-        try:
-            day = parse_date(text, today)
-        except InvalidDate:
-            raise UserFacingError("errors/bad_date", value=text) from None
+        day = member_date(text, today)
         if day < today:
             raise UserFacingError("errors/date_in_past", value=text)
         return day

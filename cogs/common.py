@@ -4,11 +4,14 @@ Views, forms, persistent buttons and the pager are in `kindred.ui`."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
+from coaching.dates import YEARS_AHEAD, DateOutOfRange, InvalidDate, parse_date
+from coaching.text import BlankText, required
 from coaching.timezones import InvalidTimezone, resolve_timezone, search_timezones
 from kindred.errors import UserFacingError
 from prompts import render
@@ -53,6 +56,35 @@ def zone_from(text: str) -> tuple[str, str | None]:
         ) from None
     note = render("common/zone_read_as", **resolved.note) if resolved.note else None
     return resolved.key, note
+
+
+def required_text(text: str | None) -> str:
+    """Text a command needs, cleaned (`coaching.text`); refused kindly when nothing in it is
+    visible."""
+    try:
+        return required(text)
+    except BlankText:
+        raise UserFacingError("errors/text_blank") from None
+
+
+def member_date(text: str, today: date, *, unreadable: str = "errors/bad_date") -> date:
+    """A date a member typed (`coaching.dates.parse_date`), or a kind refusal: `unreadable`
+    names the template for text that isn't a date."""
+    try:
+        return parse_date(text, today)
+    except DateOutOfRange as error:
+        if error.day > error.latest:
+            raise UserFacingError(
+                "errors/date_too_far",
+                value=text,
+                years=YEARS_AHEAD,
+                latest=error.latest.isoformat(),
+            ) from None
+        raise UserFacingError(
+            "errors/date_too_old", value=text, earliest=error.earliest.isoformat()
+        ) from None
+    except InvalidDate:
+        raise UserFacingError(unreadable, value=text) from None
 
 
 def bot_can_post(channel: discord.abc.GuildChannel) -> bool:

@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -44,10 +45,19 @@ UNKNOWN_CHANNEL = 10003
 LEASE = timedelta(seconds=120)
 BATCH = 50
 CONCURRENCY = 8
+# Rows for one channel in flight at once: a channel takes 5 posts per 5 s, so more would only
+# wait on its rate limit while holding room other rows (DMs) could use.
+CHANNEL_IN_FLIGHT = 5
 # Quick retries in the same delivery, in real seconds, before a row goes back to the queue
 # with a longer backoff: most 5xx and timeouts pass within seconds.
 INLINE_RETRY_DELAYS = (1.0, 3.0)
 RETRY_AFTER = timedelta(seconds=5)  # after the loop itself failed (the database, a bug)
+
+
+# Makes a payload at send time from a reference (see `Courier.register_builder`).
+Builder = Callable[[Any], Awaitable[dict[str, Any] | None]]
+# Runs in the unit of work that marks a row sent (see `Courier.register_after_sent`).
+AfterSent = Callable[[Any, "OutboxMessage", int], Awaitable[bool]]
 
 
 class TransientError(Exception):
@@ -101,6 +111,9 @@ class Courier:
         # `register_buttons`): a reflection tick stores 1,000 DMs whose buttons differ only in
         # the entry they point at, and their JSON was half of every outbox row.
         self.button_sets: dict[str, Callable[[str], list[dict[str, Any]]]] = {}
+        self.builders: dict[str, Builder] = {}
+        self.after_sent: dict[str, AfterSent] = {}
+        self._channel_chains: Counter[int] = Counter()  # rows in flight per channel
         # Payloads with an "action" are delivered by a feature's own requests (see
         # `register_action`), with the courier's pacing, retries and records.
         self.actions: dict[str, Action] = {}
@@ -115,6 +128,21 @@ class Courier:
     def register_buttons(self, name: str, build: Callable[[str], list[dict[str, Any]]]) -> None:
         """A payload's `"buttons": [name, ref]` becomes `"components": build(ref)` at send."""
         self.button_sets[name] = build
+
+    def register_builder(self, name: str, build: Builder) -> None:
+        """A payload `{"build": [name, ref]}` is made by `await build(ref)` when it is sent,
+        from what the database holds then: a row waiting in the outbox holds a reference, not
+        a member's words, and a message whose subject was removed meanwhile (`build` returns
+        None) is dropped instead of sent."""
+        self.builders[name] = build
+
+    def register_after_sent(self, purpose: str, hook: AfterSent) -> None:
+        """`await hook(session, row, message_id)` runs in the unit of work that marks a row of
+        `purpose` sent (so what it writes is never lost to a crash: until that commits, the
+        row is resent with the same nonce and Discord returns the same message). It returns
+        True when the message must not stay (its subject was removed while it was on its
+        way): the courier deletes it then."""
+        self.after_sent[purpose] = hook
 
     def start(self) -> None:
         self.bot.start_loop(self.loop)
@@ -153,7 +181,16 @@ class Courier:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             rows = await outbox.claim_due(
-                session, now=now, worker=self.worker, lease=LEASE, limit=room
+                session,
+                now=now,
+                worker=self.worker,
+                lease=LEASE,
+                limit=room,
+                channel_room={
+                    channel: CHANNEL_IN_FLIGHT - count
+                    for channel, count in self._channel_chains.items()
+                },
+                channel_limit=CHANNEL_IN_FLIGHT,
             )
             members = await outbox.recipients(
                 session, [row.member_id for row in rows if row.member_id is not None]
@@ -170,9 +207,16 @@ class Courier:
         task = asyncio.create_task(self._deliver_after(previous, row, member))
         self._last_for_recipient[key] = task
         self._inflight += 1
+        channel = None if row.member_id else row.channel_id
+        if channel is not None:
+            self._channel_chains[channel] += 1
 
         def finished(done: asyncio.Task[None]) -> None:
             self._inflight -= 1
+            if channel is not None:
+                self._channel_chains[channel] -= 1
+                if self._channel_chains[channel] <= 0:
+                    del self._channel_chains[channel]
             if self._last_for_recipient.get(key) is done:
                 del self._last_for_recipient[key]
             self.loop.wake()
@@ -228,6 +272,17 @@ class Courier:
         if action_name and action is None:  # its feature isn't loaded: no guessing how
             await self._fail(row, f"unknown action {action_name!r}")
             return
+        recipe = body.pop("build", None)
+        if recipe is not None:
+            build = self.builders.get(recipe[0])
+            if build is None:  # its feature's cog isn't loaded
+                await self._fail(row, f"unknown builder {recipe[0]!r}")
+                return
+            built = await build(recipe[1])
+            if built is None:
+                await self._withdraw(row, "its subject is gone")
+                return
+            body = built
         buttons = body.pop("buttons", None)
         if buttons is not None:
             build = self.button_sets.get(buttons[0])
@@ -286,10 +341,19 @@ class Courier:
             return
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise TransientError(f"network: {type(exc).__name__}") from exc
+        hook = self.after_sent.get(row.purpose)
         async with self.bot.db.session() as session:
             await outbox.mark_sent(session, row.id, now=self.bot.clock.now(), message_id=message_id)
+            unwanted = await hook(session, row, message_id) if hook is not None else False
         self.sent += 1
         log.debug("sent outbox row %d (%s)", row.id, row.purpose)
+        if hook is not None:
+            self.wake()  # the hook may have queued a follow-on message
+        if unwanted and message_id is not None:
+            try:
+                await self.bot.http.delete_message(channel_id, message_id)
+            except discord.HTTPException as exc:
+                log.warning("could not withdraw message %s: HTTP %s", message_id, exc.status)
 
     async def _open_dm(self, member: Recipient) -> int:
         await self.pacer.acquire()
@@ -328,6 +392,12 @@ class Courier:
             await outbox.mark_failed(session, row.id, attempts=row.attempts + 1, error=error)
         self.failed += 1
         log.error("outbox row %d (%s) cannot be sent: %s", row.id, row.purpose, error)
+
+    async def _withdraw(self, row: OutboxMessage, reason: str) -> None:
+        async with self.bot.db.session() as session:
+            await outbox.mark_dropped(session, row.id, reason=reason)
+        self.dropped += 1
+        log.info("outbox row %d (%s) dropped: %s", row.id, row.purpose, reason)
 
     async def _drop(self, row: OutboxMessage, member: Recipient, error: str) -> None:
         member.reachable = False

@@ -13,6 +13,7 @@ from discord.ext import commands
 from coaching.insights import PITCH_BANDS
 from coaching.pitch import PitchReport, analyze, suggestion_text
 from coaching.pitch_event import EVENT_QUESTIONS, EventResult, score_event, sparkline, trend
+from coaching.text import clean, optional, visible
 from cogs.common import member_of
 from kindred.charts import Picture, draw, pitch_chart
 from kindred.errors import UserFacingError
@@ -272,7 +273,8 @@ class PitchCog(commands.Cog):
     async def check_and_reply(
         self, interaction: discord.Interaction, text: str, *, kind: str
     ) -> None:
-        if not text or not text.strip():
+        text = clean(text)
+        if not visible(text):
             raise UserFacingError("errors/check_empty")
         report = analyze(text[:MAX_TEXT])
         if report.judged and report.score is not None:
@@ -306,7 +308,7 @@ class PitchCog(commands.Cog):
         if message.author.id != interaction.user.id:
             await send_private(interaction, render("pitch/not_your_message"))
             return
-        if not message.content.strip():
+        if not visible(message.content):
             await send_private(interaction, render("pitch/empty_message"))
             return
         await self.check_and_reply(interaction, message.content, kind="message")
@@ -318,7 +320,7 @@ class PitchCog(commands.Cog):
         interaction: discord.Interaction,
         name: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        view = EventCheckView(self, interaction.user.id, name)
+        view = EventCheckView(self, interaction.user.id, optional(name) or None)
         view.message_interaction = interaction
         await send_private(interaction, embed=view.embed(), view=view)
 
@@ -387,7 +389,8 @@ class PitchCog(commands.Cog):
             or not self.bot.settings.message_content_intent
         ):
             return
-        if not message.content.strip():
+        text = clean(message.content)
+        if not visible(text):
             return
         async with self.bot.db.read() as session:
             community = await get_community(session, message.guild.id)
@@ -397,7 +400,7 @@ class PitchCog(commands.Cog):
             or community.intro_channel_id != message.channel.id
         ):
             return
-        report = analyze(message.content[:MAX_TEXT])
+        report = analyze(text[:MAX_TEXT])
         if report.verdict != "pitching" or report.score is None:
             return
         now = self.bot.clock.now()
@@ -418,7 +421,7 @@ class PitchCog(commands.Cog):
                 score=report.score,
                 verdict=report.verdict,
                 signals=sorted({signal.kind for signal in report.signals}),
-                excerpt=_excerpt(message.content),
+                excerpt=_excerpt(text),
                 now=now,
             )
             await enqueue(

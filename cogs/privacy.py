@@ -32,15 +32,31 @@ class ConfirmDeleteView(OwnedView):
     @discord.ui.button(label="Delete", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
         self.stop()
-        # Thanks they gave are theirs: the public posts go too (thanks to them stay).
-        thanks = self.cog.bot.thanks
-        async with self.cog.bot.db.read() as session:
-            member = await get_member(session, self.guild_id, interaction.user.id)
-        if member is not None and thanks is not None:
-            await thanks.delete_posts_of(member.id)
-        async with self.cog.bot.db.session() as session:
-            removed = await delete_member(session, self.guild_id, interaction.user.id)
-        await interaction.response.edit_message(
+        bot = self.cog.bot
+        # Deleting takes a few requests to Discord (posts, DMs): "thinking" first.
+        await interaction.response.defer()
+        user = interaction.user
+        # Thanks they gave are theirs: the public posts and the DMs about them go too (thanks
+        # to them stay, no longer naming them); digests that showed either are posted again.
+        thanks = bot.thanks
+        async with bot.db.read() as session:
+            member = await get_member(session, self.guild_id, user.id)
+        forgotten = (
+            await thanks.forget_posts(self.guild_id, member.id) if member and thanks else None
+        )
+        async with bot.db.session() as session:
+            removed = await delete_member(
+                session,
+                self.guild_id,
+                user.id,
+                names=[user.display_name, user.name, user.global_name or ""],
+                replacement=render("thanks/someone"),
+            )
+        # Nothing of what was deleted stays readable in the database files.
+        await bot.db.scrub()
+        if forgotten is not None and thanks is not None:
+            await thanks.repost_digests(forgotten)
+        await interaction.edit_original_response(
             content=render("privacy/deleted", removed=removed, total=sum(removed.values())),
             view=None,
             allowed_mentions=discord.AllowedMentions.none(),

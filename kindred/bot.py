@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 import yarl
@@ -21,8 +21,9 @@ from discord.ext import commands
 from coaching.shards import ShardOwnership
 from kindred.clock import Clock
 from kindred.loops import BackgroundLoop, Upcoming
-from kindred.replies import reply_error, send_dm_notice_if_due
+from kindred.replies import reply_error, send_dm_notice_if_due, send_private
 from kindred.settings import Settings
+from prompts import render
 from storage.db import Database, open_database
 from storage.members import has_unreachable_rows, mark_reachable_again
 from storage.migrate import upgrade
@@ -38,6 +39,11 @@ if TYPE_CHECKING:
     from cogs.thanks import ThanksCog
 
 log = logging.getLogger("kindred")
+
+# A click that found no view or form yet is looked at again this often, this many times (real
+# seconds: well inside Discord's 3 s to answer).
+LATE_HANDLER_WAIT = 0.05
+LATE_HANDLER_TRIES = 20
 
 # Kindred has no voice features; discord.py would warn at every start that voice is off.
 discord.VoiceClient.warn_nacl = False
@@ -227,6 +233,75 @@ class KindredBot(commands.AutoShardedBot):
             await mark_reachable_again(session, interaction.user.id, now=self.clock.now())
         interaction.extras["dm_notice"] = True
 
+    # -- clicks nothing answers ---------------------------------------------------------------
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        if event_name == "interaction" and args:
+            interaction = cast("discord.Interaction", args[0])
+            # Decided now, as discord.py hands the click to its views (that ran just before
+            # this, in the same step): a view that stops itself on this click must not make
+            # it look unanswered later.
+            if not self._has_handler(interaction):
+                interaction.extras["unhandled"] = True
+        super().dispatch(event_name, *args, **kwargs)
+
+    async def _taken_late(self, interaction: discord.Interaction) -> bool:
+        """discord.py keeps a view or a form once Discord has answered the request that showed
+        it; a click quicker than that answer (seen over loopback, where a simulated member
+        clicks at once) found nothing. Give it a moment, then hand it over as discord.py would
+        have."""
+        data = cast("dict[str, Any]", interaction.data or {})
+        views = self._connection._view_store
+        for _ in range(LATE_HANDLER_TRIES):
+            await asyncio.sleep(LATE_HANDLER_WAIT)
+            if not self._has_handler(interaction):
+                continue
+            if interaction.type is discord.InteractionType.modal_submit:
+                views.dispatch_modal(
+                    str(data.get("custom_id", "")),
+                    interaction,
+                    data.get("components", []),
+                    data.get("resolved", {}),
+                )
+            else:
+                views.dispatch_view(
+                    int(data.get("component_type", 0)), str(data.get("custom_id", "")), interaction
+                )
+            return True
+        return False
+
+    def _has_handler(self, interaction: discord.Interaction) -> bool:
+        """Whether a button, menu or form of Kindred's takes this interaction."""
+        data = cast("dict[str, Any]", interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        views = self._connection._view_store
+        if interaction.type is discord.InteractionType.modal_submit:
+            return custom_id in views._modals
+        if interaction.type is not discord.InteractionType.component:
+            return True
+        if any(pattern.fullmatch(custom_id) for pattern in views._dynamic_items):
+            return True
+        key = (int(data.get("component_type", 0)), custom_id)
+        message_id = interaction.message.id if interaction.message else None
+        return key in views._views.get(message_id, {}) or key in views._views.get(None, {})
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a button (or a form sent) that nothing of Kindred's takes: one from a
+        message older than a restart, or a custom id changed on the way. The member hears so,
+        privately, instead of Discord's "This interaction failed"."""
+        if interaction.extras.pop("unhandled", False) and not await self._taken_late(interaction):
+            log.info(
+                "no handler for %s %r",
+                interaction.type.name,
+                (interaction.data or {}).get("custom_id"),
+            )
+            if interaction.type is discord.InteractionType.modal_submit:
+                # What she typed would be lost with the form: it comes back to her to copy.
+                typed = "\n\n".join(_form_values(interaction.data or {}))
+                await send_private(interaction, render("errors/form_expired", text=typed[:1500]))
+            else:
+                await send_private(interaction, render("errors/button_unknown"))
+
     async def on_app_command_completion(
         self, interaction: discord.Interaction, _command: object
     ) -> None:
@@ -250,6 +325,17 @@ class KindredBot(commands.AutoShardedBot):
                 await asyncio.gather(self.checkpoints, return_exceptions=True)
         finally:
             await self.db.dispose()
+
+
+def _form_values(data: Any) -> list[str]:
+    """The text typed into a submitted form, field by field."""
+    found: list[str] = []
+    for row in data.get("components", []):
+        for component in [row.get("component", {}), *row.get("components", [])]:
+            value = component.get("value")
+            if isinstance(value, str) and value.strip():
+                found.append(value)
+    return found
 
 
 def point_discord_py_at(settings: Settings) -> None:

@@ -27,3 +27,8 @@ class UserFacingError(Exception):
                 for key, value in details.items()
             },
         )
+
+
+class StartupFailed(Exception):
+    """Kindred can't start for a reason the operator can fix; the message says which and what
+    to do, in one line (`kindred.startup`; the command line prints it and exits non-zero)."""

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import logging
 
+# What Alembic says at INFO on every start even with nothing to migrate.
+_ALEMBIC_CHATTER = ("Context impl ", "Will assume ")
+
+
+def _not_alembic_chatter(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(_ALEMBIC_CHATTER)
+
 
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
@@ -18,3 +25,7 @@ def configure_logging(level: str) -> None:
     # Alembic lists its plugins at INFO when it is imported, which the command line does
     # after setting up logging: seven lines of noise at every start.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # The migrations it runs stay in the log; the two lines naming its SQL dialect don't.
+    migration = logging.getLogger("alembic.runtime.migration")
+    if _not_alembic_chatter not in migration.filters:
+        migration.addFilter(_not_alembic_chatter)

@@ -17,6 +17,8 @@ import jinja2
 PROMPTS_DIR = Path(__file__).resolve().parent
 
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+# NUL and other control characters (but newlines and tabs) never reach Discord.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _LINE_START = re.compile(r"^(\s*)([>#-])", re.MULTILINE)
 
 
@@ -26,7 +28,7 @@ def escape_markdown(text: str) -> str:
     Mentions cannot ping (every send uses AllowedMentions.none()); the zero-width space keeps
     `@everyone` from even *looking* like a ping.
     """
-    text = _MARKDOWN.sub(r"\\\1", str(text))
+    text = _MARKDOWN.sub(r"\\\1", _CONTROLS.sub("", str(text)))
     text = _LINE_START.sub(r"\1\\\2", text)
     return text.replace("@everyone", "@\u200beveryone").replace("@here", "@\u200bhere")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import column, func, or_, select, table, update
+from sqlalchemy import column, delete, func, or_, select, table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,35 +65,64 @@ async def drop_pending(session: AsyncSession, dedupe_key: str) -> bool:
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, worker: str, lease: timedelta, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    channel_room: Mapping[int, int] | None = None,
+    channel_limit: int | None = None,
 ) -> list[OutboxMessage]:
     """Take up to `limit` due rows for this worker until `now + lease`.
 
     Rows another worker claimed are skipped until its lease runs out; then they are due again
     (that worker died or hung). On PostgreSQL, SKIP LOCKED lets workers claim side by side;
     SQLite serialises writers anyway (BEGIN IMMEDIATE) and ignores FOR UPDATE.
+
+    Channel posts are taken first, at most `channel_limit` per channel, or
+    `channel_room[channel]` for a channel with posts already in flight: a busy channel's queue
+    (a rush of thank-yous, 5 posts per 5 s) must not fill the claim and hold back DMs that
+    could go now, and DMs must not hold back the posts.
     """
     due = or_(
         (OutboxMessage.state == PENDING) & (OutboxMessage.due_at <= now),
         (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_until < now),
     )
-    rows = list(
-        (
-            await session.scalars(
-                select(OutboxMessage)
-                .where(due)
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-    )
+    room = dict(channel_room or {})
+    full = sorted(channel for channel, left in room.items() if left <= 0)
+    posts = OutboxMessage.member_id.is_(None)
+    if full:
+        posts = posts & OutboxMessage.channel_id.not_in(full)
+    # Channel posts first: a few at a time per channel, they take little of the pace, and a
+    # thank-you must not wait behind a tick of a thousand DMs to appear.
+    cap = channel_limit if channel_limit is not None else limit
+    rows = []
+    for row in await _due(session, due & posts, limit):
+        left = room.get(row.channel_id or 0, cap)
+        if left <= 0:
+            continue  # stays pending: claimed once the channel's posts in flight are out
+        room[row.channel_id or 0] = left - 1
+        rows.append(row)
+    if len(rows) < limit:
+        rows += await _due(session, due & OutboxMessage.member_id.is_not(None), limit - len(rows))
     for row in rows:
         row.state = SENDING
         row.claimed_by = worker
         row.claimed_until = now + lease
     await session.flush()
     return rows
+
+
+async def _due(session: AsyncSession, condition: Any, limit: int) -> list[OutboxMessage]:
+    statement = (
+        select(OutboxMessage)
+        .where(condition)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def release_claims(session: AsyncSession, *, worker: str) -> int:
@@ -134,6 +163,26 @@ async def mark_retry(
             claimed_until=None,
         )
     )
+
+
+async def mark_dropped(session: AsyncSession, row_id: int, *, reason: str) -> None:
+    """Not sent after all: what it was about is gone (removed, or its data deleted)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(state=DROPPED, last_error=reason[:500], claimed_until=None)
+    )
+
+
+async def drop_keys(session: AsyncSession, dedupe_keys: Sequence[str]) -> int:
+    """Forget these messages entirely, sent or not (a member's deleted data: a row that would
+    post her words, or held them once, must not stay)."""
+    if not dedupe_keys:
+        return 0
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.dedupe_key.in_(list(dedupe_keys)))
+    )
+    return int(result.rowcount or 0)
 
 
 async def mark_failed(session: AsyncSession, row_id: int, *, attempts: int, error: str) -> None:

@@ -68,6 +68,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        # Deleted rows are overwritten with zeros, not just marked free: what a member
+        # deletes can't be read back from the database file (`Database.scrub` empties the log).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -121,18 +124,40 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
-    async def checkpoint(self) -> tuple[int, int] | None:
-        """Copy the SQLite write-ahead log into the database file without waiting for readers
-        or writers (PASSIVE): (log pages, pages copied), or None when not on SQLite."""
+    async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int] | None:
+        """Copy the SQLite write-ahead log into the database file; PASSIVE doesn't wait for
+        readers or writers. (log pages, pages copied), or None when not on SQLite (or, for
+        another mode, when readers kept it from finishing)."""
         if self.engine.dialect.name != "sqlite":
             return None
         async with self.engine.connect() as connection:
             # On the driver connection directly: SQLAlchemy would open a transaction first,
             # and a checkpoint can't run inside one.
             raw = await connection.get_raw_connection()
-            rows = await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
-            _busy, log_pages, copied = rows[0]
+            rows = await raw.driver_connection.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
+            busy, log_pages, copied = rows[0]
+        if busy and mode != "PASSIVE":
+            return None
         return int(log_pages), int(copied)
+
+    async def scrub(self, attempts: int = 5) -> bool:
+        """After a member's data is deleted: every page of the write-ahead log copied into the
+        database file and the log truncated to nothing, so a copy of the files holds none of
+        what was deleted (the pages themselves were zeroed: secure_delete). False when readers
+        kept it from finishing every time (the next delete, or a restart, finishes it). On
+        PostgreSQL there is nothing to do here (see docs/deploy.md)."""
+        if self.engine.dialect.name != "sqlite":
+            return True
+        for attempt in range(attempts):
+            assert self.write_turn is not None
+            # This process's writers wait their turn, so none holds the log meanwhile.
+            async with self.write_turn:
+                done = await self.checkpoint("TRUNCATE")
+            if done is not None:
+                return True
+            await asyncio.sleep(0.1 * (attempt + 1))
+        log.warning("could not truncate the write-ahead log after a delete; readers were busy")
+        return False
 
     async def checkpoint_every(self, seconds: float = CHECKPOINT_INTERVAL_SECONDS) -> None:
         """Checkpoint every `seconds` until cancelled (the bot runs this in the background)."""

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -98,6 +99,15 @@ class OutboxMessage(Base):
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_state_due", "state", "due_at"),
         Index("ix_outbox_member_state", "member_id", "state"),
+        # Channel posts are claimed first (storage.courier.claim_due): found without walking
+        # past the DMs due before them.
+        Index(
+            "ix_outbox_posts_due",
+            "state",
+            "due_at",
+            sqlite_where=text("member_id IS NULL"),
+            postgresql_where=text("member_id IS NULL"),
+        ),
         CheckConstraint(
             "(member_id IS NOT NULL) OR (channel_id IS NOT NULL)", name="has_recipient"
         ),

@@ -7,6 +7,7 @@ so a new feature cannot forget its data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,8 +15,11 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coaching.thanks import notice_key, post_key
+from storage.courier import drop_keys
 from storage.members import get_member
-from storage.models import Base, Member
+from storage.models import Base, Member, Thanks
+from storage.thanks import redact_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,12 +139,35 @@ async def export_member(session: AsyncSession, guild_id: int, user_id: int) -> d
     return result
 
 
-async def delete_member(session: AsyncSession, guild_id: int, user_id: int) -> dict[str, int]:
-    """Delete every row about the member in this server; returns counts per table."""
+async def delete_member(
+    session: AsyncSession,
+    guild_id: int,
+    user_id: int,
+    *,
+    names: Sequence[str] = (),
+    replacement: str = "",
+) -> dict[str, int]:
+    """Delete every row about the member in this server; returns counts per table.
+
+    Other people's rows that held her words or named her go too, or lose her: the posts and
+    DMs of thank-yous she gave (queued or sent), and her `names` in the stories of thank-yous
+    given to her (replaced by `replacement`), which stay their givers' but no longer say who
+    they thanked.
+    """
     member = await get_member(session, guild_id, user_id)
     if member is None:
         return {}
     removed: dict[str, int] = {}
+    given = list(
+        await session.scalars(select(Thanks.id).where(Thanks.giver_member_id == member.id))
+    )
+    removed["outbox (thank-you posts and DMs)"] = await drop_keys(
+        session,
+        [key for thanks_id in given for key in (post_key(thanks_id), notice_key(thanks_id))],
+    )
+    removed["thanks (your name taken out)"] = await redact_names(
+        session, member.id, names, replacement
+    )
     for spec in MEMBER_TABLES:
         table = _table(spec.name)
         if spec.kept:

@@ -29,6 +29,7 @@ from coaching.reflections import (
     ALL_DAYS,
     ENGAGED,
     SubscriptionChange,
+    combine_answers,
     next_send,
     schedule_of,
 )
@@ -52,8 +53,12 @@ from storage.models import (
     ReflectionSubscription,
 )
 from storage.shards import only_owned
+from storage.types import row_id
 
 MAX_COMMUNITY_PROMPTS = 200
+# Entries that are a member's journal: prompts she got and notes she kept (not Kindred's own
+# "write less often?" question, whose entry only carries its buttons).
+JOURNAL_KINDS = ("daily", "now", "note")
 
 
 async def get_subscription(session: AsyncSession, member_id: int) -> ReflectionSubscription | None:
@@ -345,15 +350,23 @@ def _compact_date(day: date) -> str:
 
 
 async def entry_by_ref(session: AsyncSession, ref: str) -> ReflectionEntry | None:
-    """`e<id>` (a /reflections now prompt) or `<member>-<yyyymmdd>` (a scheduled one)."""
+    """`e<id>` (a /reflections now prompt) or `<member>-<yyyymmdd>` (a scheduled one); None
+    for one that isn't there, or a reference no entry could have (a tampered button)."""
     if ref.startswith("e"):
-        return await session.get(ReflectionEntry, int(ref[1:]))
+        entry_id = row_id(ref[1:])
+        return await session.get(ReflectionEntry, entry_id) if entry_id is not None else None
     member_text, _, day_text = ref.partition("-")
-    day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
+    member_id = row_id(member_text)
+    try:
+        day = date(int(day_text[:4]), int(day_text[4:6]), int(day_text[6:8]))
+    except ValueError:
+        return None
+    if member_id is None:
+        return None
     return await session.scalar(
         select(ReflectionEntry)
         .where(
-            ReflectionEntry.member_id == int(member_text),
+            ReflectionEntry.member_id == member_id,
             ReflectionEntry.local_date == day,
             ReflectionEntry.kind.in_(("daily", "backoff")),
         )
@@ -551,14 +564,60 @@ async def entry_with_owner(
     return (entry, member) if member is not None else None
 
 
+class Saved(NamedTuple):
+    subscription: ReflectionSubscription | None
+    how: str  # "saved" (the first answer), "added" (to what was there), "separate" (its own)
+
+
 async def record_answer(
     session: AsyncSession, entry: ReflectionEntry, answer: str, *, now: datetime
-) -> ReflectionSubscription | None:
-    """A member's answer to a prompt; returns their subscription (None: they have none)."""
+) -> Saved:
+    """A member's answer to a prompt, joined to what the entry holds (nothing she wrote is
+    lost: `coaching.reflections.combine_answers`); words that don't fit become an entry of
+    their own, under the same prompt."""
+    first = entry.answer is None
+    combined = combine_answers(entry.answer, answer)
+    if combined is None:
+        await add_note(
+            session,
+            entry.member_id,
+            answer,
+            key=entry.prompt_key,
+            title=entry.prompt_text,
+            day=entry.local_date,
+            now=now,
+            once=False,
+        )
+    else:
+        entry.answer = combined
+        entry.answered_at = now
+        entry.skipped = False
+    how = "separate" if combined is None else "saved" if first else "added"
+    return Saved(await _engaged(session, entry.member_id, now=now), how)
+
+
+async def edit_answer(
+    session: AsyncSession, entry: ReflectionEntry, answer: str, *, now: datetime
+) -> None:
+    """The member rewrote her entry in the journal's Edit form: what she wrote replaces it."""
     entry.answer = answer
     entry.answered_at = now
-    entry.skipped = False
-    return await _engaged(session, entry.member_id, now=now)
+
+
+async def delete_entry(session: AsyncSession, entry: ReflectionEntry) -> None:
+    """The member deleted an entry from her journal: the prompt and her words go."""
+    await session.delete(entry)
+    await session.flush()
+
+
+async def journal_entry(
+    session: AsyncSession, member_id: int, entry_id: int
+) -> ReflectionEntry | None:
+    """One entry of this member's journal (None: gone, or someone else's)."""
+    entry = await session.get(ReflectionEntry, entry_id)
+    if entry is None or entry.member_id != member_id or entry.kind not in JOURNAL_KINDS:
+        return None
+    return entry
 
 
 async def skip_entry(
@@ -583,8 +642,8 @@ async def _engaged(
 async def record_backoff_choice(
     session: AsyncSession, entry: ReflectionEntry, choice: str, *, now: datetime
 ) -> None:
-    """The member's answer to "write less often?" is that question's entry's answer."""
-    entry.answer = entry.answer or choice
+    """The member answered "write less often?". The choice lives in her subscription; the
+    question's entry only notes when, and stays out of her journal and her streak."""
     entry.answered_at = entry.answered_at or now
 
 
@@ -615,18 +674,121 @@ async def add_prompt_now(
     return entry_id
 
 
-async def latest_open_entry(
+async def newest_entry(
     session: AsyncSession, user_id: int, *, since: datetime
 ) -> ReflectionEntry | None:
-    """The newest prompt this person hasn't answered or skipped, in any server."""
+    """The newest prompt this person got since `since` (in any server), answered or not:
+    where a plain DM reply belongs."""
     return await session.scalar(
         select(ReflectionEntry)
         .join(Member, Member.id == ReflectionEntry.member_id)
         .where(
             Member.user_id == user_id,
             ReflectionEntry.kind.in_(("daily", "now")),
+            ReflectionEntry.sent_at >= since,
+        )
+        .order_by(ReflectionEntry.sent_at.desc(), ReflectionEntry.id.desc())
+        .limit(1)
+    )
+
+
+async def member_zone(session: AsyncSession, member_id: int) -> str:
+    """The time zone of a member's journal days: her prompts', her own, her server's."""
+    subscription = await get_subscription(session, member_id)
+    if subscription is not None:
+        return subscription.timezone
+    member = await session.get(Member, member_id)
+    if member is not None and member.timezone:
+        return member.timezone
+    community = await session.get(Community, member.guild_id) if member is not None else None
+    return community.timezone if community is not None else "UTC"
+
+
+async def journal_home(session: AsyncSession, user_id: int) -> Member | None:
+    """Which server's journal a note sent by DM goes to: where she gets prompts, else where
+    she last wrote, else her only server with Kindred (None: none, or no way to tell)."""
+    subscribed = await session.scalar(
+        select(Member)
+        .join(ReflectionSubscription, ReflectionSubscription.member_id == Member.id)
+        .where(Member.user_id == user_id, ReflectionSubscription.active.is_(True))
+        .order_by(ReflectionSubscription.updated_at.desc())
+        .limit(1)
+    )
+    if subscribed is not None:
+        return subscribed
+    wrote = await session.scalar(
+        select(Member)
+        .join(ReflectionEntry, ReflectionEntry.member_id == Member.id)
+        .where(Member.user_id == user_id)
+        .order_by(ReflectionEntry.sent_at.desc())
+        .limit(1)
+    )
+    if wrote is not None:
+        return wrote
+    members = list(await session.scalars(select(Member).where(Member.user_id == user_id)))
+    return members[0] if len(members) == 1 else None
+
+
+async def add_note(
+    session: AsyncSession,
+    member_id: int,
+    text: str,
+    *,
+    key: str,
+    title: str,
+    day: date,
+    now: datetime,
+    once: bool = True,
+) -> int:
+    """A note of her own in the journal (a DM she chose to keep), under `title`. `key` names
+    where it came from: with `once`, keeping the same one twice (a double click) adds it
+    once."""
+    if once:
+        existing = await session.scalar(
+            select(ReflectionEntry.id).where(
+                ReflectionEntry.member_id == member_id, ReflectionEntry.prompt_key == key
+            )
+        )
+        if existing is not None:
+            return existing
+    return await add_entry(
+        session,
+        member_id=member_id,
+        kind="note",
+        local_date=day,
+        prompt_key=key,
+        prompt_text=title,
+        sent_at=now,
+        answer=text,
+        answered_at=now,
+        skipped=False,
+    )
+
+
+async def now_prompts_since(
+    session: AsyncSession, member_id: int, *, since: datetime
+) -> list[datetime]:
+    """When the member got each `/reflections now` prompt since `since`."""
+    rows = await session.scalars(
+        select(ReflectionEntry.sent_at).where(
+            ReflectionEntry.member_id == member_id,
+            ReflectionEntry.kind == "now",
+            ReflectionEntry.sent_at >= since,
+        )
+    )
+    return list(rows)
+
+
+async def open_now_prompt(
+    session: AsyncSession, member_id: int, *, since: datetime
+) -> ReflectionEntry | None:
+    """Her newest `/reflections now` prompt since `since` still waiting for an answer."""
+    return await session.scalar(
+        select(ReflectionEntry)
+        .where(
+            ReflectionEntry.member_id == member_id,
+            ReflectionEntry.kind == "now",
             ReflectionEntry.answer.is_(None),
-            ReflectionEntry.skipped.is_(False),
             ReflectionEntry.sent_at >= since,
         )
         .order_by(ReflectionEntry.sent_at.desc(), ReflectionEntry.id.desc())
@@ -638,6 +800,7 @@ async def answered_dates(session: AsyncSession, member_id: int, *, since: date) 
     rows = await session.scalars(
         select(ReflectionEntry.local_date).where(
             ReflectionEntry.member_id == member_id,
+            ReflectionEntry.kind.in_(JOURNAL_KINDS),
             ReflectionEntry.answer.is_not(None),
             ReflectionEntry.local_date >= since,
         )
@@ -649,7 +812,11 @@ async def journal_page(
     session: AsyncSession, member_id: int, *, search: str | None, offset: int, limit: int
 ) -> tuple[list[ReflectionEntry], int]:
     """The member's answered reflections, newest first, optionally containing a word."""
-    conditions = [ReflectionEntry.member_id == member_id, ReflectionEntry.answer.is_not(None)]
+    conditions = [
+        ReflectionEntry.member_id == member_id,
+        ReflectionEntry.kind.in_(JOURNAL_KINDS),
+        ReflectionEntry.answer.is_not(None),
+    ]
     if search:
         pattern = f"%{_escape_like(search.lower())}%"
         conditions.append(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -10,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coaching.shards import EVERY_SERVER, ShardOwnership
-from coaching.thanks import PastThanks, next_digest_at
-from storage.models import Community, Member, Thanks
+from coaching.thanks import PastThanks, next_digest_at, notice_key, post_key
+from storage.courier import drop_pending, enqueue
+from storage.models import Community, Member, OutboxMessage, Thanks
 from storage.shards import only_owned
 
 Receiver = aliased(Member)
@@ -37,6 +40,60 @@ async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
     return thanks
 
 
+async def record_thanks(session: AsyncSession, *, now: datetime, **fields: Any) -> Thanks:
+    """A thank-you and its public post, in one unit of work: the record first, the post a
+    courier row (`thanks_post:<id>`, sent once with a nonce) that holds a reference to the
+    record, not its words. `fields` are the Thanks columns but the message and the state."""
+    thanks = await add_thanks(session, message_id=None, removed=False, created_at=now, **fields)
+    await _queue(
+        session, thanks, "thanks_post", post_key(thanks.id), now, channel_id=thanks.channel_id
+    )
+    return thanks
+
+
+async def _queue(
+    session: AsyncSession, thanks: Thanks, purpose: str, key: str, now: datetime, **recipient: int
+) -> None:
+    """A courier row for this thank-you, made from the record when it is sent."""
+    await enqueue(
+        session,
+        guild_id=thanks.guild_id,
+        purpose=purpose,
+        dedupe_key=key,
+        payload={"build": [purpose, thanks.id]},
+        due_at=now,
+        now=now,
+        **recipient,  # type: ignore[arg-type]
+    )
+
+
+async def post_sent(
+    session: AsyncSession, thanks_id: int, message_id: int, *, now: datetime
+) -> bool:
+    """A thank-you's post is out: its link goes into the record, and the thanked member's DM
+    (if they want them) is queued. False when the thank-you was removed or deleted while its
+    post was on its way (then the post must go too)."""
+    found = await with_members(session, thanks_id)
+    if found is None or found[0].removed:
+        return False
+    thanks, _giver, receiver = found
+    thanks.message_id = message_id
+    if receiver is not None and receiver.thanks_dms:
+        await _queue(
+            session, thanks, "thanks_notice", notice_key(thanks.id), now, member_id=receiver.id
+        )
+    return True
+
+
+async def withdraw(session: AsyncSession, thanks: Thanks) -> bool:
+    """Remove a thank-you (moderation): marked removed, and its post and DM not sent if they
+    are still waiting. True when its post was still waiting (so there is none to delete)."""
+    await mark_removed(session, thanks.id)
+    waiting = await drop_pending(session, post_key(thanks.id))
+    await drop_pending(session, notice_key(thanks.id))
+    return waiting
+
+
 async def get_thanks(session: AsyncSession, thanks_id: int) -> Thanks | None:
     return await session.get(Thanks, thanks_id)
 
@@ -53,6 +110,19 @@ async def with_members(
         await session.get(Member, thanks.receiver_member_id) if thanks.receiver_member_id else None
     )
     return thanks, giver, receiver
+
+
+async def shown_thanks(
+    session: AsyncSession, thanks_ids: list[int]
+) -> list[tuple[Thanks, Member | None, Member | None]]:
+    """These thank-yous with their giver and receiver, in the order given, leaving out any
+    removed or deleted since they were picked."""
+    found = []
+    for thanks_id in thanks_ids:
+        row = await with_members(session, thanks_id)
+        if row is not None and not row[0].removed:
+            found.append(row)
+    return found
 
 
 async def record_outcome(
@@ -191,3 +261,81 @@ async def posts_by_giver(session: AsyncSession, member_id: int) -> list[tuple[in
         )
     )
     return [(int(row[0]), int(row[1])) for row in rows]
+
+
+async def redact_names(
+    session: AsyncSession, receiver_member_id: int, names: Sequence[str], replacement: str
+) -> int:
+    """Take a member's names out of the stories of thank-yous given to her (she deletes her
+    data: they stay their givers', but no longer say who was thanked); returns how many
+    changed. Whole words only, any case; a name of one letter is left (it would hit words)."""
+    words = sorted(
+        {name.strip() for name in names if len(name.strip()) >= 2}, key=len, reverse=True
+    )
+    if not words:
+        return 0
+    pattern = re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(word) for word in words) + r")(?!\w)", re.IGNORECASE
+    )
+    changed = 0
+    rows = await session.scalars(
+        select(Thanks).where(Thanks.receiver_member_id == receiver_member_id)
+    )
+    for thanks in rows:
+        story = pattern.sub(replacement, thanks.story)
+        if story != thanks.story:
+            thanks.story = story
+            changed += 1
+    return changed
+
+
+async def digests_showing(
+    session: AsyncSession, guild_id: int, thanks_ids: Collection[int]
+) -> list[tuple[int, int, dict[str, Any]]]:
+    """The digests posted in this server that show any of these thank-yous: (channel, message,
+    recipe) each, to post again without them."""
+    wanted = set(thanks_ids)
+    rows = await session.execute(
+        select(OutboxMessage.channel_id, OutboxMessage.message_id, OutboxMessage.payload).where(
+            OutboxMessage.guild_id == guild_id,
+            OutboxMessage.purpose == "thanks_digest",
+            OutboxMessage.message_id.is_not(None),
+        )
+    )
+    found = []
+    for channel_id, message_id, payload in rows:
+        recipe = (payload.get("build") or [None, None])[1]
+        if isinstance(recipe, dict) and wanted & set(recipe.get("picks", [])):
+            found.append((int(channel_id), int(message_id), recipe))
+    return found
+
+
+async def member_thanks_ids(session: AsyncSession, member_id: int) -> list[int]:
+    """Every thank-you this member gave or received."""
+    rows = await session.scalars(
+        select(Thanks.id).where(
+            (Thanks.giver_member_id == member_id) | (Thanks.receiver_member_id == member_id)
+        )
+    )
+    return list(rows)
+
+
+async def sent_notices_of(session: AsyncSession, giver_member_id: int) -> list[tuple[int, int]]:
+    """The DMs that told people about thank-yous this member gave, as (DM channel, message):
+    her words in their inboxes, to take back when she deletes her data."""
+    given = await session.scalars(
+        select(Thanks.id).where(Thanks.giver_member_id == giver_member_id)
+    )
+    keys = [notice_key(thanks_id) for thanks_id in given]
+    if not keys:
+        return []
+    rows = await session.execute(
+        select(Member.dm_channel_id, OutboxMessage.message_id)
+        .join(Member, Member.id == OutboxMessage.member_id)
+        .where(
+            OutboxMessage.dedupe_key.in_(keys),
+            OutboxMessage.message_id.is_not(None),
+            Member.dm_channel_id.is_not(None),
+        )
+    )
+    return [(int(channel), int(message)) for channel, message in rows]

@@ -37,3 +37,30 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# Integer primary keys are 32-bit on PostgreSQL (int4): a larger number names no row, and
+# binding one would fail in the driver.
+ROW_ID_MAX = 2**31 - 1
+
+
+def row_id(text: str | int) -> int | None:
+    """A row id from a custom id or an option, or None when no row could have it."""
+    if isinstance(text, int):
+        value = text
+    elif text.isascii() and text.isdigit() and len(text) <= 10:
+        value = int(text)
+    else:
+        return None
+    return value if 0 < value <= ROW_ID_MAX else None
+
+
+SNOWFLAKE_MAX = 2**63 - 1  # Discord ids, in BigInteger columns
+
+
+def snowflake(text: str) -> int | None:
+    """A Discord id from a custom id, or None when no Discord id could be this number."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 20):
+        return None
+    value = int(text)
+    return value if value <= SNOWFLAKE_MAX else None

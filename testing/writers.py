@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
+from coaching.reflections import NOW_PER_DAY
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.interactions import DEFERRED_CHANNEL_MESSAGE
 from prompts import render
@@ -51,6 +52,8 @@ CYCLE = ("pitchcheck text", "reflections start", "rolodex add", "thanks give", "
 LOCKED_MARKERS = ("database is locked", "OperationalError")
 MODAL_SUBMIT = 5  # interaction type
 UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
+# The kind answer to a /reflections now past the day's few (which adds no journal entry).
+NOW_LIMIT = render("reflections/now_limit", limit=NOW_PER_DAY, again_at=0, prompt=None)[:30]
 
 
 class LogCapture(logging.Handler):
@@ -342,7 +345,7 @@ async def _writer(
         elif command == "thanks give":
             receiver_id = int(options["member"].id)
             expected.thanks.add((user_id, receiver_id, options["story"]))
-        else:
+        elif NOW_LIMIT not in (interactions[0].reply.content if interactions[0].reply else ""):
             expected.journal_now[user_id] += 1
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import socket
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -115,4 +118,102 @@ async def test_run_connects_only_its_own_shards(tmp_path: Path, given_by: str) -
         if process is not None:
             process.terminate()
             await process.wait()
+        await fd.stop()
+
+
+# -- start-up problems: one line saying what to do, and a non-zero exit ---------------------
+
+LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL)\s")
+
+
+def said(output: str) -> list[str]:
+    """What the command printed besides log records."""
+    return [line for line in output.strip().splitlines() if not LOG_LINE.match(line)]
+
+
+def unreachable_api() -> str:
+    """An API base on this machine where nothing listens."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/v10"
+
+
+async def test_a_damaged_database_file_says_so_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "kindred.db").write_bytes(b"not a database, just some bytes " * 300)
+    env = clean_env(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/kindred.db",
+        DISCORD_TOKEN="token",
+        DISCORD_API_BASE=unreachable_api(),
+    )
+    code, output = await run_cli("run", cwd=tmp_path, env=env)
+    assert code == 1, output
+    [line] = said(output)
+    assert "kindred.db is damaged or not a SQLite database" in line
+    assert "backup" in line and "Traceback" not in output
+
+
+@pytest.mark.slow  # SQLite's busy timeout (10 s) passes before the lock is reported
+async def test_a_locked_database_file_says_so_in_one_line(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/kindred.db"
+    code, output = await run_cli("db", "upgrade", cwd=tmp_path, env=clean_env(DATABASE_URL=url))
+    assert code == 0, output
+    holder = sqlite3.connect(tmp_path / "kindred.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")
+        env = clean_env(DATABASE_URL=url, DISCORD_TOKEN="token", DISCORD_API_BASE=unreachable_api())
+        code, output = await run_cli("run", cwd=tmp_path, env=env)
+    finally:
+        holder.close()
+    assert code == 1, output
+    [line] = said(output)
+    assert "kindred.db is locked by another program" in line and "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "nothing listening",
+        # A name lookup may wait on the network's resolver: left to the slow run.
+        pytest.param("unknown host", marks=pytest.mark.slow),
+    ],
+)
+async def test_an_unreachable_discord_says_so_in_one_line(tmp_path: Path, where: str) -> None:
+    base = unreachable_api() if where == "nothing listening" else "http://nowhere.invalid/api"
+    env = clean_env(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/kindred.db",
+        DISCORD_TOKEN="token",
+        DISCORD_API_BASE=base,
+    )
+    code, output = await run_cli("run", cwd=tmp_path, env=env)
+    assert code == 1, output
+    [line] = said(output)
+    assert line.startswith(f"Can't start: Discord at {base} can't be reached")
+    assert "DISCORD_API_BASE" in line and "Traceback" not in output
+
+
+@pytest.mark.slow  # three bot processes
+async def test_a_wrong_api_base_or_token_says_so_in_one_line(tmp_path: Path) -> None:
+    fd = FakeDiscord()
+    await fd.start()
+    try:
+        database = f"sqlite+aiosqlite:///{tmp_path}/kindred.db"
+        wrong_base = clean_env(
+            DATABASE_URL=database, DISCORD_TOKEN=fd.bot_token, DISCORD_API_BASE=fd.base_url
+        )
+        code, output = await run_cli("run", cwd=tmp_path, env=wrong_base)
+        assert code == 1, output
+        [line] = said(output)
+        assert "not like Discord's API" in line and "DISCORD_API_BASE" in line
+        bad_token = clean_env(
+            DATABASE_URL=database, DISCORD_TOKEN="not-the-token", DISCORD_API_BASE=fd.api_base
+        )
+        for command in ("run", "sync"):
+            code, output = await run_cli(command, cwd=tmp_path, env=bad_token)
+            assert code == 1, output
+            [line] = said(output)
+            assert "Discord refused the bot token (DISCORD_TOKEN)" in line
+            assert "Reset Token" in line and "Traceback" not in output
+            assert "not-the-token" not in output
+    finally:
         await fd.stop()

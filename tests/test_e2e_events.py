@@ -634,6 +634,8 @@ async def test_export_and_delete_cover_everything_stored(kindred: Harness) -> No
     ask = await server.run("Maya", "mydata delete")
     confirm = await kindred.fd.click(server.person("Maya"), ask.reply, button(ask.reply, "Delete"))
     await confirm.wait_response()
+    # Deleting answers "thinking" first, and says so when it is done.
+    await kindred.fd.wait_for(lambda: "I removed" in ask.reply.content)
     maya_id = int(server.person("Maya").id)
     for table in (EventAttendee, EventPreference):
         rows = await query(kindred, select(table).join(Member).where(Member.user_id == maya_id))

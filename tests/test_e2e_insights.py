@@ -260,6 +260,8 @@ async def test_her_monthly_opt_in_is_in_her_data_export_and_delete(
     ]
     click = await kindred.fd.click(server.person("Olu"), ask.reply, confirm)
     await click.wait_response()
+    # Deleting answers "thinking" first, and says so when it is done.
+    await kindred.fd.wait_for(lambda: "I removed" in ask.reply.content)
     assert await organizer_subscriptions(kindred, server) == []
     await kindred.move_to(first_of_next_month(kindred.clock.now()) + timedelta(hours=1))
     assert kindred.fd.dms_to(server.person("Olu")) == []

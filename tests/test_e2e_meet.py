@@ -328,7 +328,8 @@ async def test_bad_input_is_explained_and_changes_nothing(kindred: Harness, serv
     for options, expected in (
         ({"until": "someday"}, "couldn't read"),
         ({"until": "2020-01-01"}, "future"),
-        ({"until": "2099-01-01"}, "more than a year"),
+        ({"until": "2099-01-01"}, "years ahead"),
+        ({"until": "18 months"}, "more than a year"),
     ):
         reply = await server.run("Maya", "meet pause", **options)
         assert expected in reply.reply.content, options

@@ -49,6 +49,8 @@ async def test_privacy_explains_in_private(kindred: Harness, server: Server) -> 
     text = reply.reply.embeds[0]["description"]
     assert "/mydata export" in text and "/mydata delete" in text
     assert "Only you" in text
+    # What deleting does, and what back-ups still hold and for how long.
+    assert "overwritten" in text and "no back-ups myself" in text and "30 days" in text
 
 
 async def test_export_contains_my_data_and_nobody_elses(kindred: Harness, server: Server) -> None:
@@ -91,6 +93,7 @@ async def test_delete_asks_first_then_removes_everything(kindred: Harness, serve
     click = await kindred.fd.click(server.person("Maya"), ask.reply, confirm)
     await click.wait_response()
     done = ask.reply  # the confirmation replaces the question in place
+    await kindred.fd.wait_for(lambda: "I removed" in done.content)
     assert "I removed or unlinked 2 records" in done.content
     assert done.components == []
     assert await outbox_rows(kindred, maya) == 0

@@ -101,7 +101,7 @@ async def test_thanks_digest_once_per_server_by_its_owner(shards: ShardedHarness
     # (A later one would skip it: a digest missed by hours is dropped, and its week with it.)
     first_monday = date(year, 1, 1) + timedelta(days=(7 - date(year, 1, 1).weekday()) % 7)
     monday = at(first_monday, time(9), "UTC")
-    assert len(posts(shards, zero)) == len(posts(shards, one)) == 1
+    await settle_then(lambda: len(posts(shards, zero)) == len(posts(shards, one)) == 1, shards)
     cog: Any = shards.bots[1].get_cog("ThanksCog")  # (a fresh module copy: no isinstance)
     assert cog is not None
     await cog.digest.stop()

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coaching import reflections as rules
-from coaching.dates import InvalidDate, parse_date
+from coaching.dates import DateOutOfRange, InvalidDate, parse_date
 from coaching.reflections import (
     ALL_DAYS,
     DAILY,
@@ -62,9 +62,27 @@ def test_dates_members_type() -> None:
     assert parse_date("friday", today) == date(2026, 11, 27)
     assert parse_date("next week", today) == date(2026, 11, 23)
     assert parse_date("2026-12-01", today) == date(2026, 12, 1)
-    for bad in ("someday", "2026-02-30", "", "999d"):
+    for bad in ("someday", "2026-02-30", "", "9999d", "0000-01-01"):
         with pytest.raises(InvalidDate):
             parse_date(bad, today)
+
+
+@pytest.mark.parametrize(
+    "text", ["9999-12-30", "9999-12-31", "31.12.9999", "999m", "2029-11-22", "0001-01-01"]
+)
+def test_dates_stay_within_a_few_years(text: str) -> None:
+    today = date(2026, 11, 21)
+    with pytest.raises(DateOutOfRange) as refused:
+        parse_date(text, today)
+    assert refused.value.latest == date(2029, 11, 21)
+    assert refused.value.earliest == date(1976, 11, 21)
+
+
+def test_the_last_date_within_reach_is_accepted() -> None:
+    today = date(2026, 11, 21)
+    assert parse_date("2029-11-21", today) == date(2029, 11, 21)
+    assert parse_date("156w", today) == date(2029, 11, 17)
+    assert parse_date("1976-11-21", today) == date(1976, 11, 21)
 
 
 @given(st.integers(min_value=1, max_value=200), st.integers(min_value=0, max_value=10**9))

@@ -282,3 +282,56 @@ async def test_a_failed_tick_write_rolls_the_whole_tick_back(db: Database) -> No
     async with db.read() as session:
         assert (await session.scalars(select(ReflectionEntry))).all() == []
         assert (await session.scalars(select(OutboxMessage))).all() == []
+
+
+async def test_channel_posts_are_claimed_first_a_few_per_channel(db: Database) -> None:
+    # A tick's thousand DMs due first must not hold back a thank-you's post, and one channel's
+    # queue of posts must not fill the claim (its posts go 5 per 5 s anyway).
+    from storage.courier import claim_due, enqueue
+    from storage.models import OutboxMessage
+
+    async with db.session() as session:
+        await ensure_community(session, 30, now=NOW)
+        members = [await ensure_member(session, 30, 3000 + n, now=NOW) for n in range(60)]
+        for member in members:
+            await enqueue(
+                session,
+                guild_id=30,
+                member_id=member.id,
+                purpose="test",
+                dedupe_key=f"dm:{member.id}",
+                payload={"content": "hi"},
+                due_at=NOW - timedelta(minutes=5),
+                now=NOW,
+            )
+        for channel, posts in ((700, 12), (701, 2)):
+            for number in range(posts):
+                await enqueue(
+                    session,
+                    guild_id=30,
+                    channel_id=channel,
+                    purpose="test",
+                    dedupe_key=f"post:{channel}:{number}",
+                    payload={"content": "thanks"},
+                    due_at=NOW,
+                    now=NOW,
+                )
+
+    async def claim(room_in_700: int) -> list[OutboxMessage]:
+        async with db.session() as session:
+            return await claim_due(
+                session,
+                now=NOW,
+                worker="w",
+                lease=timedelta(minutes=2),
+                limit=20,
+                channel_room={700: room_in_700},
+                channel_limit=5,
+            )
+
+    claimed = await claim(2)
+    kinds = [(row.channel_id, row.member_id is not None) for row in claimed]
+    assert kinds[:4] == [(700, False), (700, False), (701, False), (701, False)]
+    assert len(claimed) == 20 and all(is_dm for _, is_dm in kinds[4:])
+    again = await claim(0)
+    assert all(row.channel_id != 700 for row in again)

@@ -14,7 +14,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coaching.dates import InvalidDate, parse_date
 from coaching.meet import (
     NOT_WITH_MAX,
     PAUSE_MAX,
@@ -29,7 +28,13 @@ from coaching.meet import (
 )
 from coaching.reflections import local_date
 from coaching.rolodex import InvalidEntry, clean_name
-from cogs.common import member_of, require_organizer, timezone_autocomplete, zone_from
+from cogs.common import (
+    member_date,
+    member_of,
+    require_organizer,
+    timezone_autocomplete,
+    zone_from,
+)
 from cogs.meet.introductions import Introductions
 from cogs.meet.rounds import Rounds, outbox_row, thread_problem
 from cogs.meet.views import (
@@ -198,10 +203,7 @@ class MeetCog(commands.Cog):
         async with self.bot.db.session() as session:
             member, participant = await self._participant(session, interaction)
             today = local_date(now, await store.community_zone(session, member.guild_id))
-            try:
-                day = parse_date(until, today)
-            except InvalidDate:
-                raise UserFacingError("errors/bad_date", value=until) from None
+            day = member_date(until, today)
             if day <= today:
                 raise UserFacingError("errors/date_in_past", value=until)
             if day - today > PAUSE_MAX:

@@ -15,7 +15,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching import reflections as rules
-from coaching.dates import InvalidDate, parse_date
 from coaching.reflections import (
     InvalidDays,
     SubscriptionChange,
@@ -24,21 +23,24 @@ from coaching.reflections import (
     prompt_for,
 )
 from coaching.times import InvalidTime, format_time_of_day, parse_time_of_day
-from cogs.common import member_of, timezone_autocomplete, zone_from
+from cogs.common import member_date, member_of, required_text, timezone_autocomplete, zone_from
 from cogs.reflections.calendar import calendar_picture
+from cogs.reflections.journal import Journal
 from cogs.reflections.scheduler import ReflectionScheduler, render_prompt
 from cogs.reflections.views import (
     BUTTON_SETS,
     BackoffButton,
+    NoteButton,
     PromptButton,
     button_row,
+    checked_answer,
     epoch,
+    note_offer_view,
     save_answer,
     write_now_view,
 )
 from kindred.errors import UserFacingError
 from kindred.replies import defer_private, send_private
-from kindred.ui import send_paged
 from prompts import render
 from storage import reflections as store
 from storage.communities import ensure_community
@@ -47,7 +49,6 @@ if TYPE_CHECKING:
     from kindred.bot import KindredBot
     from storage.models import ReflectionSubscription
 
-JOURNAL_PAGE_SIZE = 4
 DM_ANSWER_WINDOW = timedelta(days=3)
 
 
@@ -61,7 +62,7 @@ class ReflectionsCog(commands.Cog):
         self.scheduler = ReflectionScheduler(bot, bot.ownership)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(PromptButton, BackoffButton)
+        self.bot.add_dynamic_items(PromptButton, BackoffButton, NoteButton)
         for prefix, buttons in BUTTON_SETS.values():
             self.bot.courier.register_buttons(
                 prefix, functools.partial(button_row, prefix, buttons=buttons)
@@ -69,7 +70,7 @@ class ReflectionsCog(commands.Cog):
         self.scheduler.start()
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(PromptButton, BackoffButton)
+        self.bot.remove_dynamic_items(PromptButton, BackoffButton, NoteButton)
         await self.scheduler.stop()
 
     # -- helpers ----------------------------------------------------------------------------
@@ -230,10 +231,7 @@ class ReflectionsCog(commands.Cog):
         async with self.bot.db.session() as session:
             subscription = await self._active_subscription(session, interaction)
             today = rules.local_date(now, subscription.timezone)
-            try:
-                resume_on = parse_date(until, today)
-            except InvalidDate:
-                raise UserFacingError("errors/bad_date", value=until) from None
+            resume_on = member_date(until, today)
             if resume_on <= today:
                 raise UserFacingError("errors/date_in_past", value=until)
             if (resume_on - today).days > rules.MAX_PAUSE_DAYS:
@@ -269,26 +267,46 @@ class ReflectionsCog(commands.Cog):
     @reflections.command(name="now", description="A reflection prompt right now, just for you")
     async def now(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
+        since = now - timedelta(days=1)
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-            subscription = await store.get_subscription(session, member.id)
-            custom = (await store.community_prompts_for(session, [member.guild_id]))[
-                member.guild_id
-            ]
-            position = subscription.prompts_sent if subscription else 0
-            key = prompt_for(position, member.id, [*self.scheduler.keys, *custom])
-            community = interaction.guild.name if interaction.guild else ""
-            prompt_text = render_prompt(key, community=community, custom=custom)
-            zone = subscription.timezone if subscription else (member.timezone or "UTC")
-            entry_id = await store.add_prompt_now(
-                session,
-                member,
-                subscription,
-                prompt_key=key,
-                prompt_text=prompt_text,
-                local_date=rules.local_date(now, zone),
-                now=now,
+            recent = await store.now_prompts_since(session, member.id, since=since)
+            allowed = rules.now_allowed(len(recent))
+            if not allowed:
+                waiting = await store.open_now_prompt(session, member.id, since=since)
+            else:
+                waiting = None
+                subscription = await store.get_subscription(session, member.id)
+                custom = (await store.community_prompts_for(session, [member.guild_id]))[
+                    member.guild_id
+                ]
+                position = subscription.prompts_sent if subscription else 0
+                key = prompt_for(position, member.id, [*self.scheduler.keys, *custom])
+                community = interaction.guild.name if interaction.guild else ""
+                prompt_text = render_prompt(key, community=community, custom=custom)
+                zone = subscription.timezone if subscription else (member.timezone or "UTC")
+                entry_id = await store.add_prompt_now(
+                    session,
+                    member,
+                    subscription,
+                    prompt_key=key,
+                    prompt_text=prompt_text,
+                    local_date=rules.local_date(now, zone),
+                    now=now,
+                )
+        if not allowed:
+            # A few a day: kindly, with the one still waiting (if any) to answer.
+            await send_private(
+                interaction,
+                render(
+                    "reflections/now_limit",
+                    limit=rules.NOW_PER_DAY,
+                    again_at=epoch(min(recent) + timedelta(days=1)),
+                    prompt=waiting.prompt_text if waiting else None,
+                ),
+                view=write_now_view(waiting.id) if waiting else None,
             )
+            return
         await send_private(
             interaction,
             render("reflections/now", prompt=prompt_text),
@@ -302,82 +320,59 @@ class ReflectionsCog(commands.Cog):
         interaction: discord.Interaction,
         search: app_commands.Range[str, 1, 50] | None = None,
     ) -> None:
+        if search is not None:
+            search = required_text(search)
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
-
-        async def page(number: int) -> tuple[discord.Embed, int]:
-            return await self.journal_embed(member.id, search, number)
 
         picture = None
         if search is None:  # the calendar is of every reflection; a search shows only words
             await defer_private(interaction)  # drawing may take a moment
             picture = await calendar_picture(self.bot, member)
-        await send_paged(
-            interaction,
-            page,
-            empty=render("reflections/journal_empty", search=search),
-            file=picture.file() if picture else None,
+        await Journal(self.bot, member.id, interaction.user.id, search).send(
+            interaction, file=picture.file() if picture else None
         )
-
-    async def journal_embed(
-        self, member_id: int, search: str | None, page: int
-    ) -> tuple[discord.Embed, int]:
-        """Page `page` of the journal and how many pages there are (0 when it is empty)."""
-        async with self.bot.db.read() as session:
-            entries, total = await store.journal_page(
-                session,
-                member_id,
-                search=search,
-                offset=page * JOURNAL_PAGE_SIZE,
-                limit=JOURNAL_PAGE_SIZE,
-            )
-        pages = -(-total // JOURNAL_PAGE_SIZE)
-        embed = discord.Embed(
-            title=render("reflections/journal_title", search=search),
-            description="\n\n".join(
-                render(
-                    "reflections/journal_entry",
-                    day=entry.local_date.isoformat(),
-                    prompt=_shorten(entry.prompt_text, 180),
-                    answer=_shorten(entry.answer or "", 700),
-                )
-                for entry in entries
-            )[:4096],
-            colour=discord.Colour.from_str("#7a9e7e"),
-        )
-        embed.set_footer(
-            text=render(
-                "reflections/journal_footer", page=page + 1, pages=max(1, pages), total=total
-            )
-        )
-        return embed, pages
 
     # -- plain DM replies -------------------------------------------------------------------
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is not None or message.author.bot or not message.content.strip():
+        if message.guild is not None or message.author.bot or not message.content:
             return
         now = self.bot.clock.now()
         async with self.bot.db.read() as session:
-            entry = await store.latest_open_entry(
+            entry = await store.newest_entry(
                 session, message.author.id, since=now - DM_ANSWER_WINDOW
             )
+            today = (
+                rules.local_date(now, await store.member_zone(session, entry.member_id))
+                if entry is not None
+                else None
+            )
+            home = await store.journal_home(session, message.author.id) if entry is None else None
+        target = rules.dm_reply_target(
+            newest_on=entry.local_date if entry is not None else None,
+            answered=entry is not None and entry.answer is not None,
+            skipped=entry is not None and entry.skipped,
+            today=today or now.date(),
+        )
+        view = None
         try:
-            if entry is None:
-                reply = render("reflections/dm_saved_no_prompt")
-            else:
+            if entry is not None and target != "offer":
                 reply = await save_answer(
                     self.bot, f"e{entry.id}", message.author.id, message.content
                 )
+            elif entry is None and home is None:
+                reply = render("reflections/dm_saved_no_prompt")  # no journal anywhere yet
+            else:
+                checked_answer(message.content)  # an empty or too long one is said so now
+                reply = render("reflections/dm_offer_note")
+                view = note_offer_view(message.id)
         except UserFacingError as error:
             reply = render(error.template, **error.context)
-        await message.channel.send(reply, allowed_mentions=discord.AllowedMentions.none())
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+        await message.channel.send(
+            reply, view=view, allowed_mentions=discord.AllowedMentions.none()
+        )
 
 
 async def setup(bot: KindredBot) -> None:

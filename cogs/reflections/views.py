@@ -11,6 +11,7 @@ import discord
 from coaching.reflections import (
     ANSWER_MAX_CHARS,
     DAILY,
+    ENTRY_MAX_CHARS,
     STOPPED,
     backoff_choice,
     local_date,
@@ -82,24 +83,33 @@ def wake_scheduler(bot: KindredBot) -> None:
         bot.reflections.scheduler.wake()
 
 
-async def save_answer(bot: KindredBot, ref: str, user_id: int, text: str) -> str:
-    """Store an answer for the entry's owner; returns the acknowledgement to show."""
+def checked_answer(text: str, limit: int = ANSWER_MAX_CHARS) -> str:
+    """What a member wrote, as stored (`coaching.reflections.validate_answer`), or a kind
+    refusal."""
     try:
-        answer = validate_answer(text)
+        return validate_answer(text, limit)
     except ValueError as exc:
         if str(exc) == "empty":
             raise UserFacingError("errors/answer_empty") from None
         raise UserFacingError(
-            "errors/answer_too_long", length=len(text.strip()), limit=ANSWER_MAX_CHARS
+            "errors/answer_too_long", length=len(text.strip()), limit=limit
         ) from None
+
+
+async def save_answer(
+    bot: KindredBot, ref: str, user_id: int, text: str, *, limit: int = ANSWER_MAX_CHARS
+) -> str:
+    """Store an answer for the entry's owner, joined to what it holds; returns the
+    acknowledgement to show."""
+    answer = checked_answer(text, limit)
     now = bot.clock.now()
     async with bot.db.session() as session:
         entry, member = await owned_entry(session, ref, user_id)
-        subscription = await store.record_answer(session, entry, answer, now=now)
-        today = local_date(now, subscription.timezone if subscription else "UTC")
+        saved = await store.record_answer(session, entry, answer, now=now)
+        today = local_date(now, saved.subscription.timezone if saved.subscription else "UTC")
         answered = await store.answered_dates(session, member.id, since=today - timedelta(weeks=60))
     streak = weekly_streak(answered, today)
-    return render("reflections/saved", streak=streak, variant=entry.id)
+    return render("reflections/saved", streak=streak, variant=entry.id, how=saved.how)
 
 
 async def owned_entry(session: Any, ref: str, user_id: int) -> tuple[ReflectionEntry, Member]:
@@ -112,23 +122,27 @@ async def owned_entry(session: Any, ref: str, user_id: int) -> tuple[ReflectionE
 
 
 class ReflectionModal(KindredModal):
+    """ "Write my reflection": opens with what the entry holds, so she adds to it."""
+
     def __init__(self, bot: KindredBot, ref: str, prompt: str, existing: str | None) -> None:
         super().__init__(title=render("reflections/modal_title"), timeout=None)
         self.bot = bot
         self.ref = ref
+        # With her earlier words in it, the form holds them and room for more.
+        self.limit = ENTRY_MAX_CHARS if existing else ANSWER_MAX_CHARS
         self.answer: discord.ui.TextInput[ReflectionModal] = discord.ui.TextInput(
-            label=render("reflections/modal_label"),
+            label=render("reflections/modal_label", adding=bool(existing)),
             style=discord.TextStyle.paragraph,
             placeholder=(prompt[:97] + "...") if len(prompt) > 100 else prompt,
             default=existing,
             required=True,
-            max_length=ANSWER_MAX_CHARS,
+            max_length=self.limit,
         )
         self.add_item(self.answer)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         acknowledgement = await save_answer(
-            self.bot, self.ref, interaction.user.id, self.answer.value
+            self.bot, self.ref, interaction.user.id, self.answer.value, limit=self.limit
         )
         # Someone in the reflection to follow up with? The Rolodex offers it, one click.
         rolodex = self.bot.rolodex
@@ -197,6 +211,61 @@ class BackoffButton(
         wake_scheduler(bot)
         note = render(f"reflections/{BACKOFF_NOTES[action]}", next_at=epoch(next_at))
         await close_with_note(interaction, note)
+
+
+class NoteButton(
+    PersistentButton,
+    template=r"refln:(?P<action>keep|drop):(?P<message>\d{1,20})",
+):
+    """ "Add to today's journal" / "No, thanks" under Kindred's answer to a DM sent when no
+    prompt was open. Her words stay in her DM until she says yes: the button names the
+    message, and only a yes reads it into the journal."""
+
+    custom_id_format = "refln:{action}:{message}"
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        if self.parts["action"] == "drop":
+            await close_with_note(interaction, render("reflections/note_dropped"))
+            return
+        bot = bot_of(interaction)
+        message_id = int(self.parts["message"])
+        try:
+            message = await bot.http.get_message(interaction.channel_id or 0, message_id)
+        except discord.NotFound:
+            raise UserFacingError("reflections/note_gone") from None
+        if int(message["author"]["id"]) != interaction.user.id:
+            raise UserFacingError("errors/entry_not_yours")
+        text = checked_answer(message.get("content") or "")
+        now = bot.clock.now()
+        async with bot.db.session() as session:
+            member = await store.journal_home(session, interaction.user.id)
+            if member is None:
+                raise UserFacingError("reflections/note_no_home")
+            today = local_date(now, await store.member_zone(session, member.id))
+            await store.add_note(
+                session,
+                member.id,
+                text,
+                key=f"note:{message_id}",
+                title=render("reflections/note_title"),
+                day=today,
+                now=now,
+            )
+        await close_with_note(interaction, render("reflections/note_kept"))
+
+
+def note_offer_view(message_id: int) -> KindredView:
+    """The buttons offering to keep a DM as a note in today's journal."""
+    view = KindredView(timeout=None)
+    for action, label, style in (
+        ("keep", "note_keep", discord.ButtonStyle.primary),
+        ("drop", "note_drop", discord.ButtonStyle.secondary),
+    ):
+        button = NoteButton(action=action, message=message_id)
+        button.item.label = _label(label)
+        button.item.style = style
+        view.add_item(button)
+    return view
 
 
 def write_now_view(entry_id: int) -> KindredView:

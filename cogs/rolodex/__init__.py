@@ -11,7 +11,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from coaching.dates import InvalidDate, parse_date
 from coaching.rolodex import (
     HOW_MET_MAX,
     NOTES_MAX,
@@ -27,7 +26,8 @@ from coaching.rolodex import (
     search_rank,
     touch_due_on,
 )
-from cogs.common import member_of
+from coaching.text import optional
+from cogs.common import member_date, member_of, required_text
 from cogs.rolodex.overview import overview_reply
 from cogs.rolodex.reminders import StayInTouch, enqueue_followup_reminder
 from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, offer_view
@@ -279,7 +279,7 @@ class RolodexCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             entries = await store.owner_entries(session, member.id)
-        wanted = tag.strip().lstrip("#").casefold() if tag else None
+        wanted = optional(optional(tag).lstrip("#")).casefold() or None
         if wanted:
             entries = [e for e in entries if wanted in (e.tags.split(",") if e.tags else [])]
         await self._paged(
@@ -294,6 +294,7 @@ class RolodexCog(commands.Cog):
     async def search(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100]
     ) -> None:
+        query = required_text(query)
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             entries = await store.owner_entries(session, member.id)
@@ -328,6 +329,7 @@ class RolodexCog(commands.Cog):
         kind: app_commands.Choice[str] | None = None,
         when: app_commands.Range[str, 1, 30] | None = None,
     ) -> None:
+        what = required_text(what)
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
@@ -337,10 +339,7 @@ class RolodexCog(commands.Cog):
             today = await store.local_today(session, member, now=now)
             day = today
             if when:
-                try:
-                    day = parse_date(when, today)
-                except InvalidDate:
-                    raise UserFacingError("errors/bad_date", value=when) from None
+                day = member_date(when, today)
                 if day > today:
                     raise UserFacingError("errors/rolodex_future_touch", value=when)
             await store.log_touch(
@@ -348,7 +347,7 @@ class RolodexCog(commands.Cog):
                 entry,
                 member,
                 kind=kind.value if kind else "other",
-                note=what.strip(),
+                note=what,
                 day=day,
                 now=now,
             )
@@ -418,10 +417,7 @@ class RolodexCog(commands.Cog):
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction, guild_id=guild_id)
             today = await store.local_today(session, member, now=now)
-            try:
-                day = parse_date(when, today)
-            except InvalidDate:
-                raise UserFacingError("errors/followup_when", value=when) from None
+            day = member_date(when, today, unreadable="errors/followup_when")
             instant = await store.reminder_at(session, member, day)
             if day < today or instant <= now:
                 raise UserFacingError("errors/date_in_past", value=when)
@@ -503,16 +499,21 @@ class RolodexCog(commands.Cog):
         )
 
     async def followup_action(
-        self, interaction: discord.Interaction, action: str, followup_id: int
+        self, interaction: discord.Interaction, action: str, followup_id: int | None
     ) -> None:
+        """ "Done", "Snooze 3 days" or "Not needed" under a reminder: only for a follow-up
+        still pending (one cancelled, done or waved off stays so, and the buttons go)."""
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            found = await store.owned_followup(session, followup_id)
+            found = await store.owned_followup(session, followup_id) if followup_id else None
             if found is None or found[1].user_id != interaction.user.id:
-                await send_private(interaction, render("errors/entry_not_yours"))
-                return
+                raise UserFacingError("errors/followup_gone")
             followup, member = found
-            if action == "done":
+            if followup.state != "pending":
+                note = render(
+                    "rolodex/followup_not_pending", state=followup.state, person=followup.person
+                )
+            elif action == "done":
                 note_text = followup.note or render("rolodex/followup_touch_note")
                 await store.complete_followup(session, followup, member, note=note_text, now=now)
                 note = render("rolodex/followup_marked_done", person=followup.person)

@@ -13,6 +13,7 @@ from kindred.errors import UserFacingError
 from kindred.ui import KindredModal, KindredView, PersistentButton, bot_of
 from prompts import render
 from storage import rolodex as store
+from storage.types import row_id, snowflake
 
 if TYPE_CHECKING:
     from cogs.rolodex import RolodexCog
@@ -146,7 +147,9 @@ class OfferButton(
         cog = rolodex_of(bot)
         if interaction.guild is None:
             raise UserFacingError("errors/server_only")
-        user_id = int(self.parts["user"])
+        user_id = snowflake(self.parts["user"])
+        if user_id is None:
+            raise UserFacingError("errors/button_unknown")
         person = None
         if user_id:
             found: discord.abc.User | None = interaction.guild.get_member(user_id) or bot.get_user(
@@ -192,7 +195,7 @@ class FollowUpButton(
 
     async def act(self, interaction: discord.Interaction) -> None:
         cog = rolodex_of(bot_of(interaction))
-        await cog.followup_action(interaction, self.parts["action"], int(self.parts["id"]))
+        await cog.followup_action(interaction, self.parts["action"], row_id(self.parts["id"]))
 
 
 def rolodex_of(bot: KindredBot) -> RolodexCog:

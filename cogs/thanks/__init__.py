@@ -11,29 +11,37 @@ import asyncio
 import logging
 import weakref
 from collections import Counter
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.http import Route
 
+from coaching.text import clean
 from coaching.thanks import DAY, KINDS, OUTCOMES, ThanksRefused, check_thanks, story_key
 from cogs.common import bot_can_post, member_of, require_organizer
 from cogs.thanks.digest import ThanksDigest
-from cogs.thanks.views import OutcomeButton, ThanksModal, message_url, outcome_buttons
+from cogs.thanks.views import (
+    THANKS_COLOUR,
+    OutcomeButton,
+    ThanksModal,
+    display_name,
+    message_url,
+    outcome_buttons,
+)
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
 from kindred.ui import send_paged
 from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
-from storage.courier import enqueue
 from storage.meet import introduction_between
 from storage.members import ensure_member, set_thanks_dms
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
-    from storage.models import Member, Thanks
 
 log = logging.getLogger("kindred.thanks")
 
@@ -72,6 +80,11 @@ class ThanksCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
         self.bot.add_dynamic_items(OutcomeButton)
+        courier = self.bot.courier
+        courier.register_builder("thanks_post", self.build_post)
+        courier.register_builder("thanks_notice", self.build_notice)
+        courier.register_builder("thanks_digest", self.digest.build)
+        courier.register_after_sent("thanks_post", self.post_sent)
         self.digest.start()
 
     async def cog_unload(self) -> None:
@@ -98,8 +111,11 @@ class ThanksCog(commands.Cog):
         guild: discord.Guild | None = None,
         introduction_id: int | None = None,
     ) -> None:
-        """`guild`: the server, for a thank-you given from a DM button ("Thank her for the
-        introduction"); `introduction_id`: the introduction it is for, if known."""
+        """Record the thank-you and queue its post in one unit of work, then answer at once:
+        the courier posts it (once, even through a crash) as the channel's rate limit allows,
+        and writes the post's link into the record when it is out. `guild`: the server, for a
+        thank-you given from a DM button ("Thank her for the introduction");
+        `introduction_id`: the introduction it is for, if known."""
         guild = guild or interaction.guild
         assert guild is not None
         now = self.bot.clock.now()
@@ -118,21 +134,16 @@ class ThanksCog(commands.Cog):
                 "errors/thanks_cannot_post", channel_id=community.thanks_channel_id
             )
         receiver_in_server = await in_server(guild, receiver)
-        # One give at a time per member (a double click must not pass the limits twice), but
-        # the post to Discord happens outside any write unit: SQLite has one writer at a time,
-        # and every other member's command would wait through this one's HTTP call.
-        # Interactions from a server all reach the process that owns its shard, so an
-        # in-process lock is enough.
-        giving = self._giving_lock(guild.id, interaction.user.id)
-        if giving.locked() and not interaction.response.is_done():
-            # This member's previous thank-you is still being posted (it may be waiting on the
-            # channel's rate limit): say "thinking" now, not after it, past Discord's 3 s.
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        async with giving:
-            async with self.bot.db.session() as session:
-                giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
-                recent = await store.recent_by_giver(session, giver.id, since=now - DAY)
-                giver_id = giver.id
+        story = clean(story)
+        # One give at a time per member: on PostgreSQL two units of work could both pass the
+        # limits. Interactions from a server all reach the process that owns its shard, so an
+        # in-process lock is enough; nothing inside it waits on Discord.
+        async with (
+            self._giving_lock(guild.id, interaction.user.id),
+            self.bot.db.session() as session,
+        ):
+            giver = await ensure_member(session, guild.id, interaction.user.id, now=now)
+            recent = await store.recent_by_giver(session, giver.id, since=now - DAY)
             try:
                 remaining = check_thanks(
                     giver_user_id=interaction.user.id,
@@ -145,65 +156,32 @@ class ThanksCog(commands.Cog):
                     recent=recent,
                 )
             except ThanksRefused as refused:
-                raise UserFacingError.refused(
-                    f"errors/thanks_{refused.reason}", refused.details
-                ) from None
-            # Posting can wait on the channel's rate limit (5 messages per 5 s), longer than
-            # Discord's 3 s to answer: say "thinking" first, reply when it is done.
-            if not interaction.response.is_done():
-                await interaction.response.defer(ephemeral=True, thinking=True)
-            # Post first: if Discord refuses, nothing is recorded.
-            embed = discord.Embed(
-                title=render("thanks/post_title", kind=kind),
-                description=render(
-                    "thanks/post_description",
-                    giver=interaction.user.display_name,
-                    receiver=receiver.display_name,
-                    story=story.strip(),
-                    source_url=source_url,
-                ),
-                colour=discord.Colour.from_str("#d9a441"),
+                details = {
+                    key: (int(value.timestamp()) if isinstance(value, datetime) else value)
+                    for key, value in refused.details.items()
+                }
+                raise UserFacingError(f"errors/thanks_{refused.reason}", **details) from None
+            receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
+            if kind == "introduction" and introduction_id is None:
+                # Thanks between people an introduction brought together point at it.
+                introduction_id = await introduction_between(
+                    session, guild.id, interaction.user.id, receiver.id
+                )
+            await store.record_thanks(
+                session,
+                now=now,
+                guild_id=guild.id,
+                giver_member_id=giver.id,
+                receiver_member_id=receiver_row.id,
+                kind=kind,
+                story=story,
+                story_key=story_key(story),
+                source_url=source_url,
+                channel_id=channel.id,
+                introduction_id=introduction_id,
             )
-            embed.set_footer(text=render("thanks/post_footer"))
-            try:
-                post = await channel.send(
-                    render("thanks/post_content", receiver_id=receiver.id),
-                    embed=embed,
-                    allowed_mentions=discord.AllowedMentions(
-                        users=[discord.Object(id=receiver.id)], roles=False, everyone=False
-                    ),
-                )
-            except discord.HTTPException as exc:
-                log.warning("posting thanks in %s failed: HTTP %s", channel.id, exc.status)
-                raise UserFacingError("errors/thanks_cannot_post", channel_id=channel.id) from None
-            async with self.bot.db.session() as session:
-                receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
-                if kind == "introduction" and introduction_id is None:
-                    # Thanks between people an introduction brought together point at it.
-                    introduction_id = await introduction_between(
-                        session, guild.id, interaction.user.id, receiver.id
-                    )
-                thanks = await store.add_thanks(
-                    session,
-                    guild_id=guild.id,
-                    giver_member_id=giver_id,
-                    receiver_member_id=receiver_row.id,
-                    kind=kind,
-                    story=story.strip(),
-                    story_key=story_key(story),
-                    source_url=source_url,
-                    channel_id=channel.id,
-                    message_id=post.id,
-                    removed=False,
-                    introduction_id=introduction_id,
-                    created_at=now,
-                )
-                if receiver_row.thanks_dms:
-                    await self._enqueue_notice(
-                        session, thanks, receiver_row, interaction.user.display_name, guild, post
-                    )
         self.bot.courier.wake()
-        text = render("thanks/given", url=post.jump_url, remaining=remaining)
+        text = render("thanks/given", channel_id=channel.id, remaining=remaining)
         rolodex = self.bot.rolodex  # offers, one click each, to note them and follow up
         if rolodex is None or interaction.guild is None:  # its buttons act in a server
             await send_private(interaction, text)
@@ -214,37 +192,69 @@ class ThanksCog(commands.Cog):
             view=rolodex.offers(receiver.id),
         )
 
-    async def _enqueue_notice(
-        self,
-        session: Any,
-        thanks: Thanks,
-        receiver: Member,
-        giver_name: str,
-        guild: discord.Guild,
-        post: discord.Message,
-    ) -> None:
+    # -- the post and the DM, made when the courier sends them -----------------------------
+
+    async def build_post(self, ref: Any) -> dict[str, Any] | None:
+        """The public post of a thank-you, from the record as it is now (None: removed)."""
+        async with self.bot.db.read() as session:
+            found = await store.with_members(session, int(ref))
+        if found is None or found[0].removed or found[1] is None:
+            return None
+        thanks, giver, receiver = found
+        embed = discord.Embed(
+            title=render("thanks/post_title", kind=thanks.kind),
+            description=render(
+                "thanks/post_description",
+                giver_id=giver.user_id,
+                receiver_id=receiver.user_id if receiver else None,
+                story=thanks.story,
+                source_url=thanks.source_url,
+            ),
+            colour=THANKS_COLOUR,
+        )
+        embed.set_footer(text=render("thanks/post_footer"))
+        # Only the thanked member is pinged (never anyone named in the story).
+        mentions: dict[str, Any] = {"parse": []}
+        if receiver is not None:
+            mentions["users"] = [str(receiver.user_id)]
+        return {
+            "content": render(
+                "thanks/post_content", receiver_id=receiver.user_id if receiver else None
+            ),
+            "embeds": [embed.to_dict()],
+            "allowed_mentions": mentions,
+        }
+
+    async def build_notice(self, ref: Any) -> dict[str, Any] | None:
+        """The DM telling the thanked member, once the post is out (None: removed meanwhile)."""
+        async with self.bot.db.read() as session:
+            found = await store.with_members(session, int(ref))
+            community = await get_community(session, found[0].guild_id) if found else None
+        if found is None or found[0].removed or found[2] is None or found[0].message_id is None:
+            return None
+        thanks, giver, _receiver = found
+        guild = self.bot.get_guild(thanks.guild_id)
         payload: dict[str, Any] = {
             "content": render(
                 "thanks/dm_notice",
-                giver=giver_name,
-                community=guild.name,
+                giver=display_name(self.bot, thanks.guild_id, giver),
+                community=guild.name if guild else (community.name if community else ""),
                 kind=thanks.kind,
                 story=thanks.story[:900],
-                url=post.jump_url,
+                url=message_url(thanks.guild_id, thanks.channel_id, thanks.message_id),
             )[:2000]
         }
         if thanks.kind == "referral":
             payload["components"] = outcome_buttons(thanks.id)
-        await enqueue(
-            session,
-            guild_id=guild.id,
-            member_id=receiver.id,
-            purpose="thanks_notice",
-            dedupe_key=f"thanks_notice:{thanks.id}",
-            payload=payload,
-            due_at=thanks.created_at,
-            now=thanks.created_at,
+        return payload
+
+    async def post_sent(self, session: Any, row: Any, message_id: int) -> bool:
+        """The courier posted a thank-you (in its unit of work): link it, queue the DM; True
+        when the thank-you was removed while its post was on its way (the courier deletes it)."""
+        kept = await store.post_sent(
+            session, int(row.payload["build"][1]), message_id, now=self.bot.clock.now()
         )
+        return not kept
 
     @thanks.command(name="give", description="Thank someone in public for their help")
     @app_commands.describe(
@@ -342,7 +352,7 @@ class ThanksCog(commands.Cog):
             description=("\n\n".join(lines) or render("thanks/list_empty", direction=direction))[
                 :4096
             ],
-            colour=discord.Colour.from_str("#d9a441"),
+            colour=THANKS_COLOUR,
         )
         embed.set_footer(text=render("thanks/list_footer", page=page + 1, pages=pages))
         return embed, pages
@@ -401,7 +411,7 @@ class ThanksCog(commands.Cog):
                 received_kinds=Counter(t.kind for t in received).most_common(),
                 outcomes={k: outcomes.get(k, 0) for k in (*OUTCOMES, "open")},
             )[:4096],
-            colour=discord.Colour.from_str("#d9a441"),
+            colour=THANKS_COLOUR,
         )
         await send_private(interaction, embed=embed)
 
@@ -414,7 +424,7 @@ class ThanksCog(commands.Cog):
             thanks = await store.get_thanks(session, thanks_id)
             if thanks is None or thanks.guild_id != interaction.guild.id or thanks.removed:
                 raise UserFacingError("errors/thanks_unknown", id=thanks_id)
-            await store.mark_removed(session, thanks.id)
+            never_posted = await store.withdraw(session, thanks)
             channel_id, message_id = thanks.channel_id, thanks.message_id
         post_gone = False
         if message_id:
@@ -423,7 +433,10 @@ class ThanksCog(commands.Cog):
                 post_gone = True
             except discord.HTTPException as exc:
                 log.warning("could not delete thanks post %s: HTTP %s", message_id, exc.status)
-        await send_private(interaction, render("thanks/removed", id=thanks_id, post_gone=post_gone))
+        await send_private(
+            interaction,
+            render("thanks/removed", id=thanks_id, post_gone=post_gone, never_posted=never_posted),
+        )
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -433,20 +446,43 @@ class ThanksCog(commands.Cog):
                 await store.mark_removed(session, thanks.id)
                 log.info("thanks %d removed with its post", thanks.id)
 
-    async def delete_posts_of(self, member_id: int) -> int:
-        """Remove the public posts of thanks a member gave (before their data is deleted)."""
+    async def forget_posts(
+        self, guild_id: int, member_id: int
+    ) -> list[tuple[int, int, dict[str, Any]]]:
+        """Before a member's data is deleted: the posts of the thank-yous she gave and the DMs
+        that told people about them come down. Returns the digests that showed her thank-yous
+        or named her, for `repost_digests` once her data is gone."""
         async with self.bot.db.read() as session:
             posts = await store.posts_by_giver(session, member_id)
-        removed = 0
-        for channel_id, message_id in posts:
+            notices = await store.sent_notices_of(session, member_id)
+            digests = await store.digests_showing(
+                session, guild_id, await store.member_thanks_ids(session, member_id)
+            )
+        for channel_id, message_id in [*posts, *notices]:
             try:
                 await self.bot.http.delete_message(channel_id, message_id)
-                removed += 1
             except discord.NotFound:
-                removed += 1
+                pass  # gone already
             except discord.HTTPException as exc:
-                log.warning("could not delete thanks post %s: HTTP %s", message_id, exc.status)
-        return removed
+                log.warning("could not delete message %s: HTTP %s", message_id, exc.status)
+        return digests
+
+    async def repost_digests(self, digests: list[tuple[int, int, dict[str, Any]]]) -> None:
+        """Digests that showed a member's thank-yous, written again from what is left."""
+        for channel_id, message_id, recipe in digests:
+            body = await self.digest.build(recipe)
+            try:
+                await self.bot.http.request(
+                    Route(
+                        "PATCH",
+                        "/channels/{channel_id}/messages/{message_id}",
+                        channel_id=channel_id,
+                        message_id=message_id,
+                    ),
+                    json={"content": body["content"], "allowed_mentions": {"parse": []}},
+                )
+            except discord.HTTPException as exc:
+                log.warning("could not edit digest %s: HTTP %s", message_id, exc.status)
 
     # -- the weekly digest ------------------------------------------------------------------
 

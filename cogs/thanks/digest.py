@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from coaching.thanks import digest_key, digest_picks, digest_weeks, plan_digest
 from cogs.thanks.views import display_name
@@ -11,7 +12,6 @@ from kindred.loops import Job
 from prompts import render
 from storage import thanks as store
 from storage.courier import enqueue
-from storage.members import members_by_id
 
 log = logging.getLogger("kindred.thanks")
 
@@ -47,42 +47,24 @@ class ThanksDigest(Job):
                 )
                 if not week:
                     continue
-                members = await members_by_id(
-                    session,
-                    {t.giver_member_id for t in week}
-                    | {t.receiver_member_id for t in week if t.receiver_member_id},
-                )
                 picks = digest_picks([(t.id, t.kind, t.giver_member_id) for t in week])
-                by_id = {t.id: t for t in week}
-                body = render(
-                    "thanks/digest",
+                # The row holds which thank-yous to show, not their words: they are read when
+                # the digest is sent, so one removed or deleted meanwhile is left out.
+                recipe = {
+                    "guild": community.guild_id,
+                    "picks": picks,
                     # "The last 2 weeks" only when it holds thanks older than a week.
-                    weeks=digest_weeks(due_at, min(t.created_at for t in week)),
-                    givers=len({t.giver_member_id for t in week}),
-                    receivers=len({t.receiver_member_id for t in week if t.receiver_member_id}),
-                    picks=[
-                        {
-                            "giver": display_name(
-                                self.bot, community.guild_id, members.get(by_id[i].giver_member_id)
-                            ),
-                            "receiver": display_name(
-                                self.bot,
-                                community.guild_id,
-                                members.get(by_id[i].receiver_member_id or -1),
-                            ),
-                            "kind": by_id[i].kind,
-                            "story": by_id[i].story[:280],
-                        }
-                        for i in picks
-                    ],
-                )[:2000]
+                    "weeks": digest_weeks(due_at, min(t.created_at for t in week)),
+                    "givers": len({t.giver_member_id for t in week}),
+                    "receivers": len({t.receiver_member_id for t in week if t.receiver_member_id}),
+                }
                 await enqueue(
                     session,
                     guild_id=community.guild_id,
                     channel_id=community.thanks_channel_id,
                     purpose="thanks_digest",
                     dedupe_key=digest_key(community.guild_id, due_at, community.timezone),
-                    payload={"content": body},
+                    payload={"build": ["thanks_digest", recipe]},
                     due_at=now,
                     now=now,
                 )
@@ -90,3 +72,26 @@ class ThanksDigest(Job):
         if queued:
             self.bot.courier.wake()
         return queued
+
+    async def build(self, recipe: dict[str, Any]) -> dict[str, Any]:
+        """The digest post, from the thank-yous picked that are still there."""
+        guild_id = int(recipe["guild"])
+        async with self.bot.db.read() as session:
+            shown = await store.shown_thanks(session, [int(i) for i in recipe["picks"]])
+        picks = [
+            {
+                "giver": display_name(self.bot, guild_id, giver),
+                "receiver": display_name(self.bot, guild_id, receiver),
+                "kind": thanks.kind,
+                "story": thanks.story[:280],
+            }
+            for thanks, giver, receiver in shown
+        ]
+        body = render(
+            "thanks/digest",
+            weeks=recipe["weeks"],
+            givers=recipe["givers"],
+            receivers=recipe["receivers"],
+            picks=picks,
+        )
+        return {"content": body[:2000]}

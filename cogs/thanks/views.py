@@ -11,11 +11,15 @@ from kindred.replies import close_with_note, send_private
 from kindred.ui import KindredModal, PersistentButton, bot_of
 from prompts import render
 from storage import thanks as store
+from storage.types import row_id
 
 if TYPE_CHECKING:
     from cogs.thanks import ThanksCog
     from kindred.bot import KindredBot
     from storage.models import Member
+
+
+THANKS_COLOUR = discord.Colour.from_str("#d9a441")
 
 
 def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -33,8 +37,9 @@ class OutcomeButton(
     async def act(self, interaction: discord.Interaction) -> None:
         bot = bot_of(interaction)
         outcome = self.parts["outcome"]
+        thanks_id = row_id(self.parts["thanks"])
         async with bot.db.session() as session:
-            found = await store.with_members(session, int(self.parts["thanks"]))
+            found = await store.with_members(session, thanks_id) if thanks_id else None
             thanks, giver, receiver = found if found is not None else (None, None, None)
             if thanks is None or receiver is None or receiver.user_id != interaction.user.id:
                 await send_private(interaction, render("errors/thanks_not_receiver"))

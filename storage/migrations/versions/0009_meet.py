@@ -1,7 +1,7 @@
 """members meet members: the card, coffee-pairing rounds, introductions; thanks link to one
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-07 15:32:07.548810
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
