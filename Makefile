@@ -23,12 +23,15 @@ run: $(STAMP)
 	$(BIN)/python bot.py run
 
 # The fast suite: everything but the tests marked slow (pyproject.toml).
+# Two processes on two cores (xdist), each test file in one of them, so a module's bot
+# starts once; the few slow tests (marked `slow`) are left to test-all.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Everything, slow tests included (what .ci/run runs).
 test-all: $(STAMP)
-	$(BIN)/python -m pytest -m ''
+	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
