@@ -29,6 +29,7 @@ from kindred.settings import Settings
 from testing.sandbox_display import (
     Control,
     Names,
+    check_choices,
     controls,
     form_fields,
     option_matches,
@@ -594,6 +595,7 @@ class Sandbox:
         message, control = self._find_control(rest, "menu")
         options = control.component.get("options") or []
         values = [option_matches(options, part)["value"] for part in chosen]
+        check_choices(control.component, control.label, values)
         interaction = await self.fd.select(
             self.people[self.current], message, str(control.custom_id), values=values
         )
@@ -758,7 +760,7 @@ async def _read_lines(prompt: Callable[[], str]) -> AsyncIterator[str]:
         yield line
 
 
-class _Noticed(logging.Handler):
+class Noticed(logging.Handler):
     """One line in the transcript for an error Kindred logs; the details are in the log."""
 
     def __init__(self, say: Callable[[str], None], log: Path) -> None:
@@ -769,6 +771,16 @@ class _Noticed(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         first = record.getMessage().splitlines()[0][:160]
         self.say_line(f"(sandbox) Kindred logged an error: {first}. Details: {self.log}")
+
+
+def log_to_file(level: str, log: Path) -> None:
+    """Everything logged, library warnings (discord.py's, Python's own) too, goes to `log`:
+    the prompt shows only what Discord would."""
+    from kindred.logs import configure_logging
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    configure_logging(level, to=log)
+    logging.captureWarnings(True)
 
 
 def _next_to_database(url: str, name: str) -> Path:
@@ -785,16 +797,12 @@ async def sandbox_bot(
     """fakediscord and the real bot on the sandbox clock: (fakediscord, bot, clock).
     With `log`, everything logged goes to that file, not to the terminal."""
     from fakediscord import FakeDiscord
-    from kindred.logs import configure_logging
     from testing.world import open_world, start_bot, stop_bot
 
     fd = FakeDiscord()
     url = database or "sqlite+aiosqlite:///data/sandbox.db"
     if log is not None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        configure_logging(settings.log_level, to=log)
-        # Library warnings (discord.py's, Python's own) go to the file too.
-        logging.captureWarnings(True)
+        log_to_file(settings.log_level, log)
     sandbox_settings, db = await open_world(
         fd,
         url,
@@ -833,7 +841,7 @@ async def run_sandbox(settings: Settings, *, script: str | None, database: str |
         sandbox = await open_sandbox(
             fd, bot, clock, out, images=_next_to_database(url, "sandbox-images")
         )
-        logging.getLogger().addHandler(_Noticed(sandbox.say, log))
+        logging.getLogger().addHandler(Noticed(sandbox.say, log))
         sandbox.say(
             f"Kindred sandbox: the real bot in a local fake Discord, server "
             f'"{DEMO_SERVER}" (ready in {time.monotonic() - started:.1f} s).'

@@ -36,6 +36,7 @@ _MESSAGE_REPR = re.compile(r"<Message id=\d+ [^>]*?content='((?:[^'\\]|\\.)*)'>"
 _NAMED_REPR = re.compile(r"<(?:User|Channel|Guild|Role) [^>]*?name='([^']*)'[^>]*>")
 _ANY_REPR = re.compile(r"<(?:Message|Channel|User|Guild|Interaction)[^>]*>")
 _SNOWFLAKE = re.compile(r"\b\d{15,20}\b")
+_CUSTOM_ID = re.compile(r" ?'[0-9a-f]{32}'|'[\w-]+:[^' ]*'")  # discord.py's and Kindred's
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 
@@ -113,9 +114,12 @@ class Names:
 
     def plain(self, error: str) -> str:
         """A refusal from fakediscord with names where it had ids and reprs."""
-        error = _MESSAGE_REPR.sub(lambda m: f"the message “{m.group(1)[:40]}”", error)
+        error = _MESSAGE_REPR.sub(
+            lambda m: f"the message “{m.group(1)[:40]}”" if m.group(1) else "that message", error
+        )
         error = _NAMED_REPR.sub(lambda m: m.group(1), error)
         error = _ANY_REPR.sub("that", error)
+        error = _CUSTOM_ID.sub("", error)
 
         def named(match: re.Match[str]) -> str:
             snowflake = int(match.group())
@@ -196,6 +200,14 @@ def option_matches(options: list[dict[str, Any]], typed: str) -> dict[str, Any]:
     raise SandboxError(f"{typed.strip()!r} is not one of: {listed}.")
 
 
+def check_choices(menu: dict[str, Any], label: str, values: list[Any]) -> None:
+    """Refuse as many choices as the menu would not take."""
+    low, high = menu.get("min_values", 1), menu.get("max_values", 1)
+    if not low <= len(values) <= high:
+        many = f"{low} to {high}" if low != high else str(low)
+        raise SandboxError(f"“{label}” takes {many} choice(s).")
+
+
 # -- forms ------------------------------------------------------------------------------------
 
 
@@ -273,10 +285,7 @@ class Field:
     def _check(self, value: Any) -> None:
         c = self.component
         if self.is_menu:
-            low, high = c.get("min_values", 1), c.get("max_values", 1)
-            if not low <= len(value) <= high:
-                many = f"{low} to {high}" if low != high else str(low)
-                raise SandboxError(f"“{self.label}” takes {many} choice(s).")
+            check_choices(c, self.label, value)
             return
         if self.required and not value:
             raise SandboxError(f"“{self.label}” needs an answer.")
