@@ -18,7 +18,6 @@ import sys
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
@@ -29,9 +28,13 @@ from kindred.settings import Settings
 from testing.sandbox_display import (
     Control,
     Names,
+    Seen,
     check_choices,
     controls,
+    embed_title,
     form_fields,
+    label_matches,
+    menu_has,
     option_matches,
     show_controls,
     show_form,
@@ -42,6 +45,7 @@ from testing.sandbox_input import (
     parse_duration,
     parse_slash,
     parse_when,
+    pick_app,
 )
 
 __all__ = ["Sandbox", "SandboxError", "parse_duration", "parse_slash", "parse_when"]
@@ -98,25 +102,6 @@ HANDLER_SECONDS = 0.3
 SETTLE_TIMEOUT = 10.0
 DEMO_YEAR_MEMBERS = 40
 _MESSAGE_REF = re.compile(r"^m(\d+)$", re.IGNORECASE)
-
-
-@dataclass
-class Seen:
-    """What has been printed already, so each message shows once (and again when edited)."""
-
-    versions: dict[int, tuple[str, str]]
-
-    def change(self, message: Any) -> str | None:
-        """None (nothing new), "new", "edited", or "controls" (only its buttons changed)."""
-        body = repr((message.content, message.embeds, message.attachments))
-        parts = repr(message.components)
-        before = self.versions.get(int(message.id))
-        self.versions[int(message.id)] = (body, parts)
-        if before is None:
-            return "new"
-        if before == (body, parts):
-            return None
-        return "controls" if before[0] == body else "edited"
 
 
 class Sandbox:
@@ -220,7 +205,7 @@ class Sandbox:
         self.shown[int(message.id)] = message
         viewer = self._owner(message) or int(self.people[self.current].id)
         if change == "controls" and all(c.disabled for c in controls(message.components)):
-            first = self._text(message.content or _embed_title(message), viewer).strip()
+            first = self._text(message.content or embed_title(message), viewer).strip()
             first = first.splitlines()[0][:60] if first else "Kindred's message"
             owner = self._owner(message)
             whose = f", which only {self._user_name(owner)} sees," if owner else ""
@@ -544,13 +529,13 @@ class Sandbox:
         target = target.strip()
         user = self.people[self.current]
         if target.startswith("@"):
-            command = _pick(name, members, "member")
+            command = pick_app(name, members, "member")
             person = self.people[self._person_name(target)]
             interaction = await self.fd.user_command(
                 user, command, target=person, guild=self.guild, channel=self.channels["general"]
             )
         else:
-            command = _pick(name, messages, "message")
+            command = pick_app(name, messages, "message")
             message = self._message(target)
             channel = self.fd.world.channels[int(message.channel_id)]
             interaction = await self.fd.message_command(
@@ -687,9 +672,9 @@ class Sandbox:
             return message, found[index]
         for message, found in usable:
             for control in found:
-                if kind == "button" and _label_matches(control.label, target):
+                if kind == "button" and label_matches(control.label, target):
                     return message, control
-                if kind == "menu" and _menu_has(control, target):
+                if kind == "menu" and menu_has(control, target):
                     return message, control
         self._explain_missing(target, kind, me)
         raise SandboxError(f"No {what} {target!r} on {self.current}'s recent messages.")
@@ -699,9 +684,9 @@ class Sandbox:
         for message in sorted(self.shown.values(), key=lambda m: -int(m.id)):
             for control in controls(message.components):
                 hit = (
-                    _label_matches(control.label, target)
+                    label_matches(control.label, target)
                     if kind == "button"
-                    else _menu_has(control, target)
+                    else menu_has(control, target)
                 )
                 if control.kind != kind or not hit:
                     continue
@@ -716,38 +701,6 @@ class Sandbox:
                     raise SandboxError(
                         f"“{control.label}” is greyed out: it expired, or was already used."
                     )
-
-
-def _embed_title(message: Any) -> str:
-    return next((e.get("title") or e.get("description") or "" for e in message.embeds), "")
-
-
-def _label_matches(label: str, target: str) -> bool:
-    wanted = target.strip().lower()
-    return label.strip().lower() == wanted or wanted in label.lower()
-
-
-def _menu_has(control: Control, typed: str) -> bool:
-    options = control.component.get("options") or []
-    try:
-        for part in typed.split(","):
-            option_matches(options, part)
-    except SandboxError:
-        return False
-    return bool(options)
-
-
-def _pick(typed: str, commands: dict[str, Any], what: str) -> str:
-    """The app a person means: its name, or the one name that holds what she typed."""
-    wanted = typed.strip().strip('"').lower()
-    for name in commands:
-        if name.lower() == wanted:
-            return name
-    holding = [name for name in commands if wanted in name.lower()]
-    if len(holding) == 1:
-        return holding[0]
-    listed = ", ".join(f'"{n}"' for n in commands)
-    raise SandboxError(f"On a {what}, the apps are: {listed}.")
 
 
 async def _read_lines(prompt: Callable[[], str]) -> AsyncIterator[str]:
@@ -799,7 +752,9 @@ async def sandbox_bot(
     from fakediscord import FakeDiscord
     from testing.world import open_world, start_bot, stop_bot
 
-    fd = FakeDiscord()
+    # Discord's per-channel windows (5 messages in 5 s) in real seconds would hold up DMs
+    # that `:time` brings due together (days in a moment): compressed as in the harness.
+    fd = FakeDiscord(ratelimit_time_scale=0.05)
     url = database or "sqlite+aiosqlite:///data/sandbox.db"
     if log is not None:
         log_to_file(settings.log_level, log)

@@ -208,6 +208,44 @@ def check_choices(menu: dict[str, Any], label: str, values: list[Any]) -> None:
         raise SandboxError(f"“{label}” takes {many} choice(s).")
 
 
+@dataclass
+class Seen:
+    """What has been printed already, so each message shows once (and again when edited)."""
+
+    versions: dict[int, tuple[str, str]]
+
+    def change(self, message: Any) -> str | None:
+        """None (nothing new), "new", "edited", or "controls" (only its buttons changed)."""
+        body = repr((message.content, message.embeds, message.attachments))
+        parts = repr(message.components)
+        before = self.versions.get(int(message.id))
+        self.versions[int(message.id)] = (body, parts)
+        if before is None:
+            return "new"
+        if before == (body, parts):
+            return None
+        return "controls" if before[0] == body else "edited"
+
+
+def embed_title(message: Any) -> str:
+    return next((e.get("title") or e.get("description") or "" for e in message.embeds), "")
+
+
+def label_matches(label: str, target: str) -> bool:
+    wanted = target.strip().lower()
+    return label.strip().lower() == wanted or wanted in label.lower()
+
+
+def menu_has(control: Control, typed: str) -> bool:
+    options = control.component.get("options") or []
+    try:
+        for part in typed.split(","):
+            option_matches(options, part)
+    except SandboxError:
+        return False
+    return bool(options)
+
+
 # -- forms ------------------------------------------------------------------------------------
 
 

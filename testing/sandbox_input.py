@@ -206,3 +206,16 @@ def _convert(
     if kind == CHANNEL:
         return channel(value)
     raise SandboxError(f"{name}: can't be typed in the sandbox.")
+
+
+def pick_app(typed: str, commands: dict[str, Any], what: str) -> str:
+    """The app a person means: its name, or the one name that holds what she typed."""
+    wanted = typed.strip().strip('"').lower()
+    for name in commands:
+        if name.lower() == wanted:
+            return name
+    holding = [name for name in commands if wanted in name.lower()]
+    if len(holding) == 1:
+        return holding[0]
+    listed = ", ".join(f'"{n}"' for n in commands)
+    raise SandboxError(f"On a {what}, the apps are: {listed}.")
