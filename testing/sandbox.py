@@ -192,7 +192,8 @@ class Sandbox:
         else:
             channel = self.fd.world.channels[int(message.channel_id)]
             parent = self.fd.world.channels.get(channel.parent_id or 0)
-            where = f"#{parent.name} › {channel.name}" if parent else f"#{channel.name}"
+            thread = channel.is_thread and parent is not None
+            where = f"#{parent.name} › {channel.name}" if thread else f"#{channel.name}"
             number = self.numbers.setdefault(int(message.id), len(self.numbers) + 1)
             where += f" · m{number}"
         return where + (" · edited" if change == "edited" else "")
