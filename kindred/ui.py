@@ -42,7 +42,7 @@ class KindredView(discord.ui.View):
     """A view whose `timeout` (seconds without a click) counts on the bot's Clock."""
 
     def __init__(self, *, timeout: float | None = 180.0) -> None:
-        # discord.py's own timer would count wall time: it gets None, and `expire` counts.
+        # discord.py's own timer would count wall time: it gets None, and `_expire` counts.
         super().__init__(timeout=None)
         self.idle_seconds = timeout
         self.expires_at: datetime | None = None
@@ -74,7 +74,8 @@ class KindredView(discord.ui.View):
     def _dispatch_item(
         self, item: discord.ui.Item[Any], interaction: discord.Interaction
     ) -> asyncio.Task[None] | None:
-        self._touch()  # the timeout counts from the last click, as in discord.py
+        if self.expires_at is not None:  # still counting (not stopped, not expired)
+            self._touch()  # the timeout counts from the last click, as in discord.py
         return super()._dispatch_item(item, interaction)
 
     async def _expire(self, timed_views: set[KindredView]) -> None:
@@ -86,14 +87,16 @@ class KindredView(discord.ui.View):
                 return  # stopped
             self.expiring = True
             self.expires_at = None
-            super().stop()  # stops listening: a late click is not answered, as in Discord
+            super().stop()  # stops listening, as discord.py's own timeout does
             try:
                 await self.on_timeout()
             except Exception:
                 log.exception("a view's timeout failed (%s)", type(self).__name__)
         finally:
-            self.expiring = False
-            timed_views.discard(self)
+            # Listening again (an edit re-sends the view) started a new count: that one's.
+            if self._expiry is asyncio.current_task():
+                self.expiring = False
+                timed_views.discard(self)
 
     def overdue(self, now: datetime) -> bool:
         """Its time has come (by the clock) and it has not finished expiring."""
