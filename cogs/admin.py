@@ -253,9 +253,10 @@ class AdminCog(commands.Cog):
             changes["digest_hour"] = digest_hour
         if event_nudges is not None:
             changes["events_default"] = event_nudges
-        if intro_nudges is not None:
-            if intro_nudges and not self.bot.settings.message_content_intent:
-                raise UserFacingError("errors/nudge_needs_intent")
+        # Without the intent the nudge can't read posts: the rest still applies, and the
+        # reply explains that one part.
+        nudges_need_intent = bool(intro_nudges) and not self.bot.settings.message_content_intent
+        if intro_nudges is not None and not nudges_need_intent:
             changes["intro_nudges"] = intro_nudges
         for field, chosen in (
             ("thanks_channel_id", thanks_channel),
@@ -297,6 +298,8 @@ class AdminCog(commands.Cog):
             self.bot.insights.monthly.wake()
         saved = bool(changes) or insights_dm is not None
         text = render("admin/setup_saved" if saved else "admin/setup_intro")
+        if nudges_need_intent:
+            text += "\n" + render("admin/nudges_need_intent", others=saved)
         if zone_note:
             text += "\n" + zone_note
         if insights_dm is not None:

@@ -18,6 +18,7 @@ from coaching.reflections import describe_date
 from coaching.text import cut_at_word
 from storage.models import Member, OutboxMessage, ReflectionEntry, ReflectionSubscription
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
 from tests.forms import modal_texts, text_inputs
 
 _years = itertools.count(2031)
@@ -181,6 +182,7 @@ async def test_answer_by_modal_and_by_plain_dm(kindred: Harness) -> None:
     day = date(year, 1, 2)
     prompt = await expect_prompt_at(kindred, server, "Ines", at(day, time(9), zone))
     assert "Today's reflection" in prompt.content
+    assert turn_off_command(prompt) == "/reflections stop"
     opened = await click(kindred, server, "Ines", prompt, "Write my reflection")
     assert opened.modal is not None
     [field] = text_inputs(opened.modal)
@@ -541,6 +543,9 @@ async def test_community_prompts_admin(kindred: Harness, server: Server) -> None
     assert "Who made you laugh at the meetup?" in listed.reply.content
     refused = await server.run("Maya", "admin prompts add", text="Members can't add these, right?")
     assert "Manage Server" in refused.reply.content
+    # Looking isn't changing: she's told it's for organizers, not that she "can't change".
+    looking = await server.run("Maya", "admin prompts list")
+    assert "for organizers" in looking.reply.content and "change" not in looking.reply.content
     short = await server.run("Olu", "admin prompts add", text="Hi?")
     assert "short" in short.reply.content
     number = int(added.reply.content.split("#")[1].split("*")[0])
