@@ -181,6 +181,12 @@ async def test_adding_someone_already_there_says_so_and_edits(
     assert entry.person_user_id == int(server.person("Maya").id)  # now linked to her
     again = await server.run("Ines", "rolodex add", name="maya")
     assert again.modal["title"] == "Already in your Rolodex: Maya"
+    # Another member of the same name is a different person: said before any form.
+    namesake = kindred.fd.add_user("Maya")
+    kindred.fd.add_member(server.guild, namesake)
+    server.people["Maya2"] = namesake
+    clash = await server.run("Ines", "rolodex add", member="@Maya2")
+    assert clash.modal is None and "tells them apart" in clash.reply.content
 
 
 async def test_drifting_without_any_rhythm_says_so(kindred: Harness, server: Server) -> None:

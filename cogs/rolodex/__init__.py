@@ -170,6 +170,10 @@ class RolodexCog(commands.Cog):
                 if person_user_id
                 else None
             ) or await store.find_entry(session, member.id, name)
+        linked = existing.person_user_id if existing is not None else None
+        if existing is not None and linked and person_user_id and linked != person_user_id:
+            # Another member of the same name: said before she fills in a form.
+            raise UserFacingError("errors/rolodex_exists", name=existing.name, member=True)
         await interaction.response.send_modal(
             EntryModal(
                 self,
