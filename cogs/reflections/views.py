@@ -227,6 +227,8 @@ class PromptButton(
                 text = render("reflections/skipped")
             elif (subscription := await store.get_subscription(session, member.id)) is None:
                 text = render("reflections/not_subscribed")
+            elif not subscription.active:  # an older prompt's button, after a stop
+                text = render("reflections/stopped_already")
             elif action == "pause":
                 today = local_date(now, subscription.timezone)
                 change = pause_from_prompt(today)

@@ -173,7 +173,6 @@ class ThanksCog(commands.Cog):
                     recent=recent,
                 )
             except ThanksRefused as refused:
-                # Turned away for timing only: her words are given back to post later.
                 raise refusal(refused, receiver=receiver, story=story) from None
             asking = kind == "referral" and giver.thanks_dms
             receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
@@ -400,13 +399,18 @@ class ThanksCog(commands.Cog):
         )
         return embed, pages
 
-    def user_name(self, guild: discord.Guild | None, user_id: int | None) -> str:
-        """A member's name as the cache knows it, else a mention (shown as the name)."""
+    def user_name(
+        self, guild: discord.Guild | None, user_id: int | None, *, mention: bool = True
+    ) -> str:
+        """A member's name as the cache knows it, else a mention (shown as the name in a
+        message; where a mention shows as digits, `mention=False`: empty)."""
         if user_id is None:
             return render("thanks/someone")
         member = guild.get_member(user_id) if guild else None
         user = member or self.bot.get_user(user_id)
-        return user.display_name if user else f"<@{user_id}>"
+        if user is not None:
+            return user.display_name
+        return f"<@{user_id}>" if mention else ""
 
     async def _list(
         self, interaction: discord.Interaction, direction: str, member: discord.User | None

@@ -76,11 +76,13 @@ async def number_choices(
     wanted = current.strip().lstrip("#").casefold()
     choices = []
     for thanks, giver_id, receiver_id in rows:
+        # A choice shows plain text, where a mention is digits: names only when known.
         name = render(
             "thanks/remove_choice",
             id=thanks.id,
-            giver=cog.user_name(guild, giver_id),
-            receiver=cog.user_name(guild, receiver_id),
+            day=thanks.created_at.date().isoformat(),
+            giver=cog.user_name(guild, giver_id, mention=False),
+            receiver=cog.user_name(guild, receiver_id, mention=False),
             kind=thanks.kind,
             story=" ".join(thanks.story.split()),
         )
