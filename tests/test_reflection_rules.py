@@ -212,3 +212,27 @@ def test_why_the_next_prompt_after_a_pause_comes_later() -> None:
 
 def test_resume_turns_a_stopped_subscription_on_again_as_it_was() -> None:
     assert rules.RESUMED.fields() == {"active": True, "paused_until": None, "unanswered": 0}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in two weeks", date(2026, 12, 5)),
+        ("a fortnight", date(2026, 12, 5)),
+        ("in three days", date(2026, 11, 24)),
+        ("next month", date(2026, 12, 21)),
+        ("a month from now", date(2026, 12, 21)),
+        ("12 December", date(2026, 12, 12)),
+        ("dec 12", date(2026, 12, 12)),
+        ("the 15th", date(2026, 12, 15)),  # the next 15th
+        ("1 March", date(2027, 3, 1)),  # the next one, not last March
+    ],
+)
+def test_dates_written_in_words(text: str, expected: date) -> None:
+    assert parse_date(text, date(2026, 11, 21)) == expected
+
+
+@pytest.mark.parametrize("text", ["banana", "end of the month", "42", "1/2/3/4", "soonish"])
+def test_words_that_are_no_date_are_refused(text: str) -> None:
+    with pytest.raises(InvalidDate):
+        parse_date(text, date(2026, 11, 21))
