@@ -198,6 +198,22 @@ def test_the_answers_to_write_less_often() -> None:
     }
 
 
+def test_why_the_next_prompt_after_a_pause_comes_later() -> None:
+    friday = date(2026, 6, 12)
+    weekdays = Schedule(timezone="UTC", time_of_day=time(9), days=WEEKDAYS_MASK)
+    monday = friday + timedelta(days=3)
+    assert rules.why_later(friday, friday, weekdays) is None
+    assert rules.why_later(friday, monday, weekdays, quiet_days={friday}) == "quiet"
+    assert rules.why_later(friday + timedelta(days=1), monday, weekdays) == "not_your_day"
+    weekly = Schedule(timezone="UTC", time_of_day=time(9), cadence=WEEKLY)
+    assert rules.why_later(friday, monday, weekly, last_sent_on=friday - timedelta(3)) == "weekly"
+    assert rules.describe_date(friday) == "Friday 12 June 2026"
+
+
+def test_resume_turns_a_stopped_subscription_on_again_as_it_was() -> None:
+    assert rules.RESUMED.fields() == {"active": True, "paused_until": None, "unanswered": 0}
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
