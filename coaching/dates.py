@@ -1,9 +1,17 @@
-"""Dates as members type them: "2026-12-01", "3d", "2w", "tomorrow", "next week", "friday"."""
+"""Dates as members type them: "2026-12-01", "31.12", "3d", "2w", "tomorrow", "friday", and
+phrases: "in two weeks", "a fortnight", "next month", "12 December", "dec 12", "the 15th".
+
+The short forms are read here (they are formats, and fast); phrases go to `dateparser`
+(https://github.com/scrapinghub/dateparser), a maintained library for dates as people write
+them, read in English, day before month, and towards the future. It is imported on first use
+(its language data takes a tenth of a second to load once), so the bot starts without it.
+See docs/places-and-dates.md for the choice.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 
 class InvalidDate(ValueError):
@@ -92,7 +100,46 @@ def _parse(text: str, today: date) -> date:
         if not match.group(3) and result < today:
             result = _checked(year + 1, month, day, text)
         return result
-    raise InvalidDate(text)
+    found = _phrase(cleaned, today)
+    if found is None:
+        raise InvalidDate(text)
+    return found
+
+
+# Plain digits and punctuation that dateparser would read as some date ("42", "1/2/3/4"):
+# only the forms above may be all digits.
+_NOT_A_PHRASE = re.compile(r"^[\d\s./:-]+$")
+
+
+def _phrase(cleaned: str, today: date) -> date | None:
+    """A date written in words, by dateparser; None when it reads none."""
+    if len(cleaned) > 40 or _NOT_A_PHRASE.match(cleaned):
+        return None
+    import dateparser  # a few megabytes of language data: only when a phrase comes
+
+    found = dateparser.parse(
+        cleaned,
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": datetime.combine(today, time(12)),
+            "PREFER_DATES_FROM": "future",
+            "DATE_ORDER": "DMY",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+        },
+    )
+    if found is None:
+        return None
+    day = found.date()
+    if day < today and not _PAST.search(cleaned) and not _YEAR.search(cleaned):
+        # "the 15th" or "1 March" already gone this month or year: the next one, as for
+        # "31.12" above (dateparser's preference for the future misses these).
+        day = _add_months(day, 12 if _MONTH_NAME.search(cleaned) else 1)
+    return day
+
+
+_PAST = re.compile(r"\b(?:ago|last|yesterday|before|past|previous)\b")
+_YEAR = re.compile(r"\b\d{4}\b")
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b")
 
 
 def _checked(year: int, month: int, day: int, text: str) -> date:

@@ -376,7 +376,9 @@ class SubscriptionChange:
 # An answer or a skip: the member is there, so the count towards "write less often?" restarts.
 ENGAGED = SubscriptionChange(unanswered=0, backoff_state=None)
 STOPPED = SubscriptionChange(active=False)
-RESUMED = SubscriptionChange(paused_until=None)
+# `/reflections resume`: unpaused, and after a stop on again as she had it (her time, days
+# and cadence), with a fresh count towards "write less often?".
+RESUMED = SubscriptionChange(active=True, paused_until=None, unanswered=0)
 PAUSE_FROM_PROMPT = timedelta(days=7)
 PAUSE_FROM_BACKOFF = timedelta(days=14)
 
@@ -433,3 +435,40 @@ def schedule_of(subscription: Any) -> Schedule:
         cadence=subscription.cadence,
         paused_until=subscription.paused_until,
     )
+
+
+# -- saying when the next prompt comes ------------------------------------------------------
+
+
+def weekday_name(day: date) -> str:
+    return WEEKDAY_NAMES[day.weekday()]
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def describe_date(day: date) -> str:
+    """A date as a member reads it: "Friday 12 June 2026"."""
+    return f"{weekday_name(day)} {day.day} {day.strftime('%B')} {day.year}"
+
+
+def why_later(
+    back_on: date,
+    next_on: date | None,
+    schedule: Schedule,
+    *,
+    quiet_days: Collection[date] = (),
+    last_sent_on: date | None = None,
+) -> str | None:
+    """Why the next prompt after a pause isn't on the day prompts come back: "quiet" (that
+    day is a quiet day of the server), "not_your_day" (not one of her days), "weekly" (a
+    week after her last), or None when it is that day (or nothing is ahead)."""
+    if next_on is None or next_on == back_on:
+        return None
+    if back_on in quiet_days:
+        return "quiet"
+    if not schedule.days & (1 << back_on.weekday()):
+        return "not_your_day"
+    if schedule.cadence == WEEKLY and last_sent_on is not None:
+        return "weekly"
+    return None

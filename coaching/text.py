@@ -84,3 +84,21 @@ def optional(text: str | None) -> str:
 def visible_length(text: str) -> int:
     """How many characters a reader sees (a minimum length counts these)."""
     return sum(1 for char in text if not invisible(char))
+
+
+# Discord's limits for a form: a field's label, its hint (placeholder).
+LABEL_MAX = 45
+PLACEHOLDER_MAX = 100
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """`text` as it is when it fits in `limit` characters; otherwise cut after the last whole
+    word that fits, with an ellipsis (within `limit`)."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if not text[limit - 1].isspace():  # the last word doesn't fit whole: it goes
+        space = head.rfind(" ")
+        if space > 0:
+            head = head[:space]
+    return head.rstrip(" ,;:-–—") + "…"

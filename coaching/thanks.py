@@ -22,7 +22,13 @@ OUTCOMES = ("met", "client", "not_fit")
 STORY_MIN, STORY_MAX = 10, 1000
 PAIR_COOLDOWN = timedelta(hours=12)
 DAILY_CAP = 10
+# "You can give 2 more today" only from here down: every thank-you counting down from 9
+# read like a quota meter.
+NEAR_THE_CAP = 3
 DAY = timedelta(hours=24)
+# The member who thanked someone for a referral received it, and knows what came of it:
+# she is asked once, this long after, and the referrer hears her answer.
+OUTCOME_ASK_AFTER = timedelta(days=10)
 
 
 class ThanksRefused(ValueError):
@@ -50,6 +56,36 @@ def story_key(story: str) -> str:
     return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
 
 
+def check_person(
+    *,
+    giver_user_id: int,
+    receiver_user_id: int,
+    receiver_is_bot: bool,
+    receiver_in_server: bool,
+) -> None:
+    """Raise ThanksRefused when this person can't be thanked here at all."""
+    if receiver_user_id == giver_user_id:
+        raise ThanksRefused("self")
+    if receiver_is_bot:
+        raise ThanksRefused("bot")
+    if not receiver_in_server:
+        raise ThanksRefused("not_member")
+
+
+def check_limits(*, receiver_user_id: int, now: datetime, recent: Sequence[PastThanks]) -> int:
+    """Raise ThanksRefused when the giver thanked this person in the last 12 hours or gave
+    her 10 today; else return how many she has left today after this one. Also asked before
+    a form opens, so nobody writes a story only to be told to wait."""
+    for past in recent:
+        if past.receiver_user_id == receiver_user_id and now - past.created_at < PAIR_COOLDOWN:
+            raise ThanksRefused("cooldown", again_at=past.created_at + PAIR_COOLDOWN)
+    today = [past for past in recent if now - past.created_at < DAY]
+    if len(today) >= DAILY_CAP:
+        oldest = min(past.created_at for past in today)
+        raise ThanksRefused("daily_cap", cap=DAILY_CAP, again_at=oldest + DAY)
+    return DAILY_CAP - len(today) - 1
+
+
 def check_thanks(
     *,
     giver_user_id: int,
@@ -65,12 +101,12 @@ def check_thanks(
 
     `recent` are the giver's thanks of the last 24 hours (any server member), newest first.
     """
-    if receiver_user_id == giver_user_id:
-        raise ThanksRefused("self")
-    if receiver_is_bot:
-        raise ThanksRefused("bot")
-    if not receiver_in_server:
-        raise ThanksRefused("not_member")
+    check_person(
+        giver_user_id=giver_user_id,
+        receiver_user_id=receiver_user_id,
+        receiver_is_bot=receiver_is_bot,
+        receiver_in_server=receiver_in_server,
+    )
     if kind not in KINDS:
         raise ThanksRefused("kind")
     story = clean(story)
@@ -84,36 +120,41 @@ def check_thanks(
     key = story_key(story)
     if any(past.story_key == key for past in recent):
         raise ThanksRefused("duplicate")
-    for past in recent:
-        if past.receiver_user_id == receiver_user_id and now - past.created_at < PAIR_COOLDOWN:
-            raise ThanksRefused("cooldown", again_at=past.created_at + PAIR_COOLDOWN)
-    today = [past for past in recent if now - past.created_at < DAY]
-    if len(today) >= DAILY_CAP:
-        oldest = min(past.created_at for past in today)
-        raise ThanksRefused("daily_cap", cap=DAILY_CAP, again_at=oldest + DAY)
-    return DAILY_CAP - len(today) - 1
+    return check_limits(receiver_user_id=receiver_user_id, now=now, recent=recent)
+
+
+def remaining_to_say(remaining: int) -> int | None:
+    """How many thank-yous are left today, to say only when few are (None: say nothing)."""
+    return remaining if remaining <= NEAR_THE_CAP else None
 
 
 def digest_picks(stories: Sequence[tuple[int, str, int]], limit: int = 3) -> list[int]:
-    """Choose a few thanks for the weekly digest, for variety: different kinds and givers.
+    """Choose a few thanks for the weekly digest. Referral stories, which the channel is
+    named for, come first (different givers first); the rest are chosen for variety:
+    different kinds and givers.
 
     `stories` are (thanks id, kind, giver member id), newest first; returns ids.
     """
     chosen: list[int] = []
     kinds: set[str] = set()
     givers: set[int] = set()
+
+    def take(thanks_id: int, kind: str, giver: int) -> bool:
+        chosen.append(thanks_id)
+        kinds.add(kind)
+        givers.add(giver)
+        return len(chosen) == limit
+
     for thanks_id, kind, giver in stories:
-        if kind not in kinds and giver not in givers:
-            chosen.append(thanks_id)
-            kinds.add(kind)
-            givers.add(giver)
-        if len(chosen) == limit:
+        if kind == "referral" and giver not in givers and take(thanks_id, kind, giver):
             return chosen
-    for thanks_id, _kind, giver in stories:  # not enough variety: fill with other givers
-        if thanks_id not in chosen and giver not in givers:
-            chosen.append(thanks_id)
-            givers.add(giver)
-        if len(chosen) == limit:
+    for thanks_id, kind, giver in stories:
+        if thanks_id in chosen or kind in kinds or giver in givers:
+            continue
+        if take(thanks_id, kind, giver):
+            return chosen
+    for thanks_id, kind, giver in stories:  # not enough variety: fill with other givers
+        if thanks_id not in chosen and giver not in givers and take(thanks_id, kind, giver):
             break
     return chosen
 
@@ -170,6 +211,23 @@ def post_key(thanks_id: int) -> str:
 def notice_key(thanks_id: int) -> str:
     """The outbox key of the DM telling the thanked member."""
     return f"thanks_notice:{thanks_id}"
+
+
+def ask_key(thanks_id: int) -> str:
+    """The outbox key of the one question to the giver of a referral thank-you: what came of
+    it?"""
+    return f"thanks_ask:{thanks_id}"
+
+
+def news_key(thanks_id: int) -> str:
+    """The outbox key of the DM telling the referrer what came of her referral: once."""
+    return f"thanks_news:{thanks_id}"
+
+
+def giver_keys(thanks_id: int) -> tuple[str, ...]:
+    """Every outbox key of a thank-you: what goes when it is removed or its giver deletes her
+    data (each holds a reference to her thank-you)."""
+    return (post_key(thanks_id), notice_key(thanks_id), ask_key(thanks_id), news_key(thanks_id))
 
 
 def digest_key(guild_id: int, due_at: datetime, timezone: str) -> str:

@@ -32,6 +32,7 @@ from storage.communities import ensure_community, get_community, update_communit
 from storage.members import ensure_member
 
 if TYPE_CHECKING:
+    from cogs.thanks import ThanksCog
     from storage.models import Community
 
 MIN_PROMPT_CHARS = 10
@@ -55,15 +56,26 @@ class AdminCog(commands.Cog):
     )
 
     @thanks_group.command(name="remove", description="Remove a thank-you: its post and its record")
-    @app_commands.describe(number="The thank-you's number (shown by /thanks received or given)")
+    @app_commands.describe(
+        number="Type a name or a word to find it; organizers see numbers in /thanks received"
+    )
     async def thanks_remove(
         self, interaction: discord.Interaction, number: app_commands.Range[int, 1]
     ) -> None:
         require_organizer(interaction)
+        await self._thanks().remove(interaction, number)
+
+    @thanks_remove.autocomplete("number")
+    async def thanks_numbers(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await self._thanks().number_choices(interaction, current)
+
+    def _thanks(self) -> ThanksCog:
         thanks = self.bot.thanks
         if thanks is None:
             raise RuntimeError("the thanks extension is not loaded")
-        await thanks.remove(interaction, number)
+        return thanks
 
     def __init__(self, bot: KindredBot) -> None:
         self.bot = bot
@@ -241,9 +253,10 @@ class AdminCog(commands.Cog):
             changes["digest_hour"] = digest_hour
         if event_nudges is not None:
             changes["events_default"] = event_nudges
-        if intro_nudges is not None:
-            if intro_nudges and not self.bot.settings.message_content_intent:
-                raise UserFacingError("errors/nudge_needs_intent")
+        # Without the intent the nudge can't read posts: the rest still applies, and the
+        # reply explains that one part.
+        nudges_need_intent = bool(intro_nudges) and not self.bot.settings.message_content_intent
+        if intro_nudges is not None and not nudges_need_intent:
             changes["intro_nudges"] = intro_nudges
         for field, chosen in (
             ("thanks_channel_id", thanks_channel),
@@ -285,6 +298,8 @@ class AdminCog(commands.Cog):
             self.bot.insights.monthly.wake()
         saved = bool(changes) or insights_dm is not None
         text = render("admin/setup_saved" if saved else "admin/setup_intro")
+        if nudges_need_intent:
+            text += "\n" + render("admin/nudges_need_intent", others=saved)
         if zone_note:
             text += "\n" + zone_note
         if insights_dm is not None:

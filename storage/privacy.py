@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coaching.thanks import notice_key, post_key
+from coaching.thanks import giver_keys
 from storage.courier import drop_keys
 from storage.members import get_member
 from storage.models import Base, Member, Thanks
@@ -162,8 +162,7 @@ async def delete_member(
         await session.scalars(select(Thanks.id).where(Thanks.giver_member_id == member.id))
     )
     removed["outbox (thank-you posts and DMs)"] = await drop_keys(
-        session,
-        [key for thanks_id in given for key in (post_key(thanks_id), notice_key(thanks_id))],
+        session, [key for thanks_id in given for key in giver_keys(thanks_id)]
     )
     removed["thanks (your name taken out)"] = await redact_names(
         session, member.id, names, replacement

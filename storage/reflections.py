@@ -102,6 +102,8 @@ async def subscribe(
         fields.setdefault("time_of_day", default_time)
         fields.setdefault("timezone", member.timezone or default_timezone)
         fields.setdefault("days", ALL_DAYS)
+        # Prompts she had from `/reflections now` count: her walk goes on from there.
+        fields.setdefault("prompts_sent", await prompts_given(session, member.id))
     subscription = await save_subscription(session, member, now=now, **fields)
     member.timezone = subscription.timezone
     return subscription, await reschedule(session, subscription, now=now)
@@ -672,6 +674,17 @@ async def add_prompt_now(
     if subscription is not None:
         subscription.prompts_sent += 1
     return entry_id
+
+
+async def prompts_given(session: AsyncSession, member_id: int) -> int:
+    """How many prompts she has been given (by DM or `/reflections now`): her place in her
+    walk through the prompts."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(ReflectionEntry)
+        .where(ReflectionEntry.member_id == member_id, ReflectionEntry.kind.in_(("daily", "now")))
+    )
+    return int(count or 0)
 
 
 async def newest_entry(

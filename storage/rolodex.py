@@ -73,6 +73,8 @@ async def save_entry(
             created_at=now,
         )
         session.add(entry)
+    elif entry.person_user_id is None and person_user_id is not None:
+        entry.person_user_id = person_user_id  # added by name before, now as the member
     for name, value in fields.items():
         setattr(entry, name, value)
     entry.name_key = name_key(entry.name)
@@ -80,6 +82,20 @@ async def save_entry(
     await session.flush()
     await restart_cadence(session, entry, owner)
     return entry
+
+
+async def entry_counts(session: AsyncSession, entry_id: int) -> tuple[int, int]:
+    """What removing an entry takes with it, and what stays: (touchpoints, pending
+    follow-ups, which stay without the link)."""
+    touches = await session.scalar(
+        select(func.count()).select_from(Touchpoint).where(Touchpoint.entry_id == entry_id)
+    )
+    followups = await session.scalar(
+        select(func.count())
+        .select_from(FollowUp)
+        .where(FollowUp.entry_id == entry_id, FollowUp.state == "pending")
+    )
+    return int(touches or 0), int(followups or 0)
 
 
 async def remove_entry(session: AsyncSession, entry_id: int) -> None:

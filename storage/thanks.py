@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from coaching.shards import EVERY_SERVER, ShardOwnership
-from coaching.thanks import PastThanks, next_digest_at, notice_key, post_key
+from coaching.thanks import (
+    OUTCOME_ASK_AFTER,
+    PastThanks,
+    ask_key,
+    giver_keys,
+    news_key,
+    next_digest_at,
+    notice_key,
+    post_key,
+)
 from storage.courier import drop_pending, enqueue
 from storage.models import Community, Member, OutboxMessage, Thanks
 from storage.shards import only_owned
@@ -43,25 +52,52 @@ async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
 async def record_thanks(session: AsyncSession, *, now: datetime, **fields: Any) -> Thanks:
     """A thank-you and its public post, in one unit of work: the record first, the post a
     courier row (`thanks_post:<id>`, sent once with a nonce) that holds a reference to the
-    record, not its words. `fields` are the Thanks columns but the message and the state."""
+    record, not its words. `fields` are the Thanks columns but the message and the state.
+    For a referral, the one question to its giver about what came of it is queued too
+    (`thanks_ask:<id>`, due in OUTCOME_ASK_AFTER; it asks only if she still wants thanks
+    DMs then)."""
     thanks = await add_thanks(session, message_id=None, removed=False, created_at=now, **fields)
     await _queue(
         session, thanks, "thanks_post", post_key(thanks.id), now, channel_id=thanks.channel_id
     )
+    if thanks.kind == "referral":
+        await queue_ask(session, thanks, now=now)
     return thanks
 
 
+async def queue_ask(session: AsyncSession, thanks: Thanks, *, now: datetime) -> bool:
+    """The question to a referral's giver, due OUTCOME_ASK_AFTER after her thank-you (at
+    once if that has passed); once ever (False: it was queued already)."""
+    due = max(now, thanks.created_at + OUTCOME_ASK_AFTER)
+    return await _queue(
+        session,
+        thanks,
+        "thanks_ask",
+        ask_key(thanks.id),
+        now,
+        due_at=due,
+        member_id=thanks.giver_member_id,
+    )
+
+
 async def _queue(
-    session: AsyncSession, thanks: Thanks, purpose: str, key: str, now: datetime, **recipient: int
-) -> None:
+    session: AsyncSession,
+    thanks: Thanks,
+    purpose: str,
+    key: str,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+    **recipient: int,
+) -> bool:
     """A courier row for this thank-you, made from the record when it is sent."""
-    await enqueue(
+    return await enqueue(
         session,
         guild_id=thanks.guild_id,
         purpose=purpose,
         dedupe_key=key,
         payload={"build": [purpose, thanks.id]},
-        due_at=now,
+        due_at=due_at or now,
         now=now,
         **recipient,  # type: ignore[arg-type]
     )
@@ -86,11 +122,12 @@ async def post_sent(
 
 
 async def withdraw(session: AsyncSession, thanks: Thanks) -> bool:
-    """Remove a thank-you (moderation): marked removed, and its post and DM not sent if they
+    """Remove a thank-you (moderation): marked removed, and its post and DMs not sent if they
     are still waiting. True when its post was still waiting (so there is none to delete)."""
     await mark_removed(session, thanks.id)
     waiting = await drop_pending(session, post_key(thanks.id))
-    await drop_pending(session, notice_key(thanks.id))
+    for key in giver_keys(thanks.id)[1:]:
+        await drop_pending(session, key)
     return waiting
 
 
@@ -127,10 +164,18 @@ async def shown_thanks(
 
 async def record_outcome(
     session: AsyncSession, thanks: Thanks, outcome: str, *, now: datetime
-) -> None:
-    """What came of a referral, as the thanked member tells it."""
+) -> bool:
+    """What came of a referral, as the member who received it (its thank-you's giver) tells
+    it; the referrer's DM with the news is queued the first time (True), once ever."""
+    first = thanks.outcome is None
     thanks.outcome = outcome
     thanks.outcome_at = now
+    if not first or thanks.receiver_member_id is None:
+        return False
+    receiver = thanks.receiver_member_id
+    return await _queue(
+        session, thanks, "thanks_news", news_key(thanks.id), now, member_id=receiver
+    )
 
 
 async def schedule_digest(session: AsyncSession, community: Community, *, after: datetime) -> None:
@@ -321,12 +366,13 @@ async def member_thanks_ids(session: AsyncSession, member_id: int) -> list[int]:
 
 
 async def sent_notices_of(session: AsyncSession, giver_member_id: int) -> list[tuple[int, int]]:
-    """The DMs that told people about thank-yous this member gave, as (DM channel, message):
-    her words in their inboxes, to take back when she deletes her data."""
+    """The DMs that told people about thank-yous this member gave (the thank-you, what came
+    of a referral), as (DM channel, message): her words in their inboxes, to take back when
+    she deletes her data."""
     given = await session.scalars(
         select(Thanks.id).where(Thanks.giver_member_id == giver_member_id)
     )
-    keys = [notice_key(thanks_id) for thanks_id in given]
+    keys = [key for thanks_id in given for key in (notice_key(thanks_id), news_key(thanks_id))]
     if not keys:
         return []
     rows = await session.execute(

@@ -30,6 +30,7 @@ from storage.models import (
     Touchpoint,
 )
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
 from tests.test_e2e_rolodex import add_entry
 
 _years = itertools.count(2041)
@@ -275,6 +276,7 @@ async def test_the_whole_arc_after_an_organizer_ends_the_event(kindred: Harness)
     await interested(kindred, server, event, "Maya", "Ines", "Priya")
     # 09:00 her time (UTC here) the day before: at least 12 hours ahead, about a day.
     nudge = await expect_at(kindred, server, "Maya", NUDGE, datetime(year, 5, 5, 9, tzinfo=UTC))
+    assert turn_off_command(nudge) == "/events notify setting:off"
     chosen = await click(kindred, server, "Maya", nudge, "Reconnect with someone")
     assert "Noted: reconnecting" in chosen.reply.content and chosen.reply.components == []
 
@@ -284,6 +286,7 @@ async def test_the_whole_arc_after_an_organizer_ends_the_event(kindred: Harness)
     await kindred.fd.wait_for(lambda: dms(kindred, server, "Ines", DEBRIEF))
     [debrief] = dms(kindred, server, "Maya", DEBRIEF)
     assert "You meant to reconnect with someone: did you?" in debrief.content
+    assert turn_off_command(debrief) == "/events notify setting:off"
     assert "You meant" not in dms(kindred, server, "Ines", DEBRIEF)[0].content
     assert dms(kindred, server, "Priya", DEBRIEF) == []  # interested, never opted in
 
@@ -604,6 +607,7 @@ async def test_organizers_see_counts_only_and_nothing_below_five(kindred: Harnes
     await kindred.move_to(datetime(year, 11, 6, 22, tzinfo=UTC))
     [picture] = dms(kindred, server, "Olu", "After **")
     assert "Big night" in picture.content and "60%" in picture.content
+    assert turn_off_command(picture) == "/events notify setting:off"
 
 
 async def test_export_and_delete_cover_everything_stored(kindred: Harness) -> None:

@@ -20,6 +20,7 @@ import kindred.charts
 from storage.models import InsightSubscription, OutboxMessage
 from testing.community import FILLER, Activity, seed_activity
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
 
 PEOPLE = ("Maya", "Ines", "Priya", "Zara", "Lena", "Amara")
 
@@ -179,6 +180,7 @@ async def test_the_monthly_picture_goes_out_once_a_month_to_who_asked(
     await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(olu)) == 1)
     [dm] = kindred.fd.dms_to(olu)
     assert "Your monthly picture" in dm.content and "the last 4 weeks" in dm.content
+    assert turn_off_command(dm) == "/setup insights_dm:False"
     attachment, image = picture_of(dm)
     assert image.width == 900 and attachment.description.startswith("Charts of")
     assert_anonymous(server, dm.content, attachment.description, *drawn[-1])

@@ -17,6 +17,7 @@ from coaching.reflections import prompt_for
 from prompts import escape_markdown
 from storage.models import CommunityPrompt, Member, ReflectionSubscription
 from testing.harness import Harness, Server
+from tests.forms import text_inputs
 from tests.test_e2e_reflections import (
     at,
     button,
@@ -30,9 +31,7 @@ from tests.test_e2e_reflections import (
 
 
 def text_field(opened: Any) -> dict[str, Any]:
-    [field] = [c for row in opened.modal["components"] for c in row.get("components", [])] or [
-        row["component"] for row in opened.modal["components"]
-    ]
+    [field] = text_inputs(opened.modal)
     return field
 
 

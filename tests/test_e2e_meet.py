@@ -21,6 +21,7 @@ from testing.meet import (
     start_pairing,
     stop_every_round,
 )
+from tests.dms import turn_off_command
 
 SEVEN = ("Maya", "Ines", "Priya", "Zoe", "Ada", "Bea", "Cleo")
 
@@ -62,6 +63,7 @@ async def test_a_round_for_two_with_cards_and_a_starter_question(
     [to_ines] = round_dms(kindred, server, "Ines")
     [to_maya] = round_dms(kindred, server, "Maya")
     assert "meeting **Maya**" in to_ines.content and "meeting **Ines**" in to_maya.content
+    assert turn_off_command(to_ines) == "/meet leave"
     # Ines reads Maya's card, in Maya's words, and a question about Maya.
     card = to_ines.embeds[0]
     assert card["title"] == "Maya"

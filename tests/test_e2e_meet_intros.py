@@ -98,11 +98,8 @@ async def test_thanks_between_the_introduced_link_to_the_introduction(kindred: H
     for name in ("Maya", "Ines"):
         [ask] = dms(kindred, server, name, "An introduction")
         await click(kindred, server, name, ask, "Yes, introduce us")
-    given = await server.run(
-        "Ines", "thanks give", member="@Maya", kind="introduction", story="Thanks for the chat!"
-    )
-    assert "on its way" in given.reply.content
-    # Thanking by the message menu: "introduction" is offered first.
+    # Thanking by the message menu: "introduction" is offered first. (Before the thank-you
+    # below: after it, the menu would say she can thank Maya again in 12 hours.)
     message = await kindred.fd.send_message(server.person("Maya"), server.channel("general"), "Hi!")
     opened = await kindred.fd.message_command(
         server.person("Ines"),
@@ -114,6 +111,10 @@ async def test_thanks_between_the_introduced_link_to_the_introduction(kindred: H
     await opened.wait_response()
     kinds = opened.modal["components"][0]["component"]["options"]
     assert [o["value"] for o in kinds if o.get("default")] == ["introduction"]
+    given = await server.run(
+        "Ines", "thanks give", member="@Maya", kind="introduction", story="Thanks for the chat!"
+    )
+    assert "on its way" in given.reply.content
     assert kindred.db is not None
     async with kindred.db.read() as session:
         [thanks] = (await session.scalars(select(Thanks).where(Thanks.guild_id == server.id))).all()

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from storage.models import Member, PitchCheck
+from storage.models import Community, Member, PitchCheck
 from testing.harness import Harness, Server
 
 PITCH = (
@@ -172,11 +172,23 @@ async def test_results_are_in_the_export(kindred: Harness, server: Server) -> No
     assert [row["verdict"] for row in data["tables"]["pitch_checks"]] == ["connecting"]
 
 
-async def test_turning_nudges_on_without_the_intent_is_refused(
+async def test_turning_nudges_on_without_the_intent_applies_the_rest(
     kindred: Harness, server: Server
 ) -> None:
-    reply = await server.run("Olu", "setup", intro_nudges=True)
-    assert "Message Content" in reply.reply.content and "Nothing was changed" in reply.reply.content
+    alone = await server.run("Olu", "setup", intro_nudges=True)
+    assert "Message Content" in alone.reply.content and "Nothing was changed" in alone.reply.content
+    # With other choices: they are saved, and the one part is explained.
+    reply = await server.run(
+        "Olu", "setup", intro_nudges=True, thanks_channel="#referral-thanks", timezone="Lisbon"
+    )
+    assert "Saved" in reply.reply.content and "Message Content" in reply.reply.content
+    assert "Everything else you chose is saved" in reply.reply.content
+    assert kindred.db is not None
+    async with kindred.db.read() as session:
+        community = await session.get(Community, server.id)
+    assert community is not None
+    assert community.thanks_channel_id == int(server.channel("referral-thanks").id)
+    assert community.timezone == "Europe/Lisbon" and not community.intro_nudges
 
 
 # --- The walk's cases, as a member meets them ----------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
 from tests.test_e2e_pitch import CONNECT, PITCH
 
 
@@ -45,7 +46,8 @@ async def test_pitchy_intro_gets_one_private_dm(kindred: Harness) -> None:
     await kindred.fd.wait_for(lambda: len(nudges_to(kindred, server, "Maya")) == 1)
     [dm] = nudges_to(kindred, server, "Maya")
     content = dm.content  # type: ignore[attr-defined]
-    assert "nudges off" in content and "offer than a hello" in content
+    assert "offer than a hello" in content
+    assert turn_off_command(dm) == "/pitchcheck nudges setting:off"
     # Unasked for, so no number: a score in a DM she didn't ask for reads as a grade.
     assert "/100" not in content and "scored" not in content
     # Nothing public: Kindred posted nothing in the channel.

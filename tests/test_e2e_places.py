@@ -62,3 +62,13 @@ async def test_organizers_set_the_community_zone_by_country(
 async def test_autocomplete_offers_the_city_by_its_name(kindred: Harness, server: Server) -> None:
     choices = await server.autocomplete("Maya", "reflections start", "timezone", timezone="Mumb")
     assert choices[0]["value"] == "Asia/Kolkata" and choices[0]["name"].startswith("Mumbai")
+
+
+async def test_a_date_in_words_is_understood(kindred: Harness, server: Server) -> None:
+    await server.run("Olu", "reflections start", time="09:00", timezone="Leeds")
+    reply = await server.run("Olu", "reflections pause", until="in two weeks")
+    assert reply.ephemeral and "couldn't read" not in reply.reply.content
+    muddled = await server.run("Olu", "reflections pause", until="whenever it suits")
+    assert (
+        "in two weeks" in muddled.reply.content and "Nothing was changed" in muddled.reply.content
+    )

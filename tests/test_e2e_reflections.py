@@ -14,8 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from coaching.reflections import describe_date
+from coaching.text import cut_at_word
 from storage.models import Member, OutboxMessage, ReflectionEntry, ReflectionSubscription
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
+from tests.forms import modal_texts, text_inputs
 
 _years = itertools.count(2031)
 
@@ -178,11 +182,10 @@ async def test_answer_by_modal_and_by_plain_dm(kindred: Harness) -> None:
     day = date(year, 1, 2)
     prompt = await expect_prompt_at(kindred, server, "Ines", at(day, time(9), zone))
     assert "Today's reflection" in prompt.content
+    assert turn_off_command(prompt) == "/reflections stop"
     opened = await click(kindred, server, "Ines", prompt, "Write my reflection")
     assert opened.modal is not None
-    [field] = [c for row in opened.modal["components"] for c in row.get("components", [])] or [
-        row["component"] for row in opened.modal["components"]
-    ]
+    [field] = text_inputs(opened.modal)
     submitted = await kindred.fd.submit_modal(
         server.person("Ines"), opened, values={field["custom_id"]: "I asked Ana about her garden."}
     )
@@ -231,7 +234,11 @@ async def test_skip_pause_resume_and_stop(kindred: Harness) -> None:
 
     second = await expect_prompt_at(kindred, server, "Maya", at(day + timedelta(1), time(10), zone))
     await click(kindred, server, "Maya", second, "Pause a week")
-    assert "Paused for a week" in kindred.fd.get_message(second.id).content
+    # One meaning of "until", said plainly: the day prompts come back.
+    back = describe_date(day + timedelta(8))
+    assert f"no prompts until **{back}**, the day they come back" in (
+        kindred.fd.get_message(second.id).content
+    )
     count = len(prompts(kindred, server, "Maya"))
     await move_to(kindred, at(day + timedelta(days=5), time(12), zone))
     assert len(prompts(kindred, server, "Maya")) == count  # paused
@@ -240,7 +247,10 @@ async def test_skip_pause_resume_and_stop(kindred: Harness) -> None:
     third = await expect_prompt_at(kindred, server, "Maya", at(day + timedelta(6), time(10), zone))
 
     paused = await server.run("Maya", "reflections pause", until="3d")
-    assert "Paused" in paused.reply.content
+    back = describe_date(day + timedelta(9))
+    assert f"no prompts until **{back}**, the day they come back" in paused.reply.content
+    shown = await server.run("Maya", "reflections settings")
+    assert f"no prompts until {back}, the day they come back" in shown.reply.content
     await expect_prompt_at(kindred, server, "Maya", at(day + timedelta(9), time(10), zone))
 
     await click(kindred, server, "Maya", third, "Stop")
@@ -250,9 +260,39 @@ async def test_skip_pause_resume_and_stop(kindred: Harness) -> None:
     assert len(prompts(kindred, server, "Maya")) == count
     assert await entries(kindred, server, "Maya")  # the journal stays
     again = await server.run("Maya", "reflections stop")
-    assert "haven't started" in again.reply.content
-    restarted = await server.run("Maya", "reflections start")
-    assert "You're in" in restarted.reply.content
+    assert "are stopped" in again.reply.content and "haven't started" not in again.reply.content
+    # Stopped, then resumed: on again as she had it.
+    resumed = await server.run("Maya", "reflections resume")
+    assert "Welcome back" in resumed.reply.content and "10:00" in resumed.reply.content
+    assert (await subscription(kindred, server, "Maya")).active
+    await expect_prompt_at(kindred, server, "Maya", at(day + timedelta(13), time(10), zone))
+
+
+async def test_a_pause_says_why_the_next_prompt_comes_later(kindred: Harness) -> None:
+    server = await kindred.new_server()
+    year = await fresh_year(kindred)
+    await server.run("Maya", "reflections start", time="09:00", timezone="UTC", days="weekdays")
+    friday = date(year, 1, 1) + timedelta(days=(4 - date(year, 1, 1).weekday()) % 7 + 7)
+    await server.run("Olu", "admin quietdays add", date=friday.isoformat())
+    paused = await server.run("Maya", "reflections pause", until=friday.isoformat())
+    monday = friday + timedelta(days=3)
+    text = paused.reply.content
+    assert f"no prompts until **{describe_date(friday)}**" in text
+    assert "quiet day" in text and f"<t:{int(at(monday, time(9), 'UTC').timestamp())}:F>" in text
+    saturday = friday + timedelta(days=1)
+    weekend = await server.run("Maya", "reflections pause", until=saturday.isoformat())
+    assert "the first of your days (weekdays)" in weekend.reply.content
+
+
+async def test_a_weekly_cadence_says_which_day(kindred: Harness) -> None:
+    server = await kindred.new_server()
+    year = await fresh_year(kindred)
+    await server.run("Maya", "reflections start", time="09:00", timezone="UTC")
+    weekly = await server.run("Maya", "reflections settings", cadence="weekly")
+    row = await subscription(kindred, server, "Maya")
+    assert row.next_send_on is not None and row.next_send_on.year == year
+    day = describe_date(row.next_send_on).split()[0]
+    assert f"once a week, on {day}s" in weekly.reply.content
 
 
 async def test_stop_command_and_settings(kindred: Harness) -> None:
@@ -446,9 +486,7 @@ async def test_bad_pause_and_answers_change_nothing(kindred: Harness) -> None:
 
     prompt = await expect_prompt_at(kindred, server, "Maya", at(date(year, 1, 1), time(9), zone))
     opened = await click(kindred, server, "Maya", prompt, "Write my reflection")
-    [field] = [c for row in opened.modal["components"] for c in row.get("components", [])] or [
-        row["component"] for row in opened.modal["components"]
-    ]
+    [field] = text_inputs(opened.modal)
     blank = await kindred.fd.submit_modal(
         server.person("Maya"), opened, values={field["custom_id"]: "   "}
     )
@@ -465,9 +503,15 @@ async def test_now_gives_a_private_prompt_to_answer(kindred: Harness, server: Se
     reply = await server.run("Ines", "reflections now")
     assert reply.ephemeral and "right now" in reply.reply.content
     opened = await click(kindred, server, "Ines", reply.reply, "Write my reflection")
-    [field] = [c for row in opened.modal["components"] for c in row.get("components", [])] or [
-        row["component"] for row in opened.modal["components"]
-    ]
+    [field] = text_inputs(opened.modal)
+    # The form shows the question she answers: cut at a word as the field's label (Discord
+    # holds 45 characters there), and whole above it on a phone when it is longer.
+    [entry] = await entries(kindred, server, "Ines")
+    question = " ".join(entry.prompt_text.split())
+    [label] = [row for row in opened.modal["components"] if row.get("type") == 18]
+    assert label["label"] == cut_at_word(question, 45)
+    assert "only you" in label["description"].lower()
+    assert question in modal_texts(opened.modal).replace("\\", "")
     saved = await kindred.fd.submit_modal(
         server.person("Ines"), opened, values={field["custom_id"]: "Thanked Priya for the intro."}
     )
@@ -477,6 +521,21 @@ async def test_now_gives_a_private_prompt_to_answer(kindred: Harness, server: Se
     ]
 
 
+async def test_the_first_scheduled_prompt_is_not_the_one_now_just_gave(
+    kindred: Harness,
+) -> None:
+    server = await kindred.new_server()
+    year = await fresh_year(kindred)
+    now = await server.run("Maya", "reflections now")
+    assert "right now" in now.reply.content
+    [given] = await entries(kindred, server, "Maya")
+    await server.run("Maya", "reflections start", time="09:00", timezone="UTC")
+    first = await expect_prompt_at(kindred, server, "Maya", at(date(year, 1, 1), time(9), "UTC"))
+    *_, scheduled = await entries(kindred, server, "Maya")
+    assert scheduled.kind == "daily" and scheduled.prompt_key != given.prompt_key
+    assert "Today's reflection" in first.content
+
+
 async def test_community_prompts_admin(kindred: Harness, server: Server) -> None:
     added = await server.run("Olu", "admin prompts add", text="Who made you laugh at the meetup?")
     assert "#" in added.reply.content
@@ -484,6 +543,9 @@ async def test_community_prompts_admin(kindred: Harness, server: Server) -> None
     assert "Who made you laugh at the meetup?" in listed.reply.content
     refused = await server.run("Maya", "admin prompts add", text="Members can't add these, right?")
     assert "Manage Server" in refused.reply.content
+    # Looking isn't changing: she's told it's for organizers, not that she "can't change".
+    looking = await server.run("Maya", "admin prompts list")
+    assert "for organizers" in looking.reply.content and "change" not in looking.reply.content
     short = await server.run("Olu", "admin prompts add", text="Hi?")
     assert "short" in short.reply.content
     number = int(added.reply.content.split("#")[1].split("*")[0])

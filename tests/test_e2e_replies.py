@@ -21,6 +21,7 @@ from storage.communities import ensure_community
 from storage.members import ensure_member
 from storage.models import ReflectionEntry
 from testing.harness import Harness, Server
+from tests.forms import text_inputs
 
 REFERENCE = re.compile(r"reference `([0-9a-f]{8})`")
 
@@ -75,9 +76,7 @@ async def test_a_failing_form_answers_with_a_reference(
 ) -> None:
     opened = await server.run("Ines", "pitchcheck draft")
     assert opened.modal is not None
-    [field] = [c for row in opened.modal["components"] for c in row.get("components", [])] or [
-        row["component"] for row in opened.modal["components"]
-    ]
+    [field] = text_inputs(opened.modal)
     breaks(storage.pitch, "record_check")
     submitted = await kindred.fd.submit_modal(
         server.person("Ines"),

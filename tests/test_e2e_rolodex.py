@@ -83,6 +83,18 @@ async def entries(kindred: Harness, server: Server, who: str) -> list[RolodexEnt
         )
 
 
+async def click(kindred: Harness, server: Server, who: str, message: Any, label: str) -> Any:
+    [custom_id] = [
+        c["custom_id"]
+        for row in message.components
+        for c in row["components"]
+        if c.get("label") == label
+    ]
+    clicked = await kindred.fd.click(server.person(who), message, custom_id)
+    await clicked.wait_response()
+    return clicked
+
+
 def text_of(message: Any) -> str:
     parts = [message.content or ""]
     for embed in message.embeds:
@@ -140,9 +152,66 @@ async def test_edit_and_remove(kindred: Harness, server: Server) -> None:
     )
     [entry] = await entries(kindred, server, "Maya")
     assert entry.notes == "Designer, just moved to Porto" and entry.trust
-    removed = await server.run("Maya", "rolodex remove", person="priya")
-    assert "Removed" in removed.reply.content
+    await server.run("Maya", "rolodex log", person="Priya", what="Coffee in Porto")
+    # Her notes and history would go at once: asked first, with what goes.
+    ask = await server.run("Maya", "rolodex remove", person="priya")
+    assert "Remove **Priya**" in ask.reply.content and "1 touchpoint" in ask.reply.content
+    assert len(await entries(kindred, server, "Maya")) == 1
+    kept = await click(kindred, server, "Maya", ask.reply, "Keep")
+    assert "Nothing changed" in kindred.fd.get_message(ask.reply.id).content
+    assert kept.response_type == 7 and len(await entries(kindred, server, "Maya")) == 1
+    ask = await server.run("Maya", "rolodex remove", person="priya")
+    await click(kindred, server, "Maya", ask.reply, "Remove Priya")
+    assert "Removed" in kindred.fd.get_message(ask.reply.id).content
     assert await entries(kindred, server, "Maya") == []
+
+
+async def test_adding_someone_already_there_says_so_and_edits(
+    kindred: Harness, server: Server
+) -> None:
+    await add_entry(kindred, server, "Ines", name="Maya", notes="Bakery, two kids")
+    opened = await server.run("Ines", "rolodex add", member="@Maya")
+    assert opened.modal is not None
+    assert opened.modal["title"] == "Already in your Rolodex: Maya"
+    assert modal_fields(opened)["About them, as a whole person"]["value"] == "Bakery, two kids"
+    saved = await fill_entry(kindred, server, "Ines", opened, notes="Bakery, two kids, climbs")
+    assert "already in your Rolodex" in saved.reply.content
+    [entry] = await entries(kindred, server, "Ines")
+    assert entry.notes == "Bakery, two kids, climbs"
+    assert entry.person_user_id == int(server.person("Maya").id)  # now linked to her
+    again = await server.run("Ines", "rolodex add", name="maya")
+    assert again.modal["title"] == "Already in your Rolodex: Maya"
+    # Another member of the same name is a different person: said before any form.
+    namesake = kindred.fd.add_user("Maya")
+    kindred.fd.add_member(server.guild, namesake)
+    server.people["Maya2"] = namesake
+    clash = await server.run("Ines", "rolodex add", member="@Maya2")
+    assert clash.modal is None and "tells them apart" in clash.reply.content
+
+
+async def test_drifting_without_any_rhythm_says_so(kindred: Harness, server: Server) -> None:
+    empty = await server.run("Maya", "rolodex drifting")
+    assert "empty" in empty.reply.content
+    await add_entry(kindred, server, "Maya", name="Sam")
+    none = await server.run("Maya", "rolodex drifting")
+    assert "Nobody here has a stay-in-touch rhythm" in none.reply.content
+    assert "within" not in none.reply.content
+    await add_entry(kindred, server, "Maya", name="Bea", cadence="monthly")
+    fine = await server.run("Maya", "rolodex drifting")
+    assert "(1 of 2) is within it" in fine.reply.content
+
+
+async def test_followup_list_marks_what_is_past_due(kindred: Harness, server: Server) -> None:
+    await server.run("Maya", "followup set", person="Jo", when="3d")
+    await server.run("Maya", "followup set", person="Kim", when="2w")
+    listed = await server.run("Maya", "followup list")
+    assert "past due" not in text_of(listed.reply)
+    await kindred.move_to(kindred.clock.now() + timedelta(days=4))
+    listed = await server.run("Maya", "followup list")
+    lines = text_of(listed.reply).splitlines()
+    [jo] = [line for line in lines if "Jo" in line]
+    [kim] = [line for line in lines if "Kim" in line]
+    assert "past due" in jo and "past due" not in kim
 
 
 async def test_search_finds_notes_and_puts_trusted_people_first(

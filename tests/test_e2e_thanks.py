@@ -8,11 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
+from storage.courier import enqueue
 from storage.models import Community, Member, OutboxMessage, Thanks
 from testing.courier import add_people
 from testing.harness import Harness, Server
+from tests.dms import turn_off_command
 
 STORY = "Maya introduced me to her accountant when I was drowning in receipts."
 
@@ -116,7 +118,12 @@ async def test_cooldown_and_duplicate_story(kindred: Harness) -> None:
     server = await thanks_server(kindred)
     await give(server, "Ines", "Maya")
     again = await give(server, "Ines", "Maya", story="And thank you again for the coffee chat.")
-    assert "12 hours" in again.reply.content
+    # A refusal that reads as one, saying when (a Discord timestamp) and keeping her words.
+    [first] = await rows(kindred, server)
+    again_at = int((first.created_at + timedelta(hours=12)).timestamp())
+    assert "Not yet" in again.reply.content and "Lovely" not in again.reply.content
+    assert f"<t:{again_at}:R>" in again.reply.content and "12 hours" in again.reply.content
+    assert "coffee chat" in again.reply.content
     same = await give(server, "Ines", "Olu", story=STORY.upper() + "!!")
     assert "same story" in same.reply.content
     assert len(await rows(kindred, server)) == 1
@@ -177,6 +184,8 @@ async def test_daily_cap_says_how_many_are_left(kindred: Harness) -> None:
                 server, "Ines", person.name, story=f"Thank you for the help with task {index}."
             )
         )
+    # Said only near the cap (3 or fewer left), not as a countdown from the first.
+    assert not any("more today" in reply.reply.content for reply in replies[:6])
     assert "3 more today" in replies[6].reply.content
     assert "last one for today" in replies[9].reply.content
     capped = await give(server, "Ines", people[10].name, story="One more thank-you, please.")
@@ -211,37 +220,181 @@ async def test_dm_notice_and_opt_out(kindred: Harness) -> None:
     await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Maya"))) == 1)
     [notice] = kindred.fd.dms_to(server.person("Maya"))
     assert "thanked you" in notice.content and notice.components == []
+    assert turn_off_command(notice) == "/thanks notify setting:off"
     off = await server.run("Ines", "thanks notify", setting="off")
-    assert "No more DMs" in off.reply.content
+    assert "No more thank-you DMs" in off.reply.content
     await give(server, "Olu", "Ines", kind="support", story="Thanks for holding the door open.")
     await kindred.settle()
     assert kindred.fd.dms_to(server.person("Ines")) == []
     assert len(posts(kindred, server)) == 2  # still thanked in public
 
 
-async def test_referral_outcomes_are_private_to_the_two(kindred: Harness) -> None:
+def buttons(message: Any) -> dict[str, str]:
+    """Label -> custom id of a message's buttons."""
+    return {c["label"]: c["custom_id"] for row in message.components for c in row["components"]}
+
+
+def names(server: Server, who: str, text: str) -> bool:
+    """Whether `text` names `who` (by name, or by a mention, which Discord shows as it)."""
+    return who in text or f"<@{server.person(who).id}>" in text
+
+
+def dm_texts(kindred: Harness, server: Server, who: str) -> list[str]:
+    return [m.content for m in kindred.fd.dms_to(server.person(who))]
+
+
+async def ask_arrives(kindred: Harness, server: Server, who: str) -> Any:
+    """Ten days after a referral thank-you, its giver's question; not a day before."""
+    await kindred.move_to(kindred.clock.now() + timedelta(days=9, hours=23))
+    assert not [m for m in kindred.fd.dms_to(server.person(who)) if m.components]
+    await kindred.move_to(kindred.clock.now() + timedelta(hours=1, minutes=1))
+    [ask] = [m for m in kindred.fd.dms_to(server.person(who)) if m.components]
+    return ask
+
+
+async def test_the_member_who_received_a_referral_is_asked_and_the_referrer_told(
+    kindred: Harness,
+) -> None:
+    # Maya thanks Ines for a referral: Maya received it and knows what came of it.
     server = await thanks_server(kindred)
-    await give(server, "Olu", "Maya")
-    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Maya"))) == 1)
-    [notice] = kindred.fd.dms_to(server.person("Maya"))
-    custom_id = next(
-        c["custom_id"]
-        for row in notice.components
-        for c in row["components"]
-        if c["label"] == "Became a client"
-    )
-    click = await kindred.fd.click(server.person("Maya"), notice, custom_id)
+    reply = await give(server, "Maya", "Ines")
+    assert "ten days" in reply.reply.content and "Ines" in reply.reply.content
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Ines"))) == 1)
+    [notice] = kindred.fd.dms_to(server.person("Ines"))
+    assert notice.components == []  # the referrer is no longer asked
+    assert "I'll ask" in notice.content
+    ask = await ask_arrives(kindred, server, "Maya")
+    assert "What came of it?" in ask.content and names(server, "Ines", ask.content)
+    assert turn_off_command(ask) == "/thanks notify setting:off"
+    assert list(buttons(ask)) == ["We met", "Became a client", "Not a fit"]
+    click = await kindred.fd.click(server.person("Maya"), ask, buttons(ask)["Became a client"])
     await click.wait_response()
-    assert "client" in kindred.fd.get_message(notice.id).content
+    answered = kindred.fd.get_message(ask.id)
+    assert "client" in answered.content and "let" in answered.content
+    assert answered.components == []
     [row] = await rows(kindred, server)
     assert row.outcome == "client"
-    for who in ("Olu", "Maya"):
+    await kindred.fd.wait_for(lambda: len(kindred.fd.dms_to(server.person("Ines"))) == 2)
+    news = kindred.fd.dms_to(server.person("Ines"))[-1]
+    assert "Your referral became a client for" in news.content
+    assert names(server, "Maya", news.content)
+    assert turn_off_command(news) == "/thanks notify setting:off"
+    for who in ("Maya", "Ines"):
         stats = await server.run(who, "thanks stats")
         assert "1 became clients" in stats.reply.embeds[0]["description"]
-    other = await server.run("Ines", "thanks stats")
-    assert "became clients" not in other.reply.embeds[0]["description"]
-    # Nothing about outcomes in public.
+    stats = await server.run("Olu", "thanks stats")
+    assert "became clients" not in stats.reply.embeds[0]["description"]
     assert "client" not in json.dumps([p.embeds for p in posts(kindred, server)])
+    # Asked once: weeks later there is no second question.
+    await kindred.move_to(kindred.clock.now() + timedelta(days=21))
+    asked = [text for text in dm_texts(kindred, server, "Maya") if "What came" in text]
+    assert len(asked) == 1
+    assert len(kindred.fd.dms_to(server.person("Ines"))) == 2
+
+
+async def test_the_referral_question_and_its_news_respect_dm_choices(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    off = await server.run("Maya", "thanks notify", setting="off")
+    assert "no question about referrals" in off.reply.content
+    mine = await give(server, "Maya", "Ines")  # Maya doesn't want thanks DMs: not asked
+    assert "ten days" not in mine.reply.content
+    reply = await give(server, "Ines", "Maya", story="Thanks for sending your designer my way!")
+    assert "ten days" in reply.reply.content
+    await kindred.move_to(kindred.clock.now() + timedelta(days=10, minutes=1))
+    assert [m for m in kindred.fd.dms_to(server.person("Maya")) if m.components] == []
+    [ask] = [m for m in kindred.fd.dms_to(server.person("Ines")) if m.components]
+    assert names(server, "Maya", ask.content)
+    click = await kindred.fd.click(server.person("Ines"), ask, buttons(ask)["We met"])
+    await click.wait_response()
+    answered = kindred.fd.get_message(ask.id).content
+    assert "you met" in answered and "/thanks stats" in answered  # nobody to tell
+    await kindred.settle()
+    assert dm_texts(kindred, server, "Maya") == []
+    first, second = await rows(kindred, server)
+    assert (first.outcome, second.outcome) == (None, "met")
+
+
+async def test_an_outcome_button_from_before_is_answered_kindly(kindred: Harness) -> None:
+    # Before, the referrer's own DM had "We met / Became a client / Not a fit". Such a DM
+    # (sent by the courier as it was) still answers: the one who received the referral is
+    # asked instead, now, since her ten days have passed.
+    server = await thanks_server(kindred)
+    await give(server, "Maya", "Ines")
+    await kindred.settle()
+    [row] = await rows(kindred, server)
+    assert kindred.db is not None
+    async with kindred.db.session() as session:
+        await session.execute(
+            update(Thanks)
+            .where(Thanks.id == row.id)
+            .values(created_at=kindred.clock.now() - timedelta(days=30))
+        )
+        # A thank-you from before had no question queued.
+        await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.dedupe_key == f"thanks_ask:{row.id}")
+        )
+        ines = await session.scalar(
+            select(Member).where(
+                Member.guild_id == server.id, Member.user_id == int(server.person("Ines").id)
+            )
+        )
+        assert ines is not None
+        await enqueue(
+            session,
+            guild_id=server.id,
+            member_id=ines.id,
+            purpose="thanks_notice",
+            dedupe_key=f"old_notice:{row.id}",
+            payload={
+                "content": "Maya thanked you. When you know, let them know what came of it:",
+                "components": [
+                    {
+                        "type": 1,
+                        "components": [
+                            {
+                                "type": 2,
+                                "style": 2,
+                                "label": label,
+                                "custom_id": f"thx:outcome:{row.id}:{outcome}",
+                            }
+                            for label, outcome in (("We met", "met"), ("Became a client", "client"))
+                        ],
+                    }
+                ],
+            },
+            due_at=kindred.clock.now(),
+            now=kindred.clock.now(),
+        )
+    kindred.bot.courier.wake()  # type: ignore[union-attr]
+    await kindred.fd.wait_for(
+        lambda: any(m.components for m in kindred.fd.dms_to(server.person("Ines")))
+    )
+    [old] = [m for m in kindred.fd.dms_to(server.person("Ines")) if m.components]
+    click = await kindred.fd.click(server.person("Ines"), old, buttons(old)["Became a client"])
+    await click.wait_response()
+    answered = kindred.fd.get_message(old.id).content
+    assert "asking her now" in answered and "went wrong" not in answered
+    [row] = await rows(kindred, server)
+    assert row.outcome is None  # she made the referral; Maya is the one who knows
+    await kindred.settle()
+    [ask] = [m for m in kindred.fd.dms_to(server.person("Maya")) if m.components]
+    assert "What came of it?" in ask.content
+
+
+async def test_deleting_her_data_takes_back_the_news_of_her_referral(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await give(server, "Maya", "Ines")
+    ask = await ask_arrives(kindred, server, "Maya")
+    click = await kindred.fd.click(server.person("Maya"), ask, buttons(ask)["Not a fit"])
+    await click.wait_response()
+    await kindred.fd.wait_for(
+        lambda: any("wasn't a fit" in text for text in dm_texts(kindred, server, "Ines"))
+    )
+    confirm = await server.run("Maya", "mydata delete")
+    erase = confirm.reply.components[0]["components"][0]["custom_id"]
+    await (await kindred.fd.click(server.person("Maya"), confirm.reply, erase)).wait_response()
+    await kindred.fd.wait_for(lambda: "I removed" in confirm.reply.content)
+    assert not any("wasn't a fit" in text for text in dm_texts(kindred, server, "Ines"))
 
 
 async def test_received_and_given_lists(kindred: Harness) -> None:
@@ -314,15 +467,20 @@ async def test_a_digest_missed_while_the_bot_was_down_folds_into_the_next(
     assert "1 member thanked 1 other" in digest.content
 
 
-async def test_moderation_remove_and_manual_delete(kindred: Harness) -> None:
-    server = await thanks_server(kindred)
+async def two_posted(kindred: Harness, server: Server, referrer: str) -> list[Thanks]:
+    """A referral `referrer` is thanked for, and advice Maya is thanked for, both posted."""
     await given(
         kindred,
         server,
-        ("Olu", "Maya", "referral", STORY),
+        (referrer, "Maya" if referrer == "Olu" else "Ines", "referral", STORY),
         ("Ines", "Maya", "advice", "Thanks for the pricing advice, Maya!"),
     )
-    first, second = await rows(kindred, server)
+    return await rows(kindred, server)
+
+
+async def test_moderation_remove_and_manual_delete(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    first, second = await two_posted(kindred, server, "Olu")
     refused = await server.run("Maya", "admin thanks remove", number=first.id)
     assert "Manage Server" in refused.reply.content
     removed = await server.run("Olu", "admin thanks remove", number=first.id)
@@ -513,3 +671,92 @@ async def test_the_digest_counts_a_thanks_whose_post_is_still_waiting(
         assert recipe["picks"] == [row.id] and recipe["givers"] == 1
     finally:
         kindred.fd.inject_faults()
+
+
+async def test_thank_the_author_of_your_own_message_is_refused_before_the_form(
+    kindred: Harness,
+) -> None:
+    server = await thanks_server(kindred)
+    mine = await kindred.fd.send_message(
+        server.person("Ines"), server.channel("general"), "Here's the template I use!"
+    )
+    opened = await kindred.fd.message_command(
+        server.person("Ines"), "Thank the author", target=mine
+    )
+    await opened.wait_response()
+    assert opened.modal is None
+    assert opened.ephemeral and "Thanking yourself" in opened.reply.content
+    # Someone she thanked an hour ago: told when she can, before writing a word.
+    await give(server, "Ines", "Maya")
+    hers = await kindred.fd.send_message(
+        server.person("Maya"), server.channel("general"), "And here's my pricing sheet."
+    )
+    await kindred.advance(timedelta(hours=1))
+    wait = await kindred.fd.message_command(server.person("Ines"), "Thank the author", target=hers)
+    await wait.wait_response()
+    assert wait.modal is None and "Not yet" in wait.reply.content
+    assert len(await rows(kindred, server)) == 1
+
+
+async def test_the_digest_keeps_the_referral_stories(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    await server.run("Olu", "setup", timezone="UTC")
+    people = await add_people(kindred, server.guild, 3, prefix="friend")
+    for person in people:
+        server.people[person.name] = person
+    # The referral is the oldest; three thank-yous of other kinds come after it.
+    await given(
+        kindred,
+        server,
+        ("Olu", "Maya", "referral", STORY),
+        (people[0].name, "Ines", "advice", "Thanks for the pricing advice, Ines!"),
+        (people[1].name, "Olu", "support", "Thank you for cheering me on at the demo."),
+        (people[2].name, "Maya", "other", "Thanks for lending me your tripod, Maya."),
+    )
+    now = kindred.clock.now()
+    monday = (now + timedelta(days=(7 - now.weekday()) % 7 or 7)).replace(
+        hour=9, minute=0, second=0, microsecond=0
+    )
+    count = len(posts(kindred, server))
+    await kindred.move_to(monday)
+    await kindred.fd.wait_for(lambda: len(posts(kindred, server)) == count + 1)
+    digest = posts(kindred, server)[-1].content
+    assert "accountant" in digest  # the referral story
+    assert "(1 for a referral" in digest
+
+
+async def test_organizers_remove_a_thank_you_from_its_post(kindred: Harness) -> None:
+    server = await thanks_server(kindred)
+    first, second = await two_posted(kindred, server, "Maya")
+    post = kindred.fd.get_message(first.message_id)
+
+    async def remove_this(who: str, message: Any) -> Any:
+        ran = await kindred.fd.message_command(
+            server.person(who), "Remove this thank-you", target=message
+        )
+        await ran.wait_response()
+        return ran
+
+    refused = await remove_this("Maya", post)
+    assert "Manage Server" in refused.reply.content
+    chat = await kindred.fd.send_message(
+        server.person("Maya"), server.channel("general"), "Thank you all for coming!"
+    )
+    not_a_post = await remove_this("Olu", chat)
+    assert "isn't one of Kindred's thank-you posts" in not_a_post.reply.content
+    removed = await remove_this("Olu", post)
+    assert "Removed" in removed.reply.content and "its post" in removed.reply.content
+    assert [int(p.id) for p in posts(kindred, server)] == [second.message_id]
+    assert [row.removed for row in await rows(kindred, server)] == [True, False]
+    # Its question to Maya won't come either.
+    await kindred.move_to(kindred.clock.now() + timedelta(days=11))
+    assert [m for m in kindred.fd.dms_to(server.person("Maya")) if m.components] == []
+    # Numbers where a number is asked for: organizers see them, and find one by a word.
+    listed = await server.run("Olu", "thanks received", member="@Maya")
+    assert f"#{second.id}" in listed.reply.embeds[0]["description"]
+    member_view = await server.run("Ines", "thanks received", member="@Maya")
+    assert f"#{second.id}" not in member_view.reply.embeds[0]["description"]
+    choices = await server.autocomplete("Olu", "admin thanks remove", "number", number="pricing")
+    assert [c["value"] for c in choices] == [second.id]
+    assert "pricing" in choices[0]["name"]
+    assert await server.autocomplete("Ines", "admin thanks remove", "number", number="") == []

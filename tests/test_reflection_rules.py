@@ -196,3 +196,43 @@ def test_the_answers_to_write_less_often() -> None:
         "paused_until": date(2026, 3, 16),
         "unanswered": 0,
     }
+
+
+def test_why_the_next_prompt_after_a_pause_comes_later() -> None:
+    friday = date(2026, 6, 12)
+    weekdays = Schedule(timezone="UTC", time_of_day=time(9), days=WEEKDAYS_MASK)
+    monday = friday + timedelta(days=3)
+    assert rules.why_later(friday, friday, weekdays) is None
+    assert rules.why_later(friday, monday, weekdays, quiet_days={friday}) == "quiet"
+    assert rules.why_later(friday + timedelta(days=1), monday, weekdays) == "not_your_day"
+    weekly = Schedule(timezone="UTC", time_of_day=time(9), cadence=WEEKLY)
+    assert rules.why_later(friday, monday, weekly, last_sent_on=friday - timedelta(3)) == "weekly"
+    assert rules.describe_date(friday) == "Friday 12 June 2026"
+
+
+def test_resume_turns_a_stopped_subscription_on_again_as_it_was() -> None:
+    assert rules.RESUMED.fields() == {"active": True, "paused_until": None, "unanswered": 0}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in two weeks", date(2026, 12, 5)),
+        ("a fortnight", date(2026, 12, 5)),
+        ("in three days", date(2026, 11, 24)),
+        ("next month", date(2026, 12, 21)),
+        ("a month from now", date(2026, 12, 21)),
+        ("12 December", date(2026, 12, 12)),
+        ("dec 12", date(2026, 12, 12)),
+        ("the 15th", date(2026, 12, 15)),  # the next 15th
+        ("1 March", date(2027, 3, 1)),  # the next one, not last March
+    ],
+)
+def test_dates_written_in_words(text: str, expected: date) -> None:
+    assert parse_date(text, date(2026, 11, 21)) == expected
+
+
+@pytest.mark.parametrize("text", ["banana", "end of the month", "42", "1/2/3/4", "soonish"])
+def test_words_that_are_no_date_are_refused(text: str) -> None:
+    with pytest.raises(InvalidDate):
+        parse_date(text, date(2026, 11, 21))

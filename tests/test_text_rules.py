@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coaching.text import BlankText, clean, invisible, optional, required, visible
+from coaching.text import BlankText, clean, cut_at_word, invisible, optional, required, visible
 
 INVISIBLE = [
     "\u200b" * 30,  # zero-width spaces
@@ -46,3 +46,13 @@ def test_clean_never_keeps_nul_and_visible_agrees_with_invisible(text: str) -> N
     cleaned = clean(text)
     assert "\x00" not in cleaned
     assert visible(cleaned) == any(not invisible(char) for char in cleaned)
+
+
+def test_cut_at_word_keeps_whole_words_within_the_limit() -> None:
+    question = "Who did you learn something from this week, and what was it?"
+    assert cut_at_word(question, 45) == "Who did you learn something from this week…"
+    assert cut_at_word("Short one?", 45) == "Short one?"
+    assert len(cut_at_word("x" * 60, 45)) == 45
+    for limit in range(5, len(question)):
+        cut = cut_at_word(question, limit)
+        assert len(cut) <= limit and question.startswith(cut.rstrip("…"))

@@ -16,6 +16,7 @@ from coaching.thanks import (
     digest_weeks,
     next_digest_at,
     plan_digest,
+    remaining_to_say,
     story_key,
 )
 
@@ -78,7 +79,19 @@ def test_daily_cap() -> None:
 
 def test_digest_picks_favour_variety() -> None:
     stories = [(1, "advice", 10), (2, "advice", 11), (3, "referral", 10), (4, "support", 12)]
-    assert digest_picks(stories) == [1, 4, 2]
+    assert digest_picks(stories) == [3, 2, 4]
+
+
+def test_digest_picks_keep_the_referral_stories() -> None:
+    # Newer thank-yous of three other kinds used to fill every place.
+    stories = [(5, "other", 1), (4, "support", 2), (3, "advice", 3), (2, "referral", 4)]
+    assert digest_picks(stories)[0] == 2
+    referrals = [(9, "referral", 1), (8, "advice", 2), (7, "referral", 3), (6, "referral", 4)]
+    assert digest_picks(referrals) == [9, 7, 6]
+
+
+def test_what_is_left_today_is_said_only_near_the_cap() -> None:
+    assert [remaining_to_say(n) for n in (9, 4, 3, 1, 0)] == [None, None, 3, 1, 0]
     assert digest_picks([]) == []
 
 

@@ -18,6 +18,7 @@ from coaching import reflections as rules
 from coaching.reflections import (
     InvalidDays,
     SubscriptionChange,
+    describe_date,
     describe_days,
     parse_days,
     prompt_for,
@@ -36,7 +37,9 @@ from cogs.reflections.views import (
     checked_answer,
     epoch,
     note_offer_view,
+    paused_text,
     save_answer,
+    weekday_of,
     write_now_view,
 )
 from kindred.errors import UserFacingError
@@ -100,13 +103,17 @@ class ReflectionsCog(commands.Cog):
             requested = dataclasses.replace(requested, days=mask)
         return requested, zone_note
 
-    async def _active_subscription(
-        self, session: Any, interaction: discord.Interaction
+    async def _subscription(
+        self, session: Any, interaction: discord.Interaction, *, active: bool = True
     ) -> ReflectionSubscription:
+        """Her subscription; one she stopped only when `active` is False (else she is told
+        it is stopped, and how to bring it back)."""
         member = await member_of(self.bot, session, interaction)
         subscription = await store.get_subscription(session, member.id)
-        if subscription is None or not subscription.active:
+        if subscription is None:
             raise UserFacingError("reflections/not_subscribed")
+        if active and not subscription.active:
+            raise UserFacingError("reflections/stopped_already")
         return subscription
 
     def _settings_text(self, subscription: ReflectionSubscription, *, changed: bool) -> str:
@@ -117,8 +124,9 @@ class ReflectionsCog(commands.Cog):
             time=subscription.time_of_day,
             timezone=subscription.timezone,
             cadence=subscription.cadence,
+            weekday=weekday_of(subscription.next_send_on),
             active=subscription.active,
-            paused_until=subscription.paused_until.isoformat()
+            paused_until=describe_date(subscription.paused_until)
             if subscription.paused_until
             else None,
             next_at=epoch(subscription.next_send_at),
@@ -222,14 +230,14 @@ class ReflectionsCog(commands.Cog):
             replies.append(event_note)
         await send_private(interaction, "\n\n".join(replies))
 
-    @reflections.command(name="pause", description="Pause prompts until a date (or 3d, 2w)")
-    @app_commands.describe(until="A date like 2026-12-01, or 3d, 2w, friday")
+    @reflections.command(name="pause", description="No prompts until a day (they come back then)")
+    @app_commands.describe(until="The day prompts come back: 2026-12-01, friday, 3d, 2w")
     async def pause(
         self, interaction: discord.Interaction, until: app_commands.Range[str, 1, 30]
     ) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            subscription = await self._active_subscription(session, interaction)
+            subscription = await self._subscription(session, interaction)
             today = rules.local_date(now, subscription.timezone)
             resume_on = member_date(until, today)
             if resume_on <= today:
@@ -238,29 +246,47 @@ class ReflectionsCog(commands.Cog):
                 raise UserFacingError("errors/pause_too_long")
             change = rules.pause_until(resume_on)
             next_at = await store.apply_change(session, subscription, change, now=now)
+            text = await paused_text(session, subscription, next_at, template="reflections/paused")
         self.scheduler.wake()
-        name = "reflections/paused" if next_at else "reflections/paused_nothing_next"
-        await send_private(
-            interaction, render(name, until=resume_on.isoformat(), next_at=epoch(next_at))
-        )
+        await send_private(interaction, text)
 
-    @reflections.command(name="resume", description="Resume prompts now")
+    @reflections.command(name="resume", description="Prompts again now, after a pause or a stop")
     async def resume(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            subscription = await self._active_subscription(session, interaction)
+            subscription = await self._subscription(session, interaction, active=False)
+            was = (
+                "stopped"
+                if not subscription.active
+                else "paused"
+                if subscription.paused_until is not None
+                else "on"
+            )
             next_at = await store.apply_change(session, subscription, rules.RESUMED, now=now)
         self.scheduler.wake()
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return
-        await send_private(interaction, render("reflections/resumed", next_at=epoch(next_at)))
+        await send_private(
+            interaction,
+            render(
+                "reflections/resumed",
+                was=was,
+                days=describe_days(subscription.days),
+                time=subscription.time_of_day,
+                timezone=subscription.timezone,
+                weekday=weekday_of(subscription.next_send_on)
+                if subscription.cadence == rules.WEEKLY
+                else None,
+                next_at=epoch(next_at),
+            ),
+        )
 
     @reflections.command(name="stop", description="Stop reflection prompts (your journal stays)")
     async def stop(self, interaction: discord.Interaction) -> None:
         now = self.bot.clock.now()
         async with self.bot.db.session() as session:
-            subscription = await self._active_subscription(session, interaction)
+            subscription = await self._subscription(session, interaction)
             await store.apply_change(session, subscription, rules.STOPPED, now=now)
         await send_private(interaction, render("reflections/stopped"))
 
@@ -280,7 +306,13 @@ class ReflectionsCog(commands.Cog):
                 custom = (await store.community_prompts_for(session, [member.guild_id]))[
                     member.guild_id
                 ]
-                position = subscription.prompts_sent if subscription else 0
+                # Her place in her walk through the prompts, also before she subscribed, so
+                # her first scheduled prompt isn't the one she was just given here.
+                position = (
+                    subscription.prompts_sent
+                    if subscription
+                    else await store.prompts_given(session, member.id)
+                )
                 key = prompt_for(position, member.id, [*self.scheduler.keys, *custom])
                 community = interaction.guild.name if interaction.guild else ""
                 prompt_text = render_prompt(key, community=community, custom=custom)

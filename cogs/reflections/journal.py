@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 
 from coaching.reflections import ENTRY_MAX_CHARS
-from cogs.reflections.views import checked_answer
+from cogs.reflections.views import checked_answer, question_items
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
 from kindred.ui import KindredModal, OwnedView, Pager
@@ -214,13 +214,10 @@ class EditModal(KindredModal):
         self.journal = journal
         self.entry_id = entry.id
         self.answer: discord.ui.TextInput[EditModal] = discord.ui.TextInput(
-            label=render("reflections/modal_label", adding=False),
-            style=discord.TextStyle.paragraph,
-            default=entry.answer,
-            required=True,
-            max_length=ENTRY_MAX_CHARS,
+            style=discord.TextStyle.paragraph, default=entry.answer, max_length=ENTRY_MAX_CHARS
         )
-        self.add_item(self.answer)
+        for item in question_items(entry.prompt_text, self.answer, "editing"):
+            self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         answer = checked_answer(self.answer.value, ENTRY_MAX_CHARS)

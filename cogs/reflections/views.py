@@ -14,11 +14,17 @@ from coaching.reflections import (
     ENTRY_MAX_CHARS,
     STOPPED,
     backoff_choice,
+    describe_date,
+    describe_days,
     local_date,
     pause_from_prompt,
+    schedule_of,
     validate_answer,
+    weekday_name,
     weekly_streak,
+    why_later,
 )
+from coaching.text import LABEL_MAX, PLACEHOLDER_MAX, cut_at_word
 from kindred.errors import UserFacingError
 from kindred.replies import close_with_note, send_private
 from kindred.ui import KindredModal, KindredView, PersistentButton, bot_of
@@ -27,7 +33,7 @@ from storage import reflections as store
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
-    from storage.models import Member, ReflectionEntry
+    from storage.models import Member, ReflectionEntry, ReflectionSubscription
 
 # (action, label template, button style) for the buttons under each kind of DM.
 PROMPT_BUTTONS = (
@@ -78,9 +84,38 @@ def epoch(instant: Any) -> int:
     return int(instant.timestamp()) if instant else 0
 
 
+def weekday_of(day: Any) -> str | None:
+    """The weekday of a member's next prompt, for a weekly cadence ("on Thursdays")."""
+    return weekday_name(day) if day else None
+
+
 def wake_scheduler(bot: KindredBot) -> None:
     if bot.reflections is not None:
         bot.reflections.scheduler.wake()
+
+
+async def paused_text(
+    session: Any, subscription: ReflectionSubscription, next_at: Any, *, template: str
+) -> str:
+    """What a pause says, whichever way she paused: the day prompts come back, her next
+    prompt, and why that is later when it is (a quiet day, not one of her days, weekly)."""
+    back_on = subscription.paused_until
+    assert back_on is not None
+    quiet = await store.quiet_days_for(session, [subscription.guild_id])
+    why = why_later(
+        back_on,
+        subscription.next_send_on,
+        schedule_of(subscription),
+        quiet_days=quiet[subscription.guild_id],
+        last_sent_on=subscription.last_sent_on,
+    )
+    return render(
+        template,
+        back_on=describe_date(back_on),
+        next_at=epoch(next_at),
+        why=why,
+        days=describe_days(subscription.days),
+    )
 
 
 def checked_answer(text: str, limit: int = ANSWER_MAX_CHARS) -> str:
@@ -121,8 +156,28 @@ async def owned_entry(session: Any, ref: str, user_id: int) -> tuple[ReflectionE
     return found
 
 
+def question_items(
+    prompt: str, field: discord.ui.TextInput[Any], mode: str
+) -> list[discord.ui.Item[Any]]:
+    """A reflection form's items around its answer `field`: the question whole at the top
+    (a text block, which a phone shows above the field) when the label can't hold it, and
+    the field labelled with the question cut at a word, its hint saying who sees it (`mode`:
+    "new", "adding" to an answer, "editing" one). Discord: a label holds 45 characters, a
+    hint 100."""
+    question = " ".join(prompt.split()) or render("reflections/modal_no_question")
+    label = cut_at_word(question, LABEL_MAX)
+    field.placeholder = cut_at_word(question, PLACEHOLDER_MAX)
+    items: list[discord.ui.Item[Any]] = []
+    if label != question:
+        items.append(discord.ui.TextDisplay(render("reflections/modal_question", prompt=prompt)))
+    description = render("reflections/modal_label", mode=mode)
+    items.append(discord.ui.Label(text=label, description=description, component=field))
+    return items
+
+
 class ReflectionModal(KindredModal):
-    """ "Write my reflection": opens with what the entry holds, so she adds to it."""
+    """ "Write my reflection": the question (`question_items`), and the answer field opening
+    with what the entry holds, so she adds to it."""
 
     def __init__(self, bot: KindredBot, ref: str, prompt: str, existing: str | None) -> None:
         super().__init__(title=render("reflections/modal_title"), timeout=None)
@@ -131,14 +186,10 @@ class ReflectionModal(KindredModal):
         # With her earlier words in it, the form holds them and room for more.
         self.limit = ENTRY_MAX_CHARS if existing else ANSWER_MAX_CHARS
         self.answer: discord.ui.TextInput[ReflectionModal] = discord.ui.TextInput(
-            label=render("reflections/modal_label", adding=bool(existing)),
-            style=discord.TextStyle.paragraph,
-            placeholder=(prompt[:97] + "...") if len(prompt) > 100 else prompt,
-            default=existing,
-            required=True,
-            max_length=self.limit,
+            style=discord.TextStyle.paragraph, default=existing, max_length=self.limit
         )
-        self.add_item(self.answer)
+        for item in question_items(prompt, self.answer, "adding" if existing else "new"):
+            self.add_item(item)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         acknowledgement = await save_answer(
@@ -176,11 +227,15 @@ class PromptButton(
                 text = render("reflections/skipped")
             elif (subscription := await store.get_subscription(session, member.id)) is None:
                 text = render("reflections/not_subscribed")
+            elif not subscription.active:  # an older prompt's button, after a stop
+                text = render("reflections/stopped_already")
             elif action == "pause":
                 today = local_date(now, subscription.timezone)
                 change = pause_from_prompt(today)
                 next_at = await store.apply_change(session, subscription, change, now=now)
-                text = render("reflections/paused_week", next_at=epoch(next_at))
+                text = await paused_text(
+                    session, subscription, next_at, template="reflections/paused"
+                )
             else:
                 await store.apply_change(session, subscription, STOPPED, now=now)
                 text = render("reflections/stopped")
@@ -208,8 +263,16 @@ class BackoffButton(
             await store.record_backoff_choice(session, entry, action, now=now)
             change = backoff_choice(action, local_date(now, subscription.timezone))
             next_at = await store.apply_change(session, subscription, change, now=now)
+            template = f"reflections/{BACKOFF_NOTES[action]}"
+            if action == "pause":
+                note = await paused_text(session, subscription, next_at, template=template)
+            else:
+                note = render(
+                    template,
+                    next_at=epoch(next_at),
+                    weekday=weekday_of(subscription.next_send_on),
+                )
         wake_scheduler(bot)
-        note = render(f"reflections/{BACKOFF_NOTES[action]}", next_at=epoch(next_at))
         await close_with_note(interaction, note)
 
 

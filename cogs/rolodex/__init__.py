@@ -30,7 +30,7 @@ from coaching.text import optional
 from cogs.common import member_date, member_of, required_text
 from cogs.rolodex.overview import overview_reply
 from cogs.rolodex.reminders import StayInTouch, enqueue_followup_reminder
-from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, offer_view
+from cogs.rolodex.views import EntryModal, FollowUpButton, OfferButton, RemoveView, offer_view
 from kindred.errors import UserFacingError
 from kindred.replies import close_with_note, defer_private, send_private
 from kindred.ui import KindredView, embed_pages, send_paged
@@ -113,7 +113,9 @@ class RolodexCog(commands.Cog):
         tags: str,
         marks: set[str],
         cadence: str,
+        already: bool = False,
     ) -> None:
+        """`already`: the form was opened to add someone who was in her Rolodex already."""
         try:
             fields = {
                 "name": clean_name(name),
@@ -143,29 +145,42 @@ class RolodexCog(commands.Cog):
         self.reminders.wake()
         await send_private(
             interaction,
-            render("rolodex/saved", created=created, name=entry.name, line=entry_line(entry)),
+            render(
+                "rolodex/saved",
+                created=created,
+                already=already,
+                name=entry.name,
+                line=entry_line(entry),
+            ),
         )
 
-    async def _open_form(
+    async def open_form(
         self,
         interaction: discord.Interaction,
         *,
         name: str,
         person_user_id: int | None,
     ) -> None:
+        """The Rolodex form to add someone; someone already there (linked to the member, or
+        by the same name) opens as her entry to edit, and the form says so."""
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             existing = (
                 await store.entry_for_user(session, member.id, person_user_id)
                 if person_user_id
-                else await store.find_entry(session, member.id, name)
-            )
+                else None
+            ) or await store.find_entry(session, member.id, name)
+        linked = existing.person_user_id if existing is not None else None
+        if existing is not None and linked and person_user_id and linked != person_user_id:
+            # Another member of the same name: said before she fills in a form.
+            raise UserFacingError("errors/rolodex_exists", name=existing.name, member=True)
         await interaction.response.send_modal(
             EntryModal(
                 self,
                 name=existing.name if existing else name,
                 person_user_id=person_user_id,
                 entry=existing,
+                already=existing is not None,
             )
         )
 
@@ -185,14 +200,14 @@ class RolodexCog(commands.Cog):
             display = clean_name(name) if name else member.display_name  # type: ignore[union-attr]
         except InvalidEntry as error:
             raise _invalid(error) from None
-        await self._open_form(
+        await self.open_form(
             interaction, name=display, person_user_id=member.id if member else None
         )
 
     async def add_from_menu(self, interaction: discord.Interaction, user: discord.User) -> None:
         if user.id == interaction.user.id:
             raise UserFacingError("errors/rolodex_self")
-        await self._open_form(interaction, name=user.display_name, person_user_id=user.id)
+        await self.open_form(interaction, name=user.display_name, person_user_id=user.id)
 
     async def _entry(self, interaction: discord.Interaction, person: str) -> RolodexEntry:
         async with self.bot.db.session() as session:
@@ -241,10 +256,36 @@ class RolodexCog(commands.Cog):
     @rolodex.command(name="remove", description="Remove someone from your Rolodex")
     @app_commands.describe(person="A name in your Rolodex")
     async def remove(self, interaction: discord.Interaction, person: str) -> None:
+        """Asks first (her notes and history go at once), with what would be lost."""
         entry = await self._entry(interaction, person)
+        async with self.bot.db.read() as session:
+            touches, followups = await store.entry_counts(session, entry.id)
+        view = RemoveView(self, interaction.user.id, entry.id, entry.name)
+        view.message_interaction = interaction
+        await send_private(
+            interaction,
+            render(
+                "rolodex/remove_ask",
+                name=entry.name,
+                touch_count=touches,
+                followup_count=followups,
+            ),
+            view=view,
+        )
+
+    async def remove_confirmed(self, interaction: discord.Interaction, entry_id: int) -> None:
+        """ "Remove" pressed under the question: gone, unless it went meanwhile."""
         async with self.bot.db.session() as session:
+            member = await member_of(self.bot, session, interaction)
+            entry = await store.get_entry(session, entry_id)
+            if entry is None or entry.owner_member_id != member.id:
+                raise UserFacingError("errors/rolodex_gone")
+            name = entry.name
             await store.remove_entry(session, entry.id)
-        await send_private(interaction, render("rolodex/removed", name=entry.name))
+        self.reminders.wake()
+        await interaction.response.edit_message(
+            content=render("rolodex/removed", name=name), view=None
+        )
 
     remove.autocomplete("person")(name_autocomplete)
 
@@ -376,6 +417,8 @@ class RolodexCog(commands.Cog):
             if due is not None and due <= today:
                 late.append((due, entry))
         late.sort(key=lambda item: item[0])
+        # "Everyone is within their rhythm" is only true of people who have one.
+        rhythms = sum(1 for entry in entries if entry.cadence_days)
         await self._paged(
             interaction,
             render("rolodex/drifting_title"),
@@ -383,7 +426,7 @@ class RolodexCog(commands.Cog):
                 render("rolodex/drifting_line", line=entry_line(e), late_days=(today - due).days)
                 for due, e in late
             ],
-            render("rolodex/drifting_empty"),
+            render("rolodex/drifting_empty", total=len(entries), rhythms=rhythms),
         )
 
     @rolodex.command(name="overview", description="Your Rolodex as a picture: know, like, trust")
@@ -463,6 +506,7 @@ class RolodexCog(commands.Cog):
 
     @followup.command(name="list", description="Your upcoming follow-ups")
     async def followup_list(self, interaction: discord.Interaction) -> None:
+        now = self.bot.clock.now()
         async with self.bot.db.session() as session:
             member = await member_of(self.bot, session, interaction)
             pending = await store.pending_followups(session, member.id)
@@ -476,6 +520,8 @@ class RolodexCog(commands.Cog):
                     person=f.person,
                     at=int(f.due_at.timestamp()),
                     note=f.note,
+                    # Its reminder came and she hasn't said done, snoozed or not needed.
+                    past_due=f.due_at <= now,
                 )
                 for f in pending
             ],

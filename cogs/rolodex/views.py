@@ -8,17 +8,20 @@ from typing import TYPE_CHECKING
 import discord
 
 from coaching.rolodex import CADENCES, HOW_MET_MAX, NOTES_MAX, WHAT_MAX, describe_cadence
-from cogs.common import member_of
+from coaching.text import cut_at_word
 from kindred.errors import UserFacingError
-from kindred.ui import KindredModal, KindredView, PersistentButton, bot_of
+from kindred.ui import KindredModal, KindredView, OwnedView, PersistentButton, bot_of
 from prompts import render
-from storage import rolodex as store
 from storage.types import row_id, snowflake
 
 if TYPE_CHECKING:
     from cogs.rolodex import RolodexCog
     from kindred.bot import KindredBot
     from storage.models import RolodexEntry
+
+
+TITLE_MAX = 45  # Discord's limit for a form's title
+REMOVE_TIMEOUT_SECONDS = 120.0
 
 
 class EntryModal(KindredModal):
@@ -31,9 +34,14 @@ class EntryModal(KindredModal):
         name: str,
         person_user_id: int | None,
         entry: RolodexEntry | None = None,
+        already: bool = False,
     ) -> None:
-        super().__init__(title=render("rolodex/form_title", name=name)[:45], timeout=None)
+        """`already`: opened to add someone who is in her Rolodex: her entry, to edit (the
+        title says so)."""
+        title = render("rolodex/form_title", name=name, already=already)
+        super().__init__(title=cut_at_word(title, TITLE_MAX), timeout=None)
         self.cog = cog
+        self.already = already
         self.name = name
         self.person_user_id = person_user_id
         self.entry_id = entry.id if entry else None
@@ -98,6 +106,7 @@ class EntryModal(KindredModal):
             tags=self.tags.value,
             marks=set(self.marks.values),
             cadence=self.cadence.values[0] if self.cadence.values else "none",
+            already=self.already,
         )
 
 
@@ -161,13 +170,8 @@ class OfferButton(
                     found = await interaction.guild.fetch_member(user_id)
             person = found.display_name if found else None
         if self.parts["action"] == "add":
-            async with bot.db.session() as session:
-                member = await member_of(bot, session, interaction)
-                existing = await store.entry_for_user(session, member.id, user_id)
-            name = existing.name if existing else (person or render("rolodex/someone"))
-            await interaction.response.send_modal(
-                EntryModal(cog, name=name, person_user_id=user_id, entry=existing)
-            )
+            name = person or render("rolodex/someone")
+            await cog.open_form(interaction, name=name, person_user_id=user_id)
         else:
             await interaction.response.send_modal(FollowUpModal(cog, person))
 
@@ -196,6 +200,28 @@ class FollowUpButton(
     async def act(self, interaction: discord.Interaction) -> None:
         cog = rolodex_of(bot_of(interaction))
         await cog.followup_action(interaction, self.parts["action"], row_id(self.parts["id"]))
+
+
+class RemoveView(OwnedView):
+    """ "Remove <name>" / "Keep" under `/rolodex remove`: her notes and history go at once,
+    so she says it twice; it greys itself out after two minutes."""
+
+    def __init__(self, cog: RolodexCog, owner_id: int, entry_id: int, name: str) -> None:
+        super().__init__(owner_id, timeout=REMOVE_TIMEOUT_SECONDS)
+        self.cog = cog
+        self.entry_id = entry_id
+        self.confirm.label = cut_at_word(render("rolodex/remove_button", name=name), 80)
+        self.keep.label = render("rolodex/keep_button")
+
+    @discord.ui.button(label="Remove", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await self.cog.remove_confirmed(interaction, self.entry_id)
+
+    @discord.ui.button(label="Keep", style=discord.ButtonStyle.secondary)
+    async def keep(self, interaction: discord.Interaction, _: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content=render("rolodex/kept"), view=None)
 
 
 def rolodex_of(bot: KindredBot) -> RolodexCog:

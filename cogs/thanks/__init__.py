@@ -2,12 +2,14 @@
 
 Discord does not let a command that has subcommands be run on its own, so giving thanks is
 `/thanks give` next to `/thanks received|given|stats|notify` (docs/ARCHITECTURE.md). The
-form and the outcome buttons are in `views`, the weekly digest in `digest`.
+form is in `views`, what came of a referral in `outcomes`, taking a thank-you down in
+`moderation`, the weekly digest in `digest`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
 from collections import Counter
@@ -20,17 +22,22 @@ from discord.ext import commands
 from discord.http import Route
 
 from coaching.text import clean
-from coaching.thanks import DAY, KINDS, OUTCOMES, ThanksRefused, check_thanks, story_key
-from cogs.common import bot_can_post, member_of, require_organizer
-from cogs.thanks.digest import ThanksDigest
-from cogs.thanks.views import (
-    THANKS_COLOUR,
-    OutcomeButton,
-    ThanksModal,
-    display_name,
-    message_url,
-    outcome_buttons,
+from coaching.thanks import (
+    DAY,
+    KINDS,
+    OUTCOMES,
+    ThanksRefused,
+    check_limits,
+    check_person,
+    check_thanks,
+    remaining_to_say,
+    story_key,
 )
+from cogs.common import bot_can_post, member_of
+from cogs.thanks import moderation
+from cogs.thanks.digest import ThanksDigest
+from cogs.thanks.outcomes import OutcomeButton, ResultButton, build_ask, build_news
+from cogs.thanks.views import THANKS_COLOUR, ThanksModal, display_name, message_url
 from kindred.errors import UserFacingError
 from kindred.replies import send_private
 from kindred.ui import send_paged
@@ -38,7 +45,7 @@ from prompts import render
 from storage import thanks as store
 from storage.communities import get_community
 from storage.meet import introduction_between
-from storage.members import ensure_member, set_thanks_dms
+from storage.members import ensure_member, get_member, set_thanks_dms
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
@@ -71,6 +78,12 @@ class ThanksCog(commands.Cog):
             name="Thank the author", callback=self.thank_author
         )
         self.context_menu.guild_only = True
+        self.remove_menu = app_commands.ContextMenu(
+            name="Remove this thank-you", callback=self.remove_this
+        )
+        self.remove_menu.guild_only = True
+        # A first filter only: who may remove is checked in code (`moderation.remove_this`).
+        self.remove_menu.default_permissions = discord.Permissions(manage_guild=True)
         self.digest = ThanksDigest(bot)
         # Per (server, giver); weak, so a member's lock goes when no give is running.
         self._giving: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
@@ -79,17 +92,21 @@ class ThanksCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.context_menu)
-        self.bot.add_dynamic_items(OutcomeButton)
+        self.bot.tree.add_command(self.remove_menu)
+        self.bot.add_dynamic_items(ResultButton, OutcomeButton)
         courier = self.bot.courier
         courier.register_builder("thanks_post", self.build_post)
         courier.register_builder("thanks_notice", self.build_notice)
+        courier.register_builder("thanks_ask", functools.partial(build_ask, self.bot))
+        courier.register_builder("thanks_news", functools.partial(build_news, self.bot))
         courier.register_builder("thanks_digest", self.digest.build)
         courier.register_after_sent("thanks_post", self.post_sent)
         self.digest.start()
 
     async def cog_unload(self) -> None:
-        self.bot.tree.remove_command(self.context_menu.name, type=self.context_menu.type)
-        self.bot.remove_dynamic_items(OutcomeButton)
+        for menu in (self.context_menu, self.remove_menu):
+            self.bot.tree.remove_command(menu.name, type=menu.type)
+        self.bot.remove_dynamic_items(ResultButton, OutcomeButton)
         await self.digest.stop()
 
     def _giving_lock(self, guild_id: int, user_id: int) -> asyncio.Lock:
@@ -156,11 +173,8 @@ class ThanksCog(commands.Cog):
                     recent=recent,
                 )
             except ThanksRefused as refused:
-                details = {
-                    key: (int(value.timestamp()) if isinstance(value, datetime) else value)
-                    for key, value in refused.details.items()
-                }
-                raise UserFacingError(f"errors/thanks_{refused.reason}", **details) from None
+                raise refusal(refused, receiver=receiver, story=story) from None
+            asking = kind == "referral" and giver.thanks_dms
             receiver_row = await ensure_member(session, guild.id, receiver.id, now=now)
             if kind == "introduction" and introduction_id is None:
                 # Thanks between people an introduction brought together point at it.
@@ -181,7 +195,13 @@ class ThanksCog(commands.Cog):
                 introduction_id=introduction_id,
             )
         self.bot.courier.wake()
-        text = render("thanks/given", channel_id=channel.id, remaining=remaining)
+        text = render(
+            "thanks/given",
+            channel_id=channel.id,
+            remaining=remaining_to_say(remaining),
+            asking=asking,
+            name=receiver.display_name,
+        )
         rolodex = self.bot.rolodex  # offers, one click each, to note them and follow up
         if rolodex is None or interaction.guild is None:  # its buttons act in a server
             await send_private(interaction, text)
@@ -234,7 +254,7 @@ class ThanksCog(commands.Cog):
             return None
         thanks, giver, _receiver = found
         guild = self.bot.get_guild(thanks.guild_id)
-        payload: dict[str, Any] = {
+        return {
             "content": render(
                 "thanks/dm_notice",
                 giver=display_name(self.bot, thanks.guild_id, giver),
@@ -242,11 +262,11 @@ class ThanksCog(commands.Cog):
                 kind=thanks.kind,
                 story=thanks.story[:900],
                 url=message_url(thanks.guild_id, thanks.channel_id, thanks.message_id),
+                # For a referral, its giver will be asked what came of it (if she wants
+                # thanks DMs): the referrer hears it then.
+                asking=thanks.kind == "referral" and giver is not None and giver.thanks_dms,
             )[:2000]
         }
-        if thanks.kind == "referral":
-            payload["components"] = outcome_buttons(thanks.id)
-        return payload
 
     async def post_sent(self, session: Any, row: Any, message_id: int) -> bool:
         """The courier posted a thank-you (in its unit of work): link it, queue the DM; True
@@ -275,17 +295,41 @@ class ThanksCog(commands.Cog):
     async def thank_author(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        introduced = None
-        if interaction.guild is not None:
-            async with self.bot.db.read() as session:
-                introduced = await introduction_between(
-                    session, interaction.guild.id, interaction.user.id, message.author.id
-                )
+        """The form, once what can be known before it is written passes: her own message,
+        a bot's, no thanks channel, or a thank-you she can't give yet is said first."""
+        guild = interaction.guild
+        assert guild is not None  # guild_only
+        author = message.author
+        now = self.bot.clock.now()
+        try:
+            check_person(
+                giver_user_id=interaction.user.id,
+                receiver_user_id=author.id,
+                receiver_is_bot=author.bot,
+                receiver_in_server=True,  # checked with the story, one lookup fewer here
+            )
+        except ThanksRefused as refused:
+            raise refusal(refused) from None
+        async with self.bot.db.read() as session:
+            community = await get_community(session, guild.id)
+            if community is None or community.thanks_channel_id is None:
+                raise UserFacingError("errors/thanks_no_channel")
+            giver = await get_member(session, guild.id, interaction.user.id)
+            recent = (
+                await store.recent_by_giver(session, giver.id, since=now - DAY) if giver else []
+            )
+            try:
+                check_limits(receiver_user_id=author.id, now=now, recent=recent)
+            except ThanksRefused as refused:
+                raise refusal(refused, receiver=author) from None
+            introduced = await introduction_between(
+                session, guild.id, interaction.user.id, author.id
+            )
         # Thanking someone an introduction connected her with: "introduction" comes first.
         kind = "introduction" if introduced is not None else None
         await interaction.response.send_modal(ThanksModal(self, message, default_kind=kind))
 
-    @thanks.command(name="notify", description="DMs when someone thanks you: on or off")
+    @thanks.command(name="notify", description="Thank-you DMs (you're thanked; a referral's news)")
     @app_commands.choices(
         setting=[
             app_commands.Choice(name="on", value="on"),
@@ -311,7 +355,10 @@ class ThanksCog(commands.Cog):
         user_id: int,
         who: str | None,
         page: int,
+        numbers: bool = False,
     ) -> tuple[discord.Embed, int]:
+        """A page of thank-yous; `numbers`: with each one's number, for organizers (what
+        `/admin thanks remove` asks for)."""
         async with self.bot.db.read() as session:
             rows, total = await store.public_thanks(
                 session,
@@ -322,20 +369,13 @@ class ThanksCog(commands.Cog):
                 limit=PAGE_SIZE,
             )
         guild = self.bot.get_guild(guild_id)
-
-        def name(user_id: int | None) -> str:
-            if user_id is None:
-                return render("thanks/someone")
-            member = guild.get_member(user_id) if guild else None
-            user = member or self.bot.get_user(user_id)
-            return user.display_name if user else f"<@{user_id}>"
-
         lines = [
             render(
                 "thanks/list_entry",
+                number=thanks.id if numbers else None,
                 day=thanks.created_at.date().isoformat(),
-                giver=name(giver_id),
-                receiver=name(receiver_id),
+                giver=self.user_name(guild, giver_id),
+                receiver=self.user_name(guild, receiver_id),
                 kind=thanks.kind,
                 story=thanks.story[:300],
                 url=(
@@ -354,8 +394,23 @@ class ThanksCog(commands.Cog):
             ],
             colour=THANKS_COLOUR,
         )
-        embed.set_footer(text=render("thanks/list_footer", page=page + 1, pages=pages))
+        embed.set_footer(
+            text=render("thanks/list_footer", page=page + 1, pages=pages, numbers=numbers)
+        )
         return embed, pages
+
+    def user_name(
+        self, guild: discord.Guild | None, user_id: int | None, *, mention: bool = True
+    ) -> str:
+        """A member's name as the cache knows it, else a mention (shown as the name in a
+        message; where a mention shows as digits, `mention=False`: empty)."""
+        if user_id is None:
+            return render("thanks/someone")
+        member = guild.get_member(user_id) if guild else None
+        user = member or self.bot.get_user(user_id)
+        if user is not None:
+            return user.display_name
+        return f"<@{user_id}>" if mention else ""
 
     async def _list(
         self, interaction: discord.Interaction, direction: str, member: discord.User | None
@@ -363,6 +418,8 @@ class ThanksCog(commands.Cog):
         assert interaction.guild is not None
         guild_id = interaction.guild.id
         target = member or interaction.user
+        permissions = interaction.permissions
+        numbers = permissions.manage_guild or permissions.administrator
 
         async def page(number: int) -> tuple[discord.Embed, int]:
             return await self.list_embed(
@@ -371,6 +428,7 @@ class ThanksCog(commands.Cog):
                 user_id=target.id,
                 who=target.display_name,
                 page=number,
+                numbers=numbers,
             )
 
         await send_paged(interaction, page)
@@ -418,25 +476,15 @@ class ThanksCog(commands.Cog):
     # -- moderation -------------------------------------------------------------------------
 
     async def remove(self, interaction: discord.Interaction, thanks_id: int) -> None:
-        require_organizer(interaction)
-        assert interaction.guild is not None
-        async with self.bot.db.session() as session:
-            thanks = await store.get_thanks(session, thanks_id)
-            if thanks is None or thanks.guild_id != interaction.guild.id or thanks.removed:
-                raise UserFacingError("errors/thanks_unknown", id=thanks_id)
-            never_posted = await store.withdraw(session, thanks)
-            channel_id, message_id = thanks.channel_id, thanks.message_id
-        post_gone = False
-        if message_id:
-            try:
-                await self.bot.http.delete_message(channel_id, message_id)
-                post_gone = True
-            except discord.HTTPException as exc:
-                log.warning("could not delete thanks post %s: HTTP %s", message_id, exc.status)
-        await send_private(
-            interaction,
-            render("thanks/removed", id=thanks_id, post_gone=post_gone, never_posted=never_posted),
-        )
+        await moderation.remove(self, interaction, thanks_id)
+
+    async def remove_this(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        await moderation.remove_this(self, interaction, message)
+
+    async def number_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        return await moderation.number_choices(self, interaction, current)
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -485,6 +533,21 @@ class ThanksCog(commands.Cog):
                 log.warning("could not edit digest %s: HTTP %s", message_id, exc.status)
 
     # -- the weekly digest ------------------------------------------------------------------
+
+
+def refusal(
+    refused: ThanksRefused, *, receiver: discord.abc.User | None = None, story: str | None = None
+) -> UserFacingError:
+    """A rule's refusal as the member reads it: times as Discord timestamps, the person by
+    name, and (turned away for timing only) her story to keep for later."""
+    details: dict[str, Any] = {
+        key: (int(value.timestamp()) if isinstance(value, datetime) else value)
+        for key, value in refused.details.items()
+    }
+    if refused.reason in ("cooldown", "daily_cap"):
+        details["name"] = receiver.display_name if receiver is not None else None
+        details["story"] = story
+    return UserFacingError(f"errors/thanks_{refused.reason}", **details)
 
 
 async def setup(bot: KindredBot) -> None:

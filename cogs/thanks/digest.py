@@ -57,6 +57,7 @@ class ThanksDigest(Job):
                     "weeks": digest_weeks(due_at, min(t.created_at for t in week)),
                     "givers": len({t.giver_member_id for t in week}),
                     "receivers": len({t.receiver_member_id for t in week if t.receiver_member_id}),
+                    "referrals": sum(t.kind == "referral" for t in week),
                 }
                 await enqueue(
                     session,
@@ -92,6 +93,7 @@ class ThanksDigest(Job):
             weeks=recipe["weeks"],
             givers=recipe["givers"],
             receivers=recipe["receivers"],
+            referrals=recipe.get("referrals", 0),  # digests queued before it was counted
             picks=picks,
         )
         return {"content": body[:2000]}

@@ -1,17 +1,14 @@
-"""The "Thank the author" form and the referral outcome buttons under a thank-you DM."""
+"""The "Thank the author" form, and how thank-yous name people and link to posts."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 
-from coaching.thanks import KINDS, OUTCOMES, STORY_MAX
-from kindred.replies import close_with_note, send_private
-from kindred.ui import KindredModal, PersistentButton, bot_of
+from coaching.thanks import KINDS, STORY_MAX
+from kindred.ui import KindredModal
 from prompts import render
-from storage import thanks as store
-from storage.types import row_id
 
 if TYPE_CHECKING:
     from cogs.thanks import ThanksCog
@@ -24,49 +21,6 @@ THANKS_COLOUR = discord.Colour.from_str("#d9a441")
 
 def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
-
-
-class OutcomeButton(
-    PersistentButton,
-    template=r"thx:outcome:(?P<thanks>\d+):(?P<outcome>met|client|not_fit)",
-):
-    """ "We met" / "Became a client" / "Not a fit" under a referral thank-you DM."""
-
-    custom_id_format = "thx:outcome:{thanks}:{outcome}"
-
-    async def act(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        outcome = self.parts["outcome"]
-        thanks_id = row_id(self.parts["thanks"])
-        async with bot.db.session() as session:
-            found = await store.with_members(session, thanks_id) if thanks_id else None
-            thanks, giver, receiver = found if found is not None else (None, None, None)
-            if thanks is None or receiver is None or receiver.user_id != interaction.user.id:
-                await send_private(interaction, render("errors/thanks_not_receiver"))
-                return
-            await store.record_outcome(session, thanks, outcome, now=bot.clock.now())
-        giver_name = display_name(bot, giver.guild_id if giver else 0, giver)
-        await close_with_note(
-            interaction, render("thanks/outcome_saved", outcome=outcome, giver=giver_name)
-        )
-
-
-def outcome_buttons(thanks_id: int) -> list[dict[str, Any]]:
-    """The outcome buttons of a referral's DM, as JSON for the courier."""
-    return [
-        {
-            "type": 1,
-            "components": [
-                {
-                    "type": 2,
-                    "style": 2,
-                    "label": render(f"thanks/outcome_{outcome}"),
-                    "custom_id": OutcomeButton.custom_id_for(thanks=thanks_id, outcome=outcome),
-                }
-                for outcome in OUTCOMES
-            ],
-        }
-    ]
 
 
 def display_name(bot: KindredBot, guild_id: int, member: Member | None) -> str:
