@@ -80,7 +80,7 @@ async def test_right_click_apps_on_messages_and_members(world: World, tmp_path: 
     shown = lines_after(transcript, "/rolodex show person:Ines")
     assert "**Trust**" in shown and "monthly · next nudge in a month" in shown
     assert (
-        '(sandbox) On a message, the apps are: "Spotted an elevator pitch?", "Thank the author".'
+        '(sandbox) On a message, the apps are: "Spotted an elevator pitch?", "Thank the author", "Remove this thank-you".'
         in transcript
     )
     assert '(sandbox) On a member, the apps are: "Add to my Rolodex".' in transcript
@@ -93,6 +93,7 @@ async def test_form_menus_show_their_choices_and_what_is_filled_in(
     transcript, _ = await play(
         world,
         """
+        /setup thanks_channel:#referral-thanks
         :as Maya
         :app Add to my Rolodex on @Ines
         :fill At the breakfast | Sings in a choir | | know, 3 | 4
