@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from cogs.reflections import ReflectionsCog
     from cogs.rolodex import RolodexCog
     from cogs.thanks import ThanksCog
+    from kindred.ui import KindredView
 
 log = logging.getLogger("kindred")
 
@@ -134,6 +135,8 @@ class KindredBot(commands.AutoShardedBot):
         self.worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
         self.checkpoints: asyncio.Task[None] | None = None  # SQLite's WAL, in the background
         self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
+        # Views with a timeout, counting it on the clock (kindred.ui.KindredView).
+        self.timed_views: set[KindredView] = set()
 
     # -- the features, typed (None when the extension is not loaded) -------------------------
 
@@ -206,8 +209,12 @@ class KindredBot(commands.AutoShardedBot):
     @property
     def idle(self) -> bool:
         """Every background job has caught up with the clock: what was due is planned and
-        sent. Tests wait for this after moving the clock."""
-        return all(loop.idle for loop in self.loops)
+        sent, and buttons whose time is up are greyed out. Tests wait for this after moving
+        the clock."""
+        now = self.clock.now()
+        return all(loop.idle for loop in self.loops) and not any(
+            view.overdue(now) for view in self.timed_views
+        )
 
     # -- life cycle --------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 # What Alembic says at INFO on every start even with nothing to migrate.
 _ALEMBIC_CHATTER = ("Context impl ", "Will assume ")
@@ -12,8 +13,11 @@ def _not_alembic_chatter(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(_ALEMBIC_CHATTER)
 
 
-def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
+def configure_logging(level: str, *, to: Path | None = None) -> None:
+    """Log at `level` to stderr, or to the file `to` (the sandbox keeps its prompt clear)."""
+    handler: logging.Handler = (
+        logging.FileHandler(to, encoding="utf-8") if to is not None else logging.StreamHandler()
+    )
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
     )

@@ -3,13 +3,19 @@
 discord.py logs an exception from a view, a modal or a DynamicItem and leaves the member with
 "This interaction failed". Kindred's bases hand it to `kindred.replies.reply_error` instead,
 as the command tree does: a kind private answer, a fresh reference id in the log.
+
+A view's timeout runs on the bot's Clock, not on discord.py's wall-time timer, so buttons
+expire when tests and the sandbox move time, as everything else scheduled does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import re
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
@@ -18,9 +24,13 @@ from kindred.replies import reply_error, send_private
 from prompts import render
 
 if TYPE_CHECKING:
+    from discord.ui.view import ViewStore
+
     from kindred.bot import KindredBot
+    from kindred.clock import Clock
 
 PAGER_TIMEOUT_SECONDS = 600.0
+log = logging.getLogger(__name__)
 
 
 def bot_of(interaction: discord.Interaction) -> KindredBot:
@@ -29,6 +39,75 @@ def bot_of(interaction: discord.Interaction) -> KindredBot:
 
 
 class KindredView(discord.ui.View):
+    """A view whose `timeout` (seconds without a click) counts on the bot's Clock."""
+
+    def __init__(self, *, timeout: float | None = 180.0) -> None:
+        # discord.py's own timer would count wall time: it gets None, and `_expire` counts.
+        super().__init__(timeout=None)
+        self.idle_seconds = timeout
+        self.expires_at: datetime | None = None
+        self.expiring = False  # on_timeout is running: the message is being greyed out
+        self._clock: Clock | None = None
+        self._expiry: asyncio.Task[None] | None = None
+
+    def _start_listening_from_store(self, store: ViewStore) -> None:
+        bot = store._state._get_client()
+        clock: Clock | None = getattr(bot, "clock", None)
+        timed_views: set[KindredView] | None = getattr(bot, "timed_views", None)
+        if self.idle_seconds is not None and (clock is None or timed_views is None):
+            # Not a KindredBot (a bare client in a tool): wall time, as discord.py counts it.
+            self.timeout = self.idle_seconds
+        super()._start_listening_from_store(store)
+        if self.idle_seconds is None or clock is None or timed_views is None:
+            return
+        self._clock = clock
+        self._touch()
+        if self._expiry is not None:
+            self._expiry.cancel()
+        timed_views.add(self)
+        self._expiry = asyncio.create_task(self._expire(timed_views), name="view-expiry")
+
+    def _touch(self) -> None:
+        if self._clock is not None and self.idle_seconds is not None:
+            self.expires_at = self._clock.now() + timedelta(seconds=self.idle_seconds)
+
+    def _dispatch_item(
+        self, item: discord.ui.Item[Any], interaction: discord.Interaction
+    ) -> asyncio.Task[None] | None:
+        if self.expires_at is not None:  # still counting (not stopped, not expired)
+            self._touch()  # the timeout counts from the last click, as in discord.py
+        return super()._dispatch_item(item, interaction)
+
+    async def _expire(self, timed_views: set[KindredView]) -> None:
+        assert self._clock is not None
+        try:
+            while (due := self.expires_at) is not None and self._clock.now() < due:
+                await self._clock.sleep_until(due)
+            if self.expires_at is None:
+                return  # stopped
+            self.expiring = True
+            self.expires_at = None
+            super().stop()  # stops listening, as discord.py's own timeout does
+            try:
+                await self.on_timeout()
+            except Exception:
+                log.exception("a view's timeout failed (%s)", type(self).__name__)
+        finally:
+            # Listening again (an edit re-sends the view) started a new count: that one's.
+            if self._expiry is asyncio.current_task():
+                self.expiring = False
+                timed_views.discard(self)
+
+    def overdue(self, now: datetime) -> bool:
+        """Its time has come (by the clock) and it has not finished expiring."""
+        return self.expiring or (self.expires_at is not None and self.expires_at <= now)
+
+    def stop(self) -> None:
+        self.expires_at = None
+        if self._expiry is not None and self._expiry is not asyncio.current_task():
+            self._expiry.cancel()
+        super().stop()
+
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
     ) -> None:

@@ -2,41 +2,79 @@
 
 Anyone can try Kindred without a Discord account: a demo server is created in fakediscord,
 the unmodified bot connects to it, and a person types slash commands as in Discord, sees
-what Kindred answers (privately), posts and DMs, switches member, clicks buttons, fills
-modals and moves time forward to see scheduled messages arrive.
+what Kindred answers (privately), posts and DMs, switches member, right-clicks messages and
+members (Apps), clicks buttons, picks from menus, fills forms and moves time forward to see
+scheduled messages arrive. Reading what is typed is `testing.sandbox_input`; showing what
+Discord would show is `testing.sandbox_display`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from kindred.clock import ShiftableClock
 from kindred.settings import Settings
+from testing.sandbox_display import (
+    Control,
+    Names,
+    Seen,
+    check_choices,
+    controls,
+    embed_title,
+    form_fields,
+    label_matches,
+    menu_has,
+    option_matches,
+    show_controls,
+    show_form,
+)
+from testing.sandbox_input import (
+    SandboxError,
+    convert_options,
+    parse_duration,
+    parse_slash,
+    parse_when,
+    pick_app,
+)
+
+__all__ = ["Sandbox", "SandboxError", "parse_duration", "parse_slash", "parse_when"]
 
 DEFERRED_CHANNEL_MESSAGE = 5  # Discord's callback type for "thinking..."
+USER_COMMAND, MESSAGE_COMMAND = 2, 3
 
 HELP = """\
 Type a slash command as in Discord, e.g.
   /kindred help
-  /setup thanks_channel:#referral-thanks timezone:Europe/Berlin prompt_time:8:30am
+  /setup thanks_channel:#referral-thanks timezone:Berlin prompt_time:8:30am digest_day:Friday
+  (a value runs to the next option name, so it may hold colons and links; a choice is typed
+  by its name; a value that holds " name:" itself goes in double quotes: text:"...")
 Verbs:
   :as NAME              act as another member ({people})
-  :click LABEL|N        click a button by its label, or button N of the latest message
-  :select ID V1,V2      choose values in a select menu by custom id
-  :fill A | B | ...     fill the open form's fields in order, then submit it
   :say #channel TEXT    post a message in a channel as the current member
   :dm TEXT              send Kindred a direct message as the current member
-  :time +1d             move time forward (m, h, d, w), then show what arrived
+  :app NAME on m3       right-click a message, Apps, NAME: m3 is a message number the
+                        transcript shows ([#general · m3]); #general is its latest message
+  :app NAME on @Maya    right-click a member, Apps, NAME (:app alone lists the apps)
+  :click LABEL|N        click a button on your own messages (DMs, "only you", posts) by its
+                        label, or button N of the latest one; (greyed out) buttons expired
+  :select CHOICE, ...   pick in the latest menu of yours that has these choices (by name or
+                        number)
+  :fill A | B | ...     fill the open form's fields in order, then submit it: a blank keeps
+                        what is there, - clears it; a menu takes its choices by name or
+                        number, separated by commas
+  :time +1d             move time forward (m, h, d, w), then show what arrived; buttons
+                        expire on this time too
   :demo-year            give the demo server a year of made-up activity (40 members'
                         reflections and thank-yous), so /insights has something to show
   :event create NAME @ WHEN [for 2h]
@@ -50,6 +88,8 @@ Verbs:
   :who                  list members and channels
   :help                 this text
   :quit                 leave (Ctrl-D works too)
+Times show in each member's zone (the one she gave Kindred, else the server's), as her
+Discord would show them.
 """
 
 DEMO_SERVER = "Demo Meetup"
@@ -61,78 +101,7 @@ DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 HANDLER_SECONDS = 0.3
 SETTLE_TIMEOUT = 10.0
 DEMO_YEAR_MEMBERS = 40
-
-_DURATION = re.compile(r"^\+?(\d+)\s*([mhdw])$")
-_WHEN = re.compile(r"^\+?(\d+\s*[mhdw])(?:\s+(\d{1,2}):(\d{2}))?$")
-_TIMESTAMP = re.compile(r"<t:(\d+)(?::([tTdDfFR]))?>")
-_OPTION = re.compile(r"(?:^|\s)([a-z_][a-z0-9_-]*):", re.IGNORECASE)
-
-
-class SandboxError(Exception):
-    """A verb the sandbox could not carry out; printed, and the session goes on."""
-
-
-def parse_duration(text: str) -> timedelta:
-    match = _DURATION.match(text.strip().lower())
-    if not match:
-        raise SandboxError("Use a duration like +30m, +2h, +1d or +1w.")
-    amount, unit = int(match.group(1)), match.group(2)
-    return {
-        "m": timedelta(minutes=amount),
-        "h": timedelta(hours=amount),
-        "d": timedelta(days=amount),
-        "w": timedelta(weeks=amount),
-    }[unit]
-
-
-def parse_when(text: str, now: datetime) -> datetime:
-    """`+2d`, `+3d 18:30` (that day, at 18:30 UTC) or `2026-12-03 18:30` (UTC) -> an instant."""
-    cleaned = " ".join(text.strip().lower().split())
-    match = _WHEN.match(cleaned)
-    if match:
-        when = now + parse_duration(match.group(1))
-        if match.group(2) is not None:
-            hour, minute = int(match.group(2)), int(match.group(3))
-            if hour > 23 or minute > 59:
-                raise SandboxError(f"{text!r} is not a time of day.")
-            when = when.replace(hour=hour, minute=minute)
-        return when.replace(second=0, microsecond=0)
-    try:
-        parsed = datetime.fromisoformat(cleaned)
-    except ValueError:
-        raise SandboxError("Use a time like +2d, +3d 18:30 or 2026-12-03 18:30 (UTC).") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def parse_slash(line: str) -> tuple[str, dict[str, str]]:
-    """`/setup timezone:Europe/Berlin prompt_time:8:30 pm` -> ("setup", {...}).
-
-    An option's value runs until the next ` name:`; values may contain spaces and colons.
-    """
-    body = line.strip().removeprefix("/")
-    matches = list(_OPTION.finditer(body))
-    command = (body[: matches[0].start()] if matches else body).strip()
-    options: dict[str, str] = {}
-    for index, match in enumerate(matches):
-        end = matches[index + 1].start() if index + 1 < len(matches) else len(body)
-        options[match.group(1)] = body[match.end() : end].strip()
-    if not command:
-        raise SandboxError("Type a command name after the slash, e.g. /kindred help")
-    return " ".join(command.split()), options
-
-
-@dataclass
-class Seen:
-    """What has been printed already, so each message shows once (and again when edited)."""
-
-    versions: dict[int, str] = field(default_factory=dict)
-
-    def is_new(self, message: Any) -> bool:
-        fingerprint = repr((message.content, message.embeds, message.components))
-        if self.versions.get(int(message.id)) == fingerprint:
-            return False
-        self.versions[int(message.id)] = fingerprint
-        return True
+_MESSAGE_REF = re.compile(r"^m(\d+)$", re.IGNORECASE)
 
 
 class Sandbox:
@@ -149,12 +118,16 @@ class Sandbox:
         self.channels: dict[str, Any] = {}
         self.people: dict[str, Any] = {}
         self.current = DEMO_ORGANIZER
-        self.seen = Seen()
-        # Messages with components the current member could click, newest last.
-        self.clickable: list[Any] = []
-        self.open_modal: Any = None
-        self.private_messages: dict[str, list[Any]] = {}
+        self.seen = Seen({})
+        self.shown: dict[int, Any] = {}  # every message printed, by id: edits show again
+        self.numbers: dict[int, int] = {}  # message id -> the number [#channel · mN] shows
+        self.open_forms: dict[str, Any] = {}  # member -> the interaction her form came from
         self.events: list[Any] = []  # scheduled events created with :event, newest last
+        self.saved = 0  # pictures saved this session
+        self.news: list[str] = []  # said after the answer that caused it (zones changed)
+        self.names = Names(
+            users=self._user_name, channels=self._channel_name, messages=self._message_number
+        )
 
     # -- the demo world -------------------------------------------------------------------
 
@@ -170,44 +143,91 @@ class Sandbox:
         for name in DEMO_CHANNELS:
             self.channels[name] = self.fd.add_channel(self.guild, name)
 
+    async def run_lines(self, lines: list[str]) -> None:
+        """Carry out script lines, echoing each after the prompt as a person would type it."""
+        for line in lines:
+            if line.strip() and not line.lstrip().startswith("#"):
+                self.say(f"{self.current}> {line.strip()}")
+            if not await self.handle(line):
+                break
+
     # -- output ---------------------------------------------------------------------------
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
-    def _timestamps(self, text: str) -> str:
-        """Discord shows <t:...> tags in each reader's zone; the sandbox shows UTC."""
-        now = self.clock.now()
+    def _user_name(self, user_id: int) -> str | None:
+        if user_id == int(self.fd.bot_user.id):
+            return "Kindred"
+        user = self.fd.world.users.get(user_id)
+        return user.name if user is not None else None
 
-        def shown(match: re.Match[str]) -> str:
-            instant = datetime.fromtimestamp(int(match.group(1)), UTC)
-            if match.group(2) == "R":
-                hours = round((instant - now).total_seconds() / 3600)
-                if hours == 0:
-                    return "within the hour"
-                return f"in {hours} h" if hours > 0 else f"{-hours} h ago"
-            return f"{instant:%a %d %b %Y %H:%M} UTC"
+    def _channel_name(self, channel_id: int) -> str | None:
+        channel = self.fd.world.channels.get(channel_id)
+        return channel.name if channel is not None and not channel.is_dm else None
 
-        return _TIMESTAMP.sub(shown, text)
+    def _message_number(self, message_id: int) -> str | None:
+        message = self.fd.get_message(message_id)
+        if message is None or message.deleted or self._owner(message) is not None:
+            return None
+        # Linked before it was shown (a post the courier sends later): numbered now.
+        return f"m{self.numbers.setdefault(message_id, len(self.numbers) + 1)}"
 
-    def show_message(self, where: str, message: Any) -> None:
-        author = "Kindred" if int(message.author_id) == int(self.fd.bot_user.id) else None
-        if author is None:
-            author = next(
-                (n for n, u in self.people.items() if int(u.id) == int(message.author_id)), "?"
+    def _owner(self, message: Any) -> int | None:
+        """Who alone sees a message (an ephemeral answer, a DM), or None: everyone."""
+        if message.ephemeral:
+            return int(message.interaction_user_id)
+        channel = self.fd.world.channels.get(int(message.channel_id))
+        if channel is not None and channel.is_dm:
+            return int(channel.recipient_id)
+        return None
+
+    def _where(self, message: Any, change: str) -> str:
+        owner = self._owner(message)
+        me = int(self.people[self.current].id)
+        if message.ephemeral:
+            where = "only you" if owner == me else f"only {self._user_name(owner or 0)}"
+        elif owner is not None:
+            where = f"DM to {self._user_name(owner)}"
+        else:
+            channel = self.fd.world.channels[int(message.channel_id)]
+            parent = self.fd.world.channels.get(channel.parent_id or 0)
+            thread = channel.is_thread and parent is not None
+            where = f"#{parent.name} › {channel.name}" if thread else f"#{channel.name}"
+            number = self.numbers.setdefault(int(message.id), len(self.numbers) + 1)
+            where += f" · m{number}"
+        return where + (" · edited" if change == "edited" else "")
+
+    def show(self, message: Any) -> None:
+        """Print a message if it is new or changed since it was last printed."""
+        change = self.seen.change(message)
+        if change is None:
+            return
+        self.shown[int(message.id)] = message
+        viewer = self._owner(message) or int(self.people[self.current].id)
+        if change == "controls" and all(c.disabled for c in controls(message.components)):
+            first = self._text(message.content or embed_title(message), viewer).strip()
+            first = first.splitlines()[0][:60] if first else "Kindred's message"
+            owner = self._owner(message)
+            whose = f", which only {self._user_name(owner)} sees," if owner else ""
+            self.say(
+                f"(sandbox) The buttons under “{first}”{whose} are greyed out now: they "
+                "expired, and Kindred no longer listens for them."
             )
-        self.say(f"[{where}] {author}:")
+            return
+        author = self._user_name(int(message.author_id)) or "?"
+        self.say(f"[{self._where(message, change)}] {author}:")
         if message.content:
-            self.say(textwrap.indent(self._timestamps(message.content), "  "))
+            self.say(textwrap.indent(self._text(message.content, viewer), "  "))
         for embed in message.embeds or []:
-            self._show_embed(embed)
+            self._show_embed(embed, viewer)
         for attachment in getattr(message, "attachments", None) or []:
             self._show_attachment(message, attachment)
-        buttons = list(self._buttons(message))
-        if buttons:
-            self.clickable.append(message)
-            shown = "  ".join(f"[{label}]" for _, label, _ in buttons)
-            self.say(f"  {shown}")
+        for line in show_controls(message.components):
+            self.say(f"  {line}")
+
+    def _text(self, text: str, viewer: int | None) -> str:
+        return self.names.text(text, viewer, self.clock.now())
 
     def _show_attachment(self, message: Any, attachment: Any) -> None:
         content = getattr(attachment, "content", None)
@@ -215,13 +235,53 @@ class Sandbox:
             self.say(f"  📎 {attachment.get('filename')}")
             return
         self.images.mkdir(parents=True, exist_ok=True)
-        path = self.images / f"{message.id}-{attachment.filename}"
+        self.saved += 1
+        name = Path(attachment.filename)
+        path = self.images / f"{name.stem}-{self.saved}{name.suffix}"
         path.write_bytes(content)
         image = attachment.image
         size = f" {image[1]}×{image[2]}" if image else ""
         self.say(f"  📎 {attachment.filename}{size}, saved to {path}")
         if attachment.description:
             self.say(textwrap.indent(textwrap.fill(f"alt: {attachment.description}", 96), "     "))
+
+    def _show_embed(self, embed: dict[str, Any], viewer: int | None) -> None:
+        lines = []
+        if embed.get("title"):
+            lines.append(f"**{embed['title']}**")
+        if embed.get("description"):
+            lines.append(embed["description"])
+        for embed_field in embed.get("fields", []):
+            lines.append(f"{embed_field['name']}: {embed_field['value']}")
+        if embed.get("footer", {}).get("text"):
+            lines.append(f"— {embed['footer']['text']}")
+        for line in self._text("\n".join(lines), viewer).splitlines():
+            self.say(f"  │ {line}")
+
+    def show_interaction(self, interaction: Any) -> None:
+        if interaction.modal:
+            self.open_forms[self.current] = interaction
+            for line in show_form(interaction.modal):
+                self.say(self._text(line, int(interaction.user.id)))
+            return
+        for message in [interaction.reply, *interaction.followups, interaction.message]:
+            if message is not None:
+                self.show(message)
+
+    def show_new_posts(self) -> None:
+        for channel in self.channels.values():
+            for message in self.fd.channel_messages(channel):
+                self.show(message)
+            for thread in self.fd.threads_in(channel):  # private threads for coffee pairs
+                for message in self.fd.channel_messages(thread):
+                    self.show(message)
+        for user in self.people.values():
+            for message in self.fd.dms_to(user):
+                self.show(message)
+        # Answers only one member sees change too (a button greyed out when it expires).
+        for message in list(self.shown.values()):
+            if message.ephemeral and not message.deleted:
+                self.show(message)
 
     async def demo_year(self) -> None:
         """A year of made-up community life in the demo server: members who exist only in
@@ -241,59 +301,45 @@ class Sandbox:
             "thank-yous. Try /insights weeks:52 as Olu."
         )
 
-    def _show_embed(self, embed: dict[str, Any]) -> None:
-        lines = []
-        if embed.get("title"):
-            lines.append(f"**{embed['title']}**")
-        if embed.get("description"):
-            lines.append(embed["description"])
-        for embed_field in embed.get("fields", []):
-            lines.append(f"{embed_field['name']}: {embed_field['value']}")
-        if embed.get("footer", {}).get("text"):
-            lines.append(f"— {embed['footer']['text']}")
-        for line in self._timestamps("\n".join(lines)).splitlines():
-            self.say(f"  │ {line}")
+    # -- time zones -----------------------------------------------------------------------
 
-    @staticmethod
-    def _buttons(message: Any) -> Iterable[tuple[str, str, str]]:
-        """(custom_id, label, kind) for every clickable component of a message."""
-        for row in message.components or []:
-            for component in row.get("components", []):
-                if component.get("disabled") or "custom_id" not in component:
-                    continue
-                if component.get("type") == 2:
-                    label = component.get("label") or component.get("emoji", {}).get("name", "?")
-                    yield component["custom_id"], label, "button"
-                elif component.get("type") in (3, 5, 6, 7, 8):
-                    yield component["custom_id"], f"select {component['custom_id']}", "select"
+    async def zones(self) -> dict[str, str]:
+        """Each member's zone as her Discord would show times: the one she gave Kindred,
+        else the server's, else UTC."""
+        from storage.communities import get_community
+        from storage.members import get_member
+        from storage.reflections import member_zone
 
-    def show_interaction(self, interaction: Any) -> None:
-        if interaction.modal:
-            self.open_modal = interaction
-            modal = interaction.modal
-            self.say(f"[form] {modal.get('title', '')}")
-            for index, input_field in enumerate(_modal_inputs(modal), start=1):
-                self.say(f"  {index}. {input_field.get('label') or input_field['custom_id']}")
-            self.say("  (fill it with  :fill first answer | second answer ...)")
-            return
-        for message in [interaction.reply, *interaction.followups]:
-            if message is not None and self.seen.is_new(message):
-                where = "only you" if interaction.ephemeral or message.ephemeral else "reply"
-                self.show_message(where, message)
+        zones: dict[str, str] = {}
+        async with self.bot.db.read() as session:
+            community = await get_community(session, int(self.guild.id))
+            for name, user in self.people.items():
+                member = await get_member(session, int(self.guild.id), int(user.id))
+                if member is not None:
+                    zones[name] = await member_zone(session, member.id)
+                else:
+                    zones[name] = community.timezone if community is not None else "UTC"
+        return zones
 
-    def show_new_posts(self) -> None:
-        for name, channel in self.channels.items():
-            for message in self.fd.channel_messages(channel):
-                if self.seen.is_new(message):
-                    self.show_message(f"#{name}", message)
-            for thread in self.fd.threads_in(channel):  # private threads for coffee pairs
-                for message in self.fd.channel_messages(thread):
-                    if self.seen.is_new(message):
-                        self.show_message(f"#{name} › {thread.name}", message)
-        for name, user in self.people.items():
-            for message in self.fd.dms_to(user):
-                if self.seen.is_new(message):
-                    self.show_message(f"DM to {name}", message)
+    async def refresh_zones(self, *, announce: bool = True) -> None:
+        zones = await self.zones()
+        changed = [
+            name
+            for name, zone in zones.items()
+            if self.names.zones.get(int(self.people[name].id)) != ZoneInfo(zone)
+        ]
+        for name, zone in zones.items():
+            self.names.zones[int(self.people[name].id)] = ZoneInfo(zone)
+        if announce and changed:
+            by_zone: dict[str, list[str]] = {}
+            for name in changed:
+                by_zone.setdefault(zones[name], []).append(name)
+            for zone, names in by_zone.items():
+                self.news.append(f"(sandbox) Times now show in {zone} for {', '.join(names)}.")
+
+    def now_for(self, name: str) -> str:
+        zone = self.names.zone(int(self.people[name].id))
+        return f"{self.clock.now().astimezone(zone):%a %d %b %Y %H:%M} for {name} ({zone.key})"
 
     # -- verbs ----------------------------------------------------------------------------
 
@@ -302,20 +348,24 @@ class Sandbox:
         line = line.strip()
         if not line or line.startswith("#"):
             return True
+        going_on = True
         try:
             if line.startswith("/"):
                 await self.slash(line)
             elif line.startswith(":"):
                 verb, _, rest = line[1:].partition(" ")
-                return await self.verb(verb.lower(), rest.strip())
+                going_on = await self.verb(verb.lower(), rest.strip())
             else:
                 raise SandboxError("Start with / for a command or : for a verb (:help).")
         except SandboxError as exc:
             self.say(f"(sandbox) {exc}")
         except ValueError as exc:
             # fakediscord refuses what Discord's own client would not let a person send.
-            self.say(f"(discord) {exc}")
-        return True
+            self.say(f"(discord) {self.names.plain(str(exc))}")
+        for news in self.news:
+            self.say(news)
+        self.news.clear()
+        return going_on
 
     async def verb(self, verb: str, rest: str) -> bool:
         if verb in ("quit", "exit", "q"):
@@ -325,7 +375,8 @@ class Sandbox:
         elif verb == "as":
             name = self._person_name(rest)
             self.current = name
-            self.say(f"(sandbox) You are now {name}.")
+            zone = self.names.zone(int(self.people[name].id)).key
+            self.say(f"(sandbox) You are now {name}; times show in {zone}, as on her Discord.")
         elif verb == "who":
             self.say(
                 "Members: "
@@ -335,21 +386,7 @@ class Sandbox:
             )
             self.say("Channels: " + ", ".join(f"#{c}" for c in self.channels))
         elif verb == "time":
-            delta = parse_duration(rest)
-            # From one scheduled moment to the next, so everything on the way fires at its
-            # own time, as it would if you had waited (one jump would land past catch-up
-            # windows), without crawling through the hours in between.
-            target = self.clock.now() + delta
-            while (now := self.clock.now()) < target:
-                upcoming = [loop.due for loop in self.bot.loops if loop.due is not None]
-                step_to = min([target, *(due for due in upcoming if due > now)])
-                await self.clock.advance(step_to - now)
-                await self.caught_up()
-            self.say(
-                f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
-                f"{self.clock.now():%a %d %b %Y %H:%M} UTC."
-            )
-            await self.settle()
+            await self.move_time(rest)
         elif verb == "wait":
             try:
                 await asyncio.sleep(min(float(rest or "1"), 30.0))
@@ -365,25 +402,13 @@ class Sandbox:
             await asyncio.sleep(HANDLER_SECONDS)
             await self.settle()
         elif verb == "dm":
-            if not rest:
-                raise SandboxError("Use :dm your message")
-            person = self.people[self.current]
-            answered = len(self.fd.dms_to(person)) + 1
-            await self.fd.send_dm(person, rest)
-            self.say(f"(sandbox) {self.current} sent Kindred a DM.")
-            with contextlib.suppress(TimeoutError):  # Kindred answers every DM
-                await self.fd.wait_for(lambda: len(self.fd.dms_to(person)) >= answered)
-            await self.settle()
+            await self.dm(rest)
+        elif verb in ("app", "apps"):
+            await self.app(rest)
         elif verb == "click":
             await self.click(rest)
         elif verb == "select":
-            custom_id, _, values = rest.partition(" ")
-            message = self._find_select(custom_id)
-            chosen = [v.strip() for v in values.split(",") if v.strip()]
-            interaction = await self.fd.select(
-                self.people[self.current], message, custom_id, values=chosen
-            )
-            await self._after(interaction)
+            await self.select(rest)
         elif verb == "fill":
             await self.fill(rest)
         elif verb == "demo-year":
@@ -393,6 +418,34 @@ class Sandbox:
         else:
             raise SandboxError(f"Unknown verb :{verb}. Type :help for the list.")
         return True
+
+    async def move_time(self, rest: str) -> None:
+        delta = parse_duration(rest)
+        # From one scheduled moment to the next, so everything on the way fires at its own
+        # time, as it would if you had waited (one jump would land past catch-up windows),
+        # without crawling through the hours in between.
+        target = self.clock.now() + delta
+        while (now := self.clock.now()) < target:
+            upcoming = [loop.due for loop in self.bot.loops if loop.due is not None]
+            step_to = min([target, *(due for due in upcoming if due > now)])
+            await self.clock.advance(step_to - now)
+            await self.caught_up()
+        self.say(
+            f"(sandbox) Time moved forward {rest.lstrip('+')}; it is now "
+            f"{self.now_for(self.current)}."
+        )
+        await self.settle()
+
+    async def dm(self, text: str) -> None:
+        if not text:
+            raise SandboxError("Use :dm your message")
+        person = self.people[self.current]
+        answered = len(self.fd.dms_to(person)) + 1
+        await self.fd.send_dm(person, text)
+        self.say(f"(sandbox) {self.current} sent Kindred a DM.")
+        with contextlib.suppress(TimeoutError):  # Kindred answers every DM
+            await self.fd.wait_for(lambda: len(self.fd.dms_to(person)) >= answered)
+        await self.settle()
 
     async def event(self, rest: str) -> None:
         """`:event ...`: a Discord scheduled event, as its organizer and members handle it."""
@@ -440,45 +493,115 @@ class Sandbox:
         await asyncio.sleep(HANDLER_SECONDS)
         await self.settle()
 
+    def _commands(self, kind: int) -> dict[str, dict[str, Any]]:
+        """The commands of a kind (1 slash, 2 member, 3 message) Discord shows here."""
+        world = self.fd.world
+        scopes = [*world.commands.get(None, {}).values()]
+        scopes += world.commands.get(int(self.guild.id), {}).values()
+        return {c["name"]: c for c in scopes if c.get("type", 1) == kind}
+
     async def slash(self, line: str) -> None:
-        command, raw_options = parse_slash(line)
-        options = {name: self._option_value(value) for name, value in raw_options.items()}
-        user = self.people[self.current]
-        channel = self.channels["general"]
-        try:
-            interaction = await self.fd.slash(
-                user, command, options=options, guild=self.guild, channel=channel
+        command, specs, raw = parse_slash(line, self._commands(1))
+        options = convert_options(
+            command, specs, raw, person=self._person_option, channel=self._channel_option
+        )
+        interaction = await self.fd.slash(
+            self.people[self.current],
+            command,
+            options=options,
+            guild=self.guild,
+            channel=self.channels["general"],
+        )
+        await self._after(interaction)
+
+    async def app(self, rest: str) -> None:
+        """`:app NAME on TARGET`: a message or member command (right-click, Apps)."""
+        messages, members = self._commands(MESSAGE_COMMAND), self._commands(USER_COMMAND)
+        name, _, target = rest.rpartition(" on ")
+        if not rest or not name.strip() or not target.strip():
+            raise SandboxError(
+                "Use :app NAME on m3 (a message number), on #channel (its latest message) "
+                "or on @member. On a message: "
+                + ", ".join(f'"{n}"' for n in messages)
+                + "; on a member: "
+                + ", ".join(f'"{n}"' for n in members)
+                + "."
             )
-        except ValueError:
-            # A number typed for an integer option arrives as text; retry with numbers.
-            numeric = {
-                k: int(v) if isinstance(v, str) and v.isdigit() else v for k, v in options.items()
-            }
-            if numeric == options:
-                raise
-            interaction = await self.fd.slash(
-                user, command, options=numeric, guild=self.guild, channel=channel
+        target = target.strip()
+        user = self.people[self.current]
+        if target.startswith("@"):
+            command = pick_app(name, members, "member")
+            person = self.people[self._person_name(target)]
+            interaction = await self.fd.user_command(
+                user, command, target=person, guild=self.guild, channel=self.channels["general"]
+            )
+        else:
+            command = pick_app(name, messages, "message")
+            message = self._message(target)
+            channel = self.fd.world.channels[int(message.channel_id)]
+            interaction = await self.fd.message_command(
+                user, command, target=message, guild=self.guild, channel=channel
             )
         await self._after(interaction)
+
+    def _message(self, reference: str) -> Any:
+        """The message `m3` (the numbers the transcript shows), or the latest in `#channel`."""
+        match = _MESSAGE_REF.match(reference)
+        if match:
+            number = int(match.group(1))
+            found = next((m for m, n in self.numbers.items() if n == number), None)
+            message = self.fd.get_message(found) if found is not None else None
+            if message is None or message.deleted:
+                raise SandboxError(f"There is no message m{number} (yet).")
+            return message
+        channel = self.channels.get(reference.lstrip("#"))
+        if channel is None:
+            raise SandboxError(
+                f"Name a message as m3 (its number in the transcript) or #channel (its "
+                f"latest message); {reference!r} is neither."
+            )
+        messages = self.fd.channel_messages(channel)
+        if not messages:
+            raise SandboxError(f"#{channel.name} has no messages yet: :say #{channel.name} ...")
+        return messages[-1]
 
     async def click(self, target: str) -> None:
         if not target:
             raise SandboxError("Use :click LABEL (or the number of the button).")
-        message, custom_id = self._find_button(target)
-        interaction = await self.fd.click(self.people[self.current], message, custom_id)
+        message, control = self._find_control(target, "button")
+        interaction = await self.fd.click(
+            self.people[self.current], message, str(control.custom_id)
+        )
+        await self._after(interaction)
+
+    async def select(self, rest: str) -> None:
+        chosen = [part.strip() for part in rest.split(",") if part.strip()]
+        if not chosen:
+            raise SandboxError("Use :select CHOICE, CHOICE (by name or number).")
+        message, control = self._find_control(rest, "menu")
+        options = control.component.get("options") or []
+        values = [option_matches(options, part)["value"] for part in chosen]
+        check_choices(control.component, control.label, values)
+        interaction = await self.fd.select(
+            self.people[self.current], message, str(control.custom_id), values=values
+        )
         await self._after(interaction)
 
     async def fill(self, rest: str) -> None:
-        if self.open_modal is None:
-            raise SandboxError("No form is open. A button or command opens one first.")
-        inputs = _modal_inputs(self.open_modal.modal)
+        opened_by = self.open_forms.get(self.current)
+        if opened_by is None:
+            others = [name for name in self.open_forms if name != self.current]
+            whose = f" ({', '.join(others)} has one open: :as {others[0]})" if others else ""
+            raise SandboxError(
+                f"No form is open for {self.current}. A button or command opens one.{whose}"
+            )
+        fields = form_fields(opened_by.modal)
         answers = [part.strip() for part in rest.split("|")] if rest else []
-        if len(answers) > len(inputs):
-            raise SandboxError(f"This form has {len(inputs)} field(s).")
-        values = {
-            field_["custom_id"]: answer for field_, answer in zip(inputs, answers, strict=False)
-        }
-        opened_by, self.open_modal = self.open_modal, None
+        if len(answers) > len(fields):
+            raise SandboxError(f"This form has {len(fields)} field(s).")
+        answers += [""] * (len(fields) - len(answers))
+        values = {f.custom_id: f.answer(answer) for f, answer in zip(fields, answers, strict=True)}
+        del self.open_forms[self.current]
         interaction = await self.fd.submit_modal(
             self.people[self.current], opened_by, values=values
         )
@@ -500,13 +623,14 @@ class Sandbox:
 
     async def caught_up(self) -> None:
         """Until the bot's background jobs have done what is due (prompts, digests and
-        reminders planned, the courier's DMs and posts sent)."""
+        reminders planned, the courier's DMs and posts sent, expired buttons greyed out)."""
         with contextlib.suppress(TimeoutError):
             await self.fd.wait_for(lambda: self.bot.idle, timeout=SETTLE_TIMEOUT)
 
     async def settle(self) -> None:
         """Wait for what the bot sends after an answer (DMs, posts), then show it."""
         await self.caught_up()
+        await self.refresh_zones()
         self.show_new_posts()
 
     # -- lookups --------------------------------------------------------------------------
@@ -517,71 +641,70 @@ class Sandbox:
                 return name
         raise SandboxError(f"No member called {text!r}. Members: {', '.join(self.people)}")
 
-    def _option_value(self, value: str) -> Any:
-        if value.startswith("#") and value[1:] in self.channels:
-            return self.channels[value[1:]]
-        if value.startswith("@"):
-            try:
-                return self.people[self._person_name(value)]
-            except SandboxError:
-                return value
-        if value.lower() in ("true", "false", "yes", "no"):
-            return value.lower() in ("true", "yes")
-        return value
+    def _person_option(self, text: str) -> Any:
+        return self.people[self._person_name(text)]
 
-    def _find_button(self, target: str) -> tuple[Any, str]:
-        """The newest message with a button labelled `target`, or button N of the newest."""
-        if target.isdigit():
-            if not self.clickable:
-                raise SandboxError("There is nothing to click yet.")
-            buttons = [b for b in self._buttons(self.clickable[-1]) if b[2] == "button"]
+    def _channel_option(self, text: str) -> Any:
+        channel = self.channels.get(text.strip().lstrip("#"))
+        if channel is None:
+            listed = ", ".join(f"#{c}" for c in self.channels)
+            raise SandboxError(f"No channel {text!r}. Channels: {listed}")
+        return channel
+
+    def _find_control(self, target: str, kind: str) -> tuple[Any, Control]:
+        """The button (or menu) `target` means on the newest message the current member
+        can use: her DMs, answers only she sees, and posts everyone sees."""
+        me = int(self.people[self.current].id)
+        mine = [m for m in self.shown.values() if not m.deleted and self._owner(m) in (None, me)]
+        mine.sort(key=lambda m: int(m.id))
+        usable = [
+            (m, [c for c in controls(m.components) if c.kind == kind and not c.disabled])
+            for m in reversed(mine)
+        ]
+        usable = [(m, found) for m, found in usable if found]
+        what = "button" if kind == "button" else "menu"
+        if kind == "button" and target.isdigit():
+            if not usable:
+                raise SandboxError(f"There is no {what} for {self.current} to click yet.")
+            message, found = usable[0]
             index = int(target) - 1
-            if not 0 <= index < len(buttons):
-                raise SandboxError(f"The latest message has {len(buttons)} button(s).")
-            return self.clickable[-1], buttons[index][0]
-        for message in reversed(self.clickable):
-            if not self._reachable(message):
-                continue
-            for custom_id, label, kind in self._buttons(message):
-                if kind == "button" and _label_matches(label, target):
-                    return message, custom_id
-        raise SandboxError(f"No button {target!r} on recent messages.")
+            if not 0 <= index < len(found):
+                raise SandboxError(f"The latest message has {len(found)} button(s).")
+            return message, found[index]
+        for message, found in usable:
+            for control in found:
+                if kind == "button" and label_matches(control.label, target):
+                    return message, control
+                if kind == "menu" and menu_has(control, target):
+                    return message, control
+        self._explain_missing(target, kind, me)
+        raise SandboxError(f"No {what} {target!r} on {self.current}'s recent messages.")
 
-    def _reachable(self, message: Any) -> bool:
-        """Whether the current member sees this message: not someone else's DM."""
-        channel = self.fd.world.channels.get(int(message.channel_id))
-        if channel is None or not channel.is_dm:
-            return True
-        return int(channel.recipient_id) == int(self.people[self.current].id)
-
-    def _find_select(self, custom_id: str) -> Any:
-        for message in reversed(self.clickable):
-            if any(cid == custom_id for cid, _, kind in self._buttons(message) if kind == "select"):
-                return message
-        raise SandboxError(f"No menu {custom_id!r} on recent messages.")
-
-
-def _label_matches(label: str, target: str) -> bool:
-    wanted = target.strip().lower()
-    return label.strip().lower() == wanted or wanted in label.lower()
-
-
-def _modal_inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
-    """The text inputs of a modal, each with the label a person sees."""
-    inputs: list[dict[str, Any]] = []
-    for row in modal.get("components", []):
-        # Classic modals wrap inputs in action rows; label components wrap one `component`
-        # and carry the label themselves.
-        if "component" in row:
-            child = row["component"]
-            if child.get("type") == 4:
-                inputs.append({**child, "label": row.get("label") or child.get("label")})
-            continue
-        inputs.extend(child for child in row.get("components", []) if child.get("type") == 4)
-    return inputs
+    def _explain_missing(self, target: str, kind: str, me: int) -> None:
+        """Raise a clearer refusal when `target` is on someone else's message or expired."""
+        for message in sorted(self.shown.values(), key=lambda m: -int(m.id)):
+            for control in controls(message.components):
+                hit = (
+                    label_matches(control.label, target)
+                    if kind == "button"
+                    else menu_has(control, target)
+                )
+                if control.kind != kind or not hit:
+                    continue
+                owner = self._owner(message)
+                if owner not in (None, me):
+                    name = self._user_name(owner)
+                    raise SandboxError(
+                        f"“{control.label}” is on {name}'s message: only {name} sees it "
+                        f"(:as {name} first)."
+                    )
+                if control.disabled:
+                    raise SandboxError(
+                        f"“{control.label}” is greyed out: it expired, or was already used."
+                    )
 
 
-async def _read_lines(prompt: Callable[[], str]) -> Any:
+async def _read_lines(prompt: Callable[[], str]) -> AsyncIterator[str]:
     loop = asyncio.get_running_loop()
     while True:
         try:
@@ -591,55 +714,103 @@ async def _read_lines(prompt: Callable[[], str]) -> Any:
         yield line
 
 
-async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
-    from fakediscord import FakeDiscord
+class Noticed(logging.Handler):
+    """One line in the transcript for an error Kindred logs; the details are in the log."""
+
+    def __init__(self, say: Callable[[str], None], log: Path) -> None:
+        super().__init__(logging.ERROR)
+        self.say_line = say
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        first = record.getMessage().splitlines()[0][:160]
+        self.say_line(f"(sandbox) Kindred logged an error: {first}. Details: {self.log}")
+
+
+def log_to_file(level: str, log: Path) -> None:
+    """Everything logged, library warnings (discord.py's, Python's own) too, goes to `log`:
+    the prompt shows only what Discord would."""
     from kindred.logs import configure_logging
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    configure_logging(level, to=log)
+    logging.captureWarnings(True)
+
+
+def _next_to_database(url: str, name: str) -> Path:
+    """`name` beside a SQLite database file (data/ otherwise)."""
+    if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+        return Path(url.split(":///", 1)[1]).parent / name
+    return Path("data") / name
+
+
+@contextlib.asynccontextmanager
+async def sandbox_bot(
+    settings: Settings, database: str | None, log: Path | None = None
+) -> AsyncIterator[tuple[Any, Any, ShiftableClock]]:
+    """fakediscord and the real bot on the sandbox clock: (fakediscord, bot, clock).
+    With `log`, everything logged goes to that file, not to the terminal."""
+    from fakediscord import FakeDiscord
     from testing.world import open_world, start_bot, stop_bot
 
-    started = time.monotonic()
-    out = sys.stdout
-    level = "WARNING" if settings.log_level == "INFO" else settings.log_level
-    configure_logging(level)
-    fd = FakeDiscord()
+    # Discord's per-channel windows (5 messages in 5 s) in real seconds would hold up DMs
+    # that `:time` brings due together (days in a moment): compressed as in the harness.
+    fd = FakeDiscord(ratelimit_time_scale=0.05)
+    url = database or "sqlite+aiosqlite:///data/sandbox.db"
+    if log is not None:
+        log_to_file(settings.log_level, log)
     sandbox_settings, db = await open_world(
         fd,
-        database or "sqlite+aiosqlite:///data/sandbox.db",
-        LOG_LEVEL=level,
+        url,
+        LOG_LEVEL=settings.log_level,
         DEFAULT_TIMEZONE=settings.default_timezone,
         DEFAULT_PROMPT_TIME=settings.default_prompt_time,
     )
     clock = ShiftableClock()
-    url = sandbox_settings.database_url
-    images = (
-        Path(url.split(":///", 1)[1]).parent / "sandbox-images"
-        if url.startswith("sqlite") and ":///" in url
-        else None
-    )
-    sandbox = Sandbox(fd, clock, out, images)
-    sandbox.build_world()
     bot, runner = await start_bot(fd, sandbox_settings, db, clock)
-    sandbox.bot = bot
     try:
         await bot.tree.sync()
+        yield fd, bot, clock
+        if runner.done():
+            runner.result()
+    finally:
+        await stop_bot(bot, runner)
+        await fd.stop()
+
+
+async def open_sandbox(fd: Any, bot: Any, clock: ShiftableClock, out: TextIO, **kw: Any) -> Sandbox:
+    """A demo server the bot has joined, and the sandbox in it."""
+    sandbox = Sandbox(fd, clock, out, **kw)
+    sandbox.build_world()
+    sandbox.bot = bot
+    await fd.wait_for(lambda: bot.get_guild(int(sandbox.guild.id)) is not None)
+    await sandbox.refresh_zones(announce=False)
+    return sandbox
+
+
+async def run_sandbox(settings: Settings, *, script: str | None, database: str | None) -> int:
+    started = time.monotonic()
+    out = sys.stdout
+    url = database or "sqlite+aiosqlite:///data/sandbox.db"
+    log = _next_to_database(url, "sandbox.log")
+    async with sandbox_bot(settings, url, log) as (fd, bot, clock):
+        sandbox = await open_sandbox(
+            fd, bot, clock, out, images=_next_to_database(url, "sandbox-images")
+        )
+        logging.getLogger().addHandler(Noticed(sandbox.say, log))
         sandbox.say(
             f"Kindred sandbox: the real bot in a local fake Discord, server "
             f'"{DEMO_SERVER}" (ready in {time.monotonic() - started:.1f} s).'
         )
-        sandbox.say("Type :help for the verbs, /kindred help to start. You are Olu, an organizer.")
+        sandbox.say(
+            "Type :help for the verbs, /kindred help to start. You are Olu, an organizer. "
+            f"Kindred's log: {log}"
+        )
         if script:
             lines = await asyncio.to_thread(Path(script).read_text, encoding="utf-8")
-            for line in lines.splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    sandbox.say(f"{sandbox.current}> {line.strip()}")
-                if not await sandbox.handle(line):
-                    break
+            await sandbox.run_lines(lines.splitlines())
         else:
             async for line in _read_lines(lambda: f"{sandbox.current}> "):
                 if not await sandbox.handle(line):
                     break
-        if runner.done():
-            runner.result()
-        return 0
-    finally:
-        await stop_bot(bot, runner)
-        await fd.stop()
+    return 0
