@@ -80,7 +80,8 @@ async def test_right_click_apps_on_messages_and_members(world: World, tmp_path: 
     shown = lines_after(transcript, "/rolodex show person:Ines")
     assert "**Trust**" in shown and "monthly · next nudge in a month" in shown
     assert (
-        '(sandbox) On a message, the apps are: "Spotted an elevator pitch?", "Thank the author", "Remove this thank-you".'
+        '(sandbox) On a message, the apps are: "Spotted an elevator pitch?", '
+        '"Thank the author", "Remove this thank-you".'
         in transcript
     )
     assert '(sandbox) On a member, the apps are: "Add to my Rolodex".' in transcript
