@@ -81,8 +81,7 @@ async def test_right_click_apps_on_messages_and_members(world: World, tmp_path: 
     assert "**Trust**" in shown and "monthly · next nudge in a month" in shown
     assert (
         '(sandbox) On a message, the apps are: "Spotted an elevator pitch?", '
-        '"Thank the author", "Remove this thank-you".'
-        in transcript
+        '"Thank the author", "Remove this thank-you".' in transcript
     )
     assert '(sandbox) On a member, the apps are: "Add to my Rolodex".' in transcript
     assert "(sandbox) There is no message m99 (yet)." in transcript
