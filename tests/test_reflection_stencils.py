@@ -3,6 +3,8 @@ must be exactly what `render` gives, whatever the community is called."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cogs.reflections import scheduler
@@ -21,6 +23,10 @@ NAMES = [
     "",
     "has a \ue000 marker",
     "tab\there",
+    "ends with @",
+    "\x01-control first",
+    "line\nbreak",
+    "{braces} and {0}",
 ]
 
 
@@ -48,3 +54,16 @@ def test_daily_dm_matches_render(community: str, switched: bool) -> None:
             switched_to_weekly=switched,
         )
         assert scheduler._daily_dm(prompt, community, switched) == expected, prompt
+
+
+@pytest.mark.parametrize("community", NAMES)
+@pytest.mark.parametrize("switched", [False, True])
+def test_pack_daily_matches_render(community: str, switched: bool) -> None:
+    for key in scheduler.pack_keys():
+        scheduler._pack_daily.cache_clear()
+        prompt = render(scheduler.PACK_PREFIX + key, community=community)
+        body = render(
+            "reflections/daily_dm", prompt=prompt, community=community, switched_to_weekly=switched
+        )
+        expected = (prompt, '{"content": ' + json.dumps(body) + ', "buttons": ')
+        assert scheduler._pack_daily(key, community, switched) == expected, key

@@ -21,7 +21,7 @@ from coaching.reflections import (
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from cogs.reflections.views import BUTTON_SETS
 from kindred.loops import Job
-from prompts import escape_markdown, render, template_names
+from prompts import _CONTROLS, escape_markdown, render, template_names
 from storage import reflections as store
 
 if TYPE_CHECKING:
@@ -58,15 +58,16 @@ _SLOTS = re.compile(f"([{_PROMPT_SLOT}{_COMMUNITY_SLOT}])")
 
 
 @functools.cache
-def _stencil(name: str, **context: Any) -> tuple[str, ...]:
-    """`name` rendered with the slot markers among `context`, split around them: literal text
-    at even places, a marker at odd ones."""
-    return tuple(_SLOTS.split(render(name, **context)))
-
-
-def _fill(stencil: tuple[str, ...], prompt: str, community: str) -> str:
-    slot = {_PROMPT_SLOT: prompt, _COMMUNITY_SLOT: community}
-    return "".join(part if n % 2 == 0 else slot[part] for n, part in enumerate(stencil))
+def _stencil(name: str, **context: Any) -> str:
+    """`name` rendered with the slot markers among `context`, as a format string: "{0}" where
+    the prompt goes, "{1}" where the community does."""
+    parts = _SLOTS.split(render(name, **context))
+    return "".join(
+        part.replace("{", "{{").replace("}", "}}")
+        if n % 2 == 0
+        else ("{0}" if part == _PROMPT_SLOT else "{1}")
+        for n, part in enumerate(parts)
+    )
 
 
 def _stencil_fits(community: str) -> bool:
@@ -85,7 +86,7 @@ def _pack_prompt(key: str, community: str) -> str:
     if not _stencil_fits(community):
         return render(PACK_PREFIX + key, community=community)
     # Pack prompts put the community's name in as it is (tests/test_reflection_stencils.py).
-    return _fill(_stencil(PACK_PREFIX + key, community=_COMMUNITY_SLOT), "", community)
+    return _stencil(PACK_PREFIX + key, community=_COMMUNITY_SLOT).format("", community)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -104,7 +105,7 @@ def _daily_dm(prompt: str, community: str, switched_to_weekly: bool) -> str:
         switched_to_weekly=switched_to_weekly,
     )
     # The template shows both through the md filter, which a marker passes unchanged.
-    return _fill(stencil, escape_markdown(prompt), _community_md(community))
+    return stencil.format(escape_markdown(prompt), _community_md(community))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -136,8 +137,48 @@ def _daily_payload_head(prompt: str, community: str, switched_to_weekly: bool) -
 @functools.lru_cache(maxsize=16384)
 def _pack_daily(key: str, community: str, switched_to_weekly: bool) -> tuple[str, str]:
     """A pack prompt's text and its DM's payload head."""
+    escaped = _escaped_pack_prompt(key)
+    if escaped is not None and _escapes_apart(community):
+        # The hot path of a tick over many servers: three format strings, one escape.
+        community_md = _community_md(community)
+        body = _stencil(
+            "reflections/daily_dm",
+            prompt=_PROMPT_SLOT,
+            community=_COMMUNITY_SLOT,
+            switched_to_weekly=switched_to_weekly,
+        ).format(escaped.format(community_md), community_md)
+        prompt = _stencil(PACK_PREFIX + key, community=_COMMUNITY_SLOT).format("", community)
+        return prompt, _payload_head(body)
     prompt = render_prompt(key, community=community, custom={})
     return prompt, _daily_payload_head(prompt, community, switched_to_weekly)
+
+
+@functools.cache
+def _escaped_pack_prompt(key: str) -> str | None:
+    """The pack prompt through the md filter, as a format string with "{0}" for the escaped
+    community name; None if a "@" comes right before it (escaping the two apart could miss
+    an "@everyone")."""
+    parts = escape_markdown(render(PACK_PREFIX + key, community=_COMMUNITY_SLOT)).split(
+        _COMMUNITY_SLOT
+    )
+    if any(part.endswith("@") for part in parts[:-1]):
+        return None
+    return "{0}".join(part.replace("{", "{{").replace("}", "}}") for part in parts)
+
+
+@functools.lru_cache(maxsize=16384)
+def _escapes_apart(community: str) -> bool:
+    """Whether escaping a prompt with this name in it equals escaping the text around it and
+    the name apart: the md filter works character by character but for a line's first
+    characters (the name never starts a line's markup here) and mass mentions (no "@")."""
+    return (
+        _stencil_fits(community)
+        and not community[0].isspace()
+        and community[0] not in ">#-"
+        and "@" not in community
+        and "\n" not in community
+        and _CONTROLS.search(community) is None
+    )
 
 
 class ReflectionScheduler(Job):
