@@ -218,7 +218,10 @@ class ReflectionScheduler(Job):
             guild_ids = sorted({row[2] for row in due})  # guild_id (see below)
             servers = await store.server_context(session, guild_ids)
             # Quiet days as frozensets: equal sets (most often none) are one key in `plans`.
-            quiet = {guild_id: frozenset(days) for guild_id, days in servers.quiet_days.items()}
+            # (Only servers that have some: the others share _NO_DAYS in _plan_chunk.)
+            quiet = {
+                guild_id: frozenset(days) for guild_id, days in servers.quiet_days.items() if days
+            }
             # Per server: community name, its own prompts, the whole pack in rotation order.
             guilds: dict[int, tuple[str, dict[str, str], list[str]]] = {}
             for guild_id in guild_ids:
