@@ -557,7 +557,9 @@ async def run(section: Section, backends: tuple[str, ...] = ("sqlite", "postgres
     section.add(
         f"{SUBSCRIPTIONS:,} members with a daily reflection subscription each, in {SERVERS:,} "
         f"servers ({SUBSCRIPTIONS // SERVERS} members each in the database); fakediscord serves "
-        f"the {SERVERS:,} servers (a channel each) to the bot over loopback on one gateway shard"
+        f"the {SERVERS:,} servers (a channel each) to the bot over loopback on one gateway "
+        "shard (Discord itself would ask for 4 shards or more, 2,500 servers at most each, and "
+        "takes one IDENTIFY per 5 s from most bots: see docs/performance.md)"
     )
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
