@@ -12,7 +12,8 @@ On SQLite (one file) and on PostgreSQL (when a server can be had, as bench/scale
 - the bytes per member on disk.
 
 KINDRED_BENCH_QUICK=1 (or `python -m bench --quick`): 100,000 subscriptions and fewer
-commands, for a short try; the servers stay 10,000, since their start-up is half the point.
+commands and ticks, for a short try (about a minute for both back-ends, against ten); the
+servers stay 10,000, since their start-up is half the point.
 `python -m bench.million [sqlite|postgres]` runs one back-end and prints the figures.
 """
 
@@ -60,9 +61,9 @@ QUICK = bool(os.environ.get("KINDRED_BENCH_QUICK"))
 
 SUBSCRIPTIONS = 100_000 if QUICK else 1_000_000  # one member each
 SERVERS = 10_000
-ISSUERS = 100 if QUICK else 500  # members (each in another server) who run one of each command
+ISSUERS = 50 if QUICK else 500  # members (each in another server) who run one of each command
 DUE_PER_TICK = 1000
-TICKS = 12 if QUICK else 25
+TICKS = 10 if QUICK else 25
 WARM_UP = 5  # ticks that fill the render caches (pack prompt x community) first
 # Its own port, so a server started by someone else (or by bench/scale.py) is left alone.
 BENCH_PG_PORT = "55449"
