@@ -10,13 +10,27 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from bench import commands, courier, events, insights, load, meet, peers, pitch, reflections, scale
+from bench import (
+    commands,
+    courier,
+    events,
+    insights,
+    load,
+    meet,
+    million,
+    peers,
+    pitch,
+    reflections,
+    scale,
+)
 from bench.common import Section, git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +51,7 @@ BENCHMARKS = [
         insights.run,
     ),
     ("Coffee pairing: a round for 10,000 members, 2,000 opted in", meet.run),
+    ("Past one community: 1,000,000 subscriptions and 10,000 servers", million.run),
 ]
 
 
@@ -74,7 +89,17 @@ def run_isolated(index: int) -> Section:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--only", type=int, help="run one benchmark (by index) in this process")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a short run: smaller workloads where a benchmark has them (KINDRED_BENCH_QUICK=1)",
+    )
     args = parser.parse_args()
+    if args.quick:
+        # Read by the benchmarks when imported, and inherited by each one's own process.
+        os.environ["KINDRED_BENCH_QUICK"] = "1"
+        importlib.reload(million)
+        importlib.reload(peers)
     if args.only is not None:
         section = asyncio.run(run_one(args.only))
         print(RESULT_MARK + json.dumps(section.lines), flush=True)
@@ -87,6 +112,12 @@ def main() -> int:
         f"- Run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, revision {git_revision()}\n"
         f"- Machine: {machine()}\n\n"
         "Timings are wall-clock on a shared machine: read medians and ratios, not single runs.\n\n"
+        + (
+            "**A quick run** (`--quick`, KINDRED_BENCH_QUICK=1): smaller workloads where a "
+            "benchmark has them; run `make bench` for the figures of record.\n\n"
+            if os.environ.get("KINDRED_BENCH_QUICK")
+            else ""
+        )
     )
     (ROOT / "BENCHMARKS.md").write_text(header + "\n".join(s.markdown() for s in sections))
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")

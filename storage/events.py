@@ -128,6 +128,12 @@ async def open_events(session: AsyncSession, guild_id: int) -> list[Event]:
     return list(rows)
 
 
+async def guilds_with_open_events(session: AsyncSession) -> set[int]:
+    """The servers that have an event not over yet, as Kindred knows them."""
+    rows = await session.scalars(select(Event.guild_id).where(Event.status.in_(OPEN)).distinct())
+    return set(rows)
+
+
 # -- who is interested ------------------------------------------------------------------------
 
 

@@ -505,6 +505,10 @@ class TickWrites:
         await asyncio.sleep(0)
 
     async def finish(self) -> None:
+        connection = await self._session.connection()
+        if self._driver is None and connection.dialect.name == "postgresql":
+            await self._finish_postgres(connection)
+            return
         if self._driver is not None:
             pending, self._pending = self._pending, []
             # Every statement runs (they're queued already); the first failure is raised as
@@ -533,6 +537,43 @@ class TickWrites:
         )
         await update_schedules(self._session, self._schedules, updated_at=self._now)
 
+    async def _finish_postgres(self, connection: Any) -> None:
+        """One statement per table, its rows as arrays (unnest): PostgreSQL plans and runs
+        1,000 rows as one set, where an executemany runs (and waits for) each row apart."""
+        dialect = connection.dialect
+        columns = ReflectionSubscription.__table__.c
+        instant = instant_converter(columns.next_send_at, dialect)
+        day = driver_converter(columns.next_send_on, dialect)
+        now = instant(self._now)
+        if self._entries:
+            members, kinds, days, keys, texts = zip(*self._entries, strict=True)
+            await connection.exec_driver_sql(
+                _PG_INSERT_ENTRIES, (members, kinds, [day(d) for d in days], keys, texts, now)
+            )
+        if self._outbox:
+            guilds, members, keys, payloads = zip(*self._outbox, strict=True)
+            await connection.exec_driver_sql(
+                _PG_INSERT_OUTBOX, (guilds, members, keys, payloads, now)
+            )
+        if self._schedules:
+            ids, at, on, sent, cadence, backoff, unanswered, last = zip(
+                *self._schedules, strict=True
+            )
+            await connection.exec_driver_sql(
+                _PG_UPDATE_SCHEDULES,
+                (
+                    ids,
+                    [instant(value) for value in at],
+                    [day(value) for value in on],
+                    sent,
+                    cadence,
+                    backoff,
+                    unanswered,
+                    [day(value) for value in last],
+                    now,
+                ),
+            )
+
 
 # A chunk of at most 250 rows keeps every statement within SQLite's variable limit (32,766 since
 # 3.32) and few distinct statement texts in the driver's cache.
@@ -552,6 +593,28 @@ _UPDATE_SCHEDULES_SQL = (
     "next_send_on = v.column2, prompts_sent = v.column3, cadence = v.column4, "
     "backoff_state = v.column5, unanswered = v.column6, last_sent_on = v.column7, "
     "updated_at = v.column8 FROM (VALUES {rows}) AS v WHERE s.id = v.column9"
+)
+
+
+# The same writes on PostgreSQL, each row set as arrays (see TickWrites._finish_postgres).
+_PG_INSERT_ENTRIES = (
+    f"INSERT INTO {ReflectionEntry.__tablename__} "
+    "(member_id, kind, local_date, prompt_key, prompt_text, sent_at, skipped) "
+    "SELECT m, k, d, p, t, $6, false FROM unnest($1::integer[], $2::varchar[], $3::date[], "
+    "$4::varchar[], $5::text[]) AS v(m, k, d, p, t)"
+)
+_PG_INSERT_OUTBOX = (
+    f"INSERT INTO {OutboxMessage.__tablename__} (guild_id, member_id, purpose, dedupe_key, "
+    "payload, state, due_at, attempts, created_at) SELECT g, m, 'reflection', k, p::json, "
+    "'pending', $5, 0, $5 FROM unnest($1::bigint[], $2::integer[], $3::varchar[], $4::text[]) "
+    "AS v(g, m, k, p) ON CONFLICT (dedupe_key) DO NOTHING"
+)
+_PG_UPDATE_SCHEDULES = (
+    f"UPDATE {ReflectionSubscription.__tablename__} AS s SET next_send_at = v.a, "
+    "next_send_on = v.o, prompts_sent = v.n, cadence = v.c, backoff_state = v.b, "
+    "unanswered = v.u, last_sent_on = v.l, updated_at = $9 FROM unnest($1::integer[], "
+    "$2::timestamptz[], $3::date[], $4::integer[], $5::varchar[], $6::varchar[], "
+    "$7::integer[], $8::date[]) AS v(i, a, o, n, c, b, u, l) WHERE s.id = v.i"
 )
 
 

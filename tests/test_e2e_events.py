@@ -6,6 +6,7 @@ a year of its own (the clock only moves forward), so tests don't see each other'
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Callable
@@ -504,6 +505,44 @@ async def test_a_restart_around_the_end_sends_the_debrief_once(kindred: Harness)
         kindred, select(Event.debriefed_at).where(Event.discord_event_id == later.id)
     )
     assert debriefed_at is not None
+
+
+async def test_a_restart_asks_discord_only_about_servers_with_events(kindred: Harness) -> None:
+    # With 10,000 servers, asking about each one at every start would hold Discord's global
+    # rate limit for minutes: only servers with an event listed or open in Kindred are asked.
+    quiet = await kindred.new_server()
+    listed = await kindred.new_server()
+    emptied = await kindred.new_server()
+    year = await fresh_year(kindred, 10, 1)
+    start = datetime(year, 10, 5, 18, 0, tzinfo=UTC)
+    await create_event(kindred, listed, "Still on", start)
+    gone = await create_event(kindred, emptied, "Deleted while away", start)
+    asked_before = len(kindred.fd.requests)
+
+    async def away() -> None:
+        kindred.fd.delete_scheduled_event(gone)
+
+    await kindred.restart_bot(away)
+
+    async def settled() -> bool:
+        [(status,)] = await query(
+            kindred, select(Event.status).where(Event.discord_event_id == gone.id)
+        )
+        return status == "deleted"
+
+    for _ in range(200):
+        if await settled():
+            break
+        await asyncio.sleep(0.02)
+    assert await settled(), "the event deleted while the bot was away is still open"
+    asked = {
+        r.path.split("/guilds/")[1].split("/")[0]
+        for r in kindred.fd.requests[asked_before:]
+        if r.method == "GET" and r.path.endswith("/scheduled-events")
+    }
+    assert str(listed.guild.id) in asked
+    assert str(emptied.guild.id) in asked
+    assert str(quiet.guild.id) not in asked
 
 
 # -- choices -------------------------------------------------------------------------------------

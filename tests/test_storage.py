@@ -335,3 +335,39 @@ async def test_channel_posts_are_claimed_first_a_few_per_channel(db: Database) -
     assert len(claimed) == 20 and all(is_dm for _, is_dm in kinds[4:])
     again = await claim(0)
     assert all(row.channel_id != 700 for row in again)
+
+
+def test_the_newest_revision_is_read_from_the_files_as_alembic_reads_it() -> None:
+    from storage.migrate import head_on_disk
+
+    assert head_on_disk() == head_revision()
+
+
+def test_a_start_on_an_up_to_date_database_does_not_import_alembic(tmp_path: Path) -> None:
+    # Alembic's code (9 MiB) stays out of the bot's memory when there is nothing to migrate.
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import asyncio, sys\n"
+        "import kindred.bot\n"
+        "from storage.db import open_database\n"
+        "from storage.migrate import upgrade\n"
+        "async def main():\n"
+        f"    db = open_database('sqlite+aiosqlite:///{tmp_path}/k.db')\n"
+        "    await upgrade(db.engine)\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == [
+        "True",
+        "False",
+    ]  # the first migrates the new file, the second has nothing to do

@@ -174,9 +174,19 @@ class EventSync:
 
     async def reconcile_all(self) -> None:
         """Every server's events and their Interested lists, from REST: what changed while the
-        bot was away. A server that fails is logged and left for the next reconnect."""
+        bot was away. A server that fails is logged and left for the next reconnect.
+
+        Only servers with an event to look at: one Discord lists (GUILD_CREATE carries a
+        server's events, which discord.py keeps) or one Kindred has open. Any other server
+        has nothing to catch up on, and asking REST about each of 10,000 servers would hold
+        Discord's global rate limit (50 requests a second) for minutes at every start, ahead
+        of the courier's messages."""
         self.reconcile_wanted = False
+        async with self.bot.db.read() as session:
+            open_here = await store.guilds_with_open_events(session)
         for guild in list(self.bot.guilds):
+            if not guild.scheduled_events and guild.id not in open_here:
+                continue
             try:
                 async with self._turn:
                     await self.reconcile(guild.id)
