@@ -96,6 +96,20 @@ async def _answered(fd: FakeDiscord, ix: Interaction) -> float:
     return time.perf_counter() - began
 
 
+def _children_rss(pid: int) -> list[tuple[str, int]]:
+    """The bot's child processes (the drawing process, multiprocessing's resource tracker):
+    what each runs and its VmRSS in KiB."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            name = "drawing process" if b"spawn_main" in b" ".join(command) else "helper"
+            if b"resource_tracker" in b" ".join(command):
+                name = "multiprocessing's resource tracker"
+            found.append((name, _status(int(child))["VmRSS"]))
+    return found
+
+
 async def bot_process(section: Section, world: LoadWorld, guild, channel, organizer) -> None:  # type: ignore[no-untyped-def]
     await start_bot(world)
     assert world.process is not None
@@ -119,11 +133,14 @@ async def bot_process(section: Section, world: LoadWorld, guild, channel, organi
         f"`python bot.py run` on that database: /insights weeks:52 answered (thinking, then "
         f"the picture) in {first * 1000:.0f} ms the first time"
     )
+    drawing = _children_rss(world.process.pid)
     section.add(
-        f"resident memory (VmRSS): idle {idle['VmRSS'] / 1024:.0f} MiB (matplotlib not "
-        f"imported); after one picture {once['VmRSS'] / 1024:.0f} MiB; after "
-        f"{MORE_INSIGHTS + 1} {after['VmRSS'] / 1024:.0f} MiB (peak VmHWM "
-        f"{after['VmHWM'] / 1024:.0f} MiB)"
+        f"resident memory (VmRSS) of the bot: idle {idle['VmRSS'] / 1024:.0f} MiB; after one "
+        f"picture {once['VmRSS'] / 1024:.0f} MiB; after {MORE_INSIGHTS + 1} "
+        f"{after['VmRSS'] / 1024:.0f} MiB (peak VmHWM {after['VmHWM'] / 1024:.0f} MiB): "
+        f"matplotlib never enters it; the pictures are drawn in a drawing process of the bot's "
+        f"(kindred.charts), started with the first one: "
+        + (", ".join(f"{name} {rss / 1024:.0f} MiB" for name, rss in drawing) or "none found")
     )
     section.add(
         f"/kindred help sent while a picture was being drawn: median "

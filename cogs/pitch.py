@@ -105,12 +105,11 @@ async def history_picture(checks: list[PitchCheck]) -> Picture:
     scores = [score for _, score in points]
     day = "{0.day} {0:%b %Y}".format
     return await draw(
-        pitch_chart(
-            render("pitch/chart_title"),
-            render("pitch/chart_subtitle", count=len(points)),
-            points,
-            {verdict: render("pitch/chart_band", verdict=verdict) for verdict, _, _ in PITCH_BANDS},
-        ),
+        pitch_chart,
+        render("pitch/chart_title"),
+        render("pitch/chart_subtitle", count=len(points)),
+        points,
+        {verdict: render("pitch/chart_band", verdict=verdict) for verdict, _, _ in PITCH_BANDS},
         filename="self-checks.png",
         description=render(
             "pitch/chart_alt",

@@ -19,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching.shards import ShardOwnership
+from kindred import charts
 from kindred.clock import Clock
 from kindred.loops import BackgroundLoop, Upcoming
 from kindred.replies import reply_error, send_dm_notice_if_due, send_private
@@ -331,6 +332,7 @@ class KindredBot(commands.AutoShardedBot):
                 # Let a checkpoint in progress hand its connection back before dispose().
                 await asyncio.gather(self.checkpoints, return_exceptions=True)
         finally:
+            charts.stop_drawing()
             await self.db.dispose()
 
 

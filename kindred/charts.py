@@ -1,12 +1,15 @@
 """Charts as PNG pictures, for private replies and the organizers' monthly DM.
 
 Drawn with matplotlib's non-interactive Agg backend through its object API (a `Figure` and
-its own canvas, never pyplot's global figures). matplotlib is imported the first time a
-chart is drawn, inside the drawing thread: the bot starts without it (tests/test_charts.py
-checks), and a bot nobody asks for a chart never pays its memory. Every drawing runs on one
-worker thread, off the event loop, so commands and the courier keep answering while it
-draws; one thread is enough (a chart takes a tenth of a second) and keeps matplotlib's
-global state single-threaded.
+its own canvas, never pyplot's global figures), in a drawing process of its own, started
+with the first chart asked for and kept for the next ones. matplotlib and numpy then never
+enter the bot's process: they add some 80-90 MiB that a long-running bot would keep for
+good after one picture (a million subscriptions' bot stays under its memory budget, see
+docs/performance.md), and a drawing that runs wild can't take the bot down with it. The
+event loop goes on meanwhile, so commands and the courier keep answering while it draws;
+one process is enough (a chart takes a tenth of a second). A chart is asked for by its
+function here and the plain data it draws (both pickled to the drawing process), never a
+closure; `draw_now` draws in the calling thread, for benchmarks and the drawing's tests.
 
 Every chart here takes numbers and labels already rendered from `prompts/`; none takes a
 member's name or id, so none can draw one. `Picture.texts` lists every piece of text drawn,
@@ -23,18 +26,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
-
-import discord
+from typing import TYPE_CHECKING, Any, ParamSpec
 
 from coaching.insights import PITCH_BANDS, Calendar, Panel, RolodexOverview
 
 if TYPE_CHECKING:
+    import discord
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -54,8 +59,10 @@ PANEL_INCHES = 3.0
 HEADER_INCHES = 1.05
 BASE_FONT = 13.0
 
-_pool: ThreadPoolExecutor | None = None
+_pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+log = logging.getLogger(__name__)
+Chart = ParamSpec("Chart")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,8 @@ class Picture:
     texts: tuple[str, ...]
 
     def file(self) -> discord.File:
+        import discord  # the bot has it loaded; the drawing process never needs it
+
         return discord.File(
             io.BytesIO(self.png), filename=self.filename, description=self.description
         )
@@ -84,19 +93,54 @@ class Picture:
         }
 
 
-def _executor() -> ThreadPoolExecutor:
+def _executor() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kindred-charts")
+            # "spawn": a fresh interpreter, not a fork of the bot's threads and sockets.
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+            )
         return _pool
 
 
-async def draw(build: Callable[[], Figure], *, filename: str, description: str) -> Picture:
-    """Draw `build`'s figure on the drawing thread; the event loop goes on meanwhile."""
+def stop_drawing() -> None:
+    """End the drawing process, if one was started (the bot's close)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def draw(
+    chart: Callable[Chart, Callable[[], Figure]],
+    *args: Chart.args,
+    filename: str,
+    description: str,
+    **kwargs: Chart.kwargs,
+) -> Picture:
+    """Draw `chart(*args)`'s figure in the drawing process; the event loop goes on
+    meanwhile. A drawing process that died (killed, out of memory) is replaced once."""
     loop = asyncio.get_running_loop()
-    png, width, height, texts = await loop.run_in_executor(_executor(), _png, build)
+    for attempt in (1, 2):
+        try:
+            png, width, height, texts = await loop.run_in_executor(
+                _executor(), _draw_chart, chart, args, kwargs
+            )
+            break
+        except BrokenProcessPool:
+            log.warning("the drawing process ended unexpectedly; starting a new one")
+            stop_drawing()
+            if attempt == 2:
+                raise
     return Picture(png, filename, description[:1024], width, height, texts)
+
+
+def _draw_chart(
+    chart: Callable[..., Callable[[], Figure]], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[bytes, int, int, tuple[str, ...]]:
+    return _png(chart(*args, **kwargs))
 
 
 def draw_now(build: Callable[[], Figure]) -> tuple[bytes, int, int, tuple[str, ...]]:

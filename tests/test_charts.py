@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
+import signal
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -26,6 +28,7 @@ from coaching.insights import (
     thanks_panel,
     window,
 )
+from kindred import charts
 from kindred.charts import (
     PanelWords,
     calendar_chart,
@@ -114,15 +117,26 @@ def test_member_pictures_decode_at_their_sizes() -> None:
 
 async def test_drawing_leaves_the_event_loop_free() -> None:
     panels = community()
-    build = community_chart("H", "S", period_starts(window(NOW, 12), "UTC"), words_for(panels))
-    task = asyncio.ensure_future(draw(build, filename="x.png", description="alt " * 400))
+    periods = period_starts(window(NOW, 12), "UTC")
+    task = asyncio.ensure_future(
+        draw(
+            community_chart,
+            "H",
+            "S",
+            periods,
+            words_for(panels),
+            filename="x.png",
+            description="alt " * 400,
+        )
+    )
     turns = 0
     while not task.done():
         await asyncio.sleep(0)
         turns += 1
     picture = task.result()
-    # The loop went round many times while the picture was drawn in its thread.
+    # The loop went round many times while the picture was drawn in the drawing process.
     assert turns > 20
+    assert picture.png == draw_now(community_chart("H", "S", periods, words_for(panels)))[0]
     assert len(picture.description) == 1024  # Discord's limit for an attachment description
     assert picture.file().description == picture.description
 
@@ -139,3 +153,42 @@ def test_starting_the_bot_does_not_import_matplotlib() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "none"
+
+
+def test_a_picture_drawn_leaves_matplotlib_out_of_the_bot_process() -> None:
+    code = (
+        "import asyncio, sys\n"
+        "from datetime import date\n"
+        "from coaching.insights import reflection_calendar\n"
+        "from kindred.charts import calendar_chart, draw, stop_drawing\n"
+        "cal = reflection_calendar([date(2026, 11, 2)], date(2026, 11, 20))\n"
+        "async def main():\n"
+        "    picture = await draw(calendar_chart, 'T', 'S', cal, list('MTWTFSS'),\n"
+        "        {m: str(m) for m in range(1, 13)}, ('a', 'b', 'c'),\n"
+        "        filename='c.png', description='d')\n"
+        "    stop_drawing()\n"
+        "    return picture\n"
+        "picture = asyncio.run(main())\n"
+        "heavy = sorted(m for m in ('matplotlib', 'numpy', 'PIL') if m in sys.modules)\n"
+        "print(picture.png[:4] == b'\\x89PNG', ','.join(heavy) or 'none')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "none"], result.stderr
+
+
+async def test_a_drawing_process_that_died_is_replaced() -> None:
+    panels = community()
+    periods = period_starts(window(NOW, 12), "UTC")
+    args = (community_chart, "H", "S", periods, words_for(panels))
+    first = await draw(*args, filename="x.png", description="d")
+    pool = charts._pool
+    assert pool is not None
+    for process in list(pool._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+        process.join()
+    again = await draw(*args, filename="x.png", description="d")
+    assert again.png == first.png
+    assert charts._pool is not pool  # a new drawing process drew it
+    charts.stop_drawing()

@@ -29,14 +29,15 @@ PEOPLE = ("Maya", "Ines", "Priya", "Zara", "Lena", "Amara")
 def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, ...]]]:
     """The texts of every picture the bot draws during a test."""
     pictures: list[tuple[str, ...]] = []
-    original = kindred.charts._png
+    original = kindred.charts.Picture
 
-    def recording(build: Any) -> Any:
-        png, width, height, texts = original(build)
-        pictures.append(texts)
-        return png, width, height, texts
+    # Pictures are drawn in the drawing process: each is recorded as the bot receives it.
+    def recording(*args: Any) -> Any:
+        picture = original(*args)
+        pictures.append(picture.texts)
+        return picture
 
-    monkeypatch.setattr(kindred.charts, "_png", recording)
+    monkeypatch.setattr(kindred.charts, "Picture", recording)
     yield pictures
 
 

@@ -36,14 +36,15 @@ GENTLE_NEVER = ("missed", "miss ", "failed", "streak broken", "gap")
 @pytest.fixture
 def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, ...]]]:
     pictures: list[tuple[str, ...]] = []
-    original = kindred.charts._png
+    original = kindred.charts.Picture
 
-    def recording(build: Any) -> Any:
-        result = original(build)
-        pictures.append(result[3])
-        return result
+    # Pictures are drawn in the drawing process: each is recorded as the bot receives it.
+    def recording(*args: Any) -> Any:
+        picture = original(*args)
+        pictures.append(picture.texts)
+        return picture
 
-    monkeypatch.setattr(kindred.charts, "_png", recording)
+    monkeypatch.setattr(kindred.charts, "Picture", recording)
     yield pictures
 
 

@@ -57,14 +57,12 @@ async def community_report(
     async with bot.db.read() as session:
         panels = await store.community_panels(session, guild_id, win)
     period = render("insights/period", bucket_days=win.bucket_days)
-    build = community_chart(
+    picture = await draw(
+        community_chart,
         render("insights/title", community=community, weeks=weeks),
         render("insights/subtitle"),
         period_starts(win, zone),
         [_words(panel, win.bucket_days) for panel in panels],
-    )
-    picture = await draw(
-        build,
         filename=FILENAME,
         description=render(
             "insights/alt",

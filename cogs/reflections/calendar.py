@@ -29,17 +29,16 @@ async def calendar_picture(bot: KindredBot, member: Member) -> Picture | None:
     latest = max(day for day in days if day <= today)
     latest_text = f"{latest.day} {months[latest.month - 1]}"
     return await draw(
-        calendar_chart(
-            render("reflections/calendar_title"),
-            render("reflections/calendar_subtitle", days=cal.days),
-            cal,
-            render("reflections/calendar_weekdays").split(),
-            {number: months[number - 1] for number in range(1, 13)},
-            (
-                render("reflections/calendar_legend", level=0),
-                render("reflections/calendar_legend", level=1),
-                render("reflections/calendar_legend", level=2),
-            ),
+        calendar_chart,
+        render("reflections/calendar_title"),
+        render("reflections/calendar_subtitle", days=cal.days),
+        cal,
+        render("reflections/calendar_weekdays").split(),
+        {number: months[number - 1] for number in range(1, 13)},
+        (
+            render("reflections/calendar_legend", level=0),
+            render("reflections/calendar_legend", level=1),
+            render("reflections/calendar_legend", level=2),
         ),
         filename="reflection-calendar.png",
         description=render("reflections/calendar_alt", days=cal.days, latest=latest_text),

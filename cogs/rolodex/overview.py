@@ -48,23 +48,22 @@ async def overview_reply(
     if not overview.people:
         return text, None
     picture = await draw(
-        rolodex_chart(
-            render("rolodex/overview_title"),
-            render("rolodex/overview_subtitle"),
-            overview,
-            (
-                render("rolodex/overview_circles", circle="people"),
-                render("rolodex/overview_circles", circle="know"),
-                render("rolodex/overview_circles", circle="like"),
-                render("rolodex/overview_circles", circle="trust"),
-            ),
-            (
-                render("rolodex/overview_rhythm", part="on_track"),
-                render("rolodex/overview_rhythm", part="drifting"),
-                render("rolodex/overview_rhythm", part="none"),
-            ),
-            render("rolodex/overview_rhythm", part="title"),
+        rolodex_chart,
+        render("rolodex/overview_title"),
+        render("rolodex/overview_subtitle"),
+        overview,
+        (
+            render("rolodex/overview_circles", circle="people"),
+            render("rolodex/overview_circles", circle="know"),
+            render("rolodex/overview_circles", circle="like"),
+            render("rolodex/overview_circles", circle="trust"),
         ),
+        (
+            render("rolodex/overview_rhythm", part="on_track"),
+            render("rolodex/overview_rhythm", part="drifting"),
+            render("rolodex/overview_rhythm", part="none"),
+        ),
+        render("rolodex/overview_rhythm", part="title"),
         filename="rolodex-overview.png",
         description=render("rolodex/overview_alt", overview=overview),
     )
