@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import sqlite3
 import statistics
 import sys
@@ -35,6 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Section, machine, percentile, summary_ms
+from bench.cpu import BASELINE_REVISION
+from bench.profile import RATE, Sampler, breakdown
+from bench.profile import lines as profile_line
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.models import Channel, Guild, User
 from prompts import render
@@ -53,6 +57,9 @@ from testing.writers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/profile.py's breakdown of the burst on the code before issue 22's work on it
+# (BASELINE_REVISION), to print next to today's.
+BASELINE_BREAKDOWN = "not measured"
 
 WRITERS = 50
 WRITER_COMMANDS = 20
@@ -105,7 +112,9 @@ def _run_line(section: Section, function: str) -> None:
 # ====================================================================== concurrent writers
 
 
-async def concurrent_writers(section: Section) -> None:
+async def concurrent_writers(
+    section: Section, *, drain: bool = True, profile: bool = False
+) -> None:
     """SQLite, one bot process: 50 members writing at once while the courier sends DMs.
 
     The bot runs as its own process (`bot.py run`, as for `command_latency`) on a fresh small
@@ -117,7 +126,10 @@ async def concurrent_writers(section: Section) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         world, guild = await _writers_world(Path(tmp))
         try:
-            outcome, run = await _run_writers(world, guild)
+            outcome, run = await _run_writers(
+                world, guild, drain=drain, profile=Path(tmp) / "py-spy.txt" if profile else None
+            )
+            run.turns = await _write_turns(world)
         finally:
             await stop_bot(world)
         assert world.log is not None
@@ -130,6 +142,26 @@ async def concurrent_writers(section: Section) -> None:
             await db.dispose()
         run.thanks_waiting = _unsent(world.db_path, ("thanks_post", "thanks_notice"))
     _writers_lines(section, outcome, run, log, log_summary)
+    if profile:
+        _profile_lines(section, run)
+
+
+def _profile_lines(section: Section, run: _WritersRun) -> None:
+    if run.profile is None:
+        section.add("profile: py-spy is not installed (the bench extra), so no breakdown")
+        return
+    samples, shares = breakdown(run.profile)
+    section.add(
+        f"where the bot's CPU went while the writers ran (py-spy sampling every thread of the "
+        f"bot process {RATE} times a second, each sample counted for the library of its "
+        f"innermost Python frame; py-spy's own CPU slows this run): {profile_line(samples, shares)}"
+    )
+    section.add(f"the same breakdown before this work ({BASELINE_REVISION}): {BASELINE_BREAKDOWN}")
+
+
+async def burst_profile(section: Section) -> None:
+    """The burst again, with py-spy on the bot, for the breakdown (no wait for the posts)."""
+    await concurrent_writers(section, drain=False, profile=True)
 
 
 @dataclass
@@ -149,6 +181,9 @@ class _WritersRun:
     posts_drained_after: float = 0.0  # seconds from then until the last one was out
     posts_out: int = 0  # in the channel when the bot was stopped
     thanks_waiting: int = -1  # thank-you rows in the outbox not sent when it was stopped
+    turns: dict[str, dict[str, float]] = field(default_factory=dict)  # storage.db.TurnStats
+    profile: str | None = None  # py-spy's raw stacks of the bot process
+    drained: bool = True  # waited for the thank-you posts after the writers
 
 
 async def _writers_world(tmp: Path) -> tuple[LoadWorld, Guild]:
@@ -228,7 +263,26 @@ async def _sample_cpu(run: _WritersRun, stop: asyncio.Event) -> None:
             next_sample = now + 1.0
 
 
-async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, _WritersRun]:
+async def _write_turns(world: LoadWorld) -> dict[str, dict[str, float]]:
+    """The bot's write-turn figures (`storage.db.TurnStats`), asked for with SIGUSR1."""
+    assert world.process is not None and world.log is not None
+    world.process.send_signal(signal.SIGUSR1)
+    marker = "write turn: "
+    log = world.log
+
+    def logged() -> str | None:
+        found = [line for line in log.read_text(errors="replace").splitlines() if marker in line]
+        return found[-1] if found else None
+
+    with contextlib.suppress(TimeoutError):
+        line = await world.fd.wait_for(logged, timeout=5, interval=0.1)
+        return json.loads(line.split(marker, 1)[1])
+    return {}
+
+
+async def _run_writers(
+    world: LoadWorld, guild: Guild, *, drain: bool = True, profile: Path | None = None
+) -> tuple[WritersOutcome, _WritersRun]:
     fd = world.fd
     people = _people(guild)
     names = [f"writer{index}" for index in range(WRITERS)]
@@ -263,6 +317,9 @@ async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, 
     outcome = WritersOutcome(writers=WRITERS, commands_each=WRITER_COMMANDS, dms=WRITER_DMS)
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_cpu(run, stop))
+    spy = Sampler(run.bot_pid, profile) if profile is not None else None
+    if spy is not None and not await spy.start():
+        spy = None
     started = time.monotonic()
     await drive_writers(
         crowd,
@@ -274,9 +331,14 @@ async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, 
         answer_poll=0.05,
     )
     outcome.seconds = time.monotonic() - started
+    if spy is not None:
+        run.profile = await spy.stop()
     outcome.dms_sent_during = sum(1 for user in recipients if fd.dms_to(user)) - run.dms_before
     stop.set()
     await sampler
+    if not drain:
+        run.drained = False
+        return outcome, run
     # Every giver has her answer; the posts go out as the channel's rate limit lets them, and
     # each thanked member's DM after its post. Wait for all of them before stopping the bot.
     thanks_channel = channels["referral-thanks"]
@@ -409,7 +471,20 @@ def _writers_lines(
             f"{statistics.median(run.loop_lag) * 1000:.0f} ms, p99 "
             f"{percentile(run.loop_lag, 0.99) * 1000:.0f} ms"
         )
+    if run.turns:
+        section.add(
+            "the write turn (one write unit at a time in the bot; storage.db.TurnStats, read "
+            "from the bot with SIGUSR1 after the writers, whole run): "
+            + "; ".join(
+                f"{who} {int(t['units']):,} units, waited median {t['wait_median_ms']:.1f} ms, "
+                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms, "
+                f"p99 {t['hold_p99_ms']:.1f} ms, {t['hold_total_ms'] / 1000:.1f} s held in all"
+                for who, t in sorted(run.turns.items())
+            )
+        )
     section.add(f"bot WARNING+ log lines by logger: {problems}")
+    if not run.drained:
+        return  # a run that did not wait for the posts (the profiled one)
     gives = outcome.handling.get("thanks give", [])
     section.add(
         "fakediscord enforces Discord's real rate limits here (the in-process test compresses "
@@ -934,9 +1009,18 @@ async def memory(section: Section, world: LoadWorld | None = None) -> None:
 
 async def run(section: Section) -> None:
     await concurrent_writers(section)
+    await burst_profile(section)
+    await command_cpu(section)
     async with load_world() as world:
         await command_latency(section, world)
         await memory(section, world)
+
+
+async def command_cpu(section: Section) -> None:
+    """Bot CPU per slash command (bench/cpu.py)."""
+    from bench.cpu import command_cpu as measure
+
+    await measure(section)
 
 
 async def _main() -> None:
@@ -949,9 +1033,13 @@ async def _main() -> None:
     if not only:
         await run(section)
     for name in only:
-        await {"writers": concurrent_writers, "latency": command_latency, "memory": memory}[name](
-            section
-        )
+        await {
+            "writers": concurrent_writers,
+            "cpu": command_cpu,
+            "profile": burst_profile,
+            "latency": command_latency,
+            "memory": memory,
+        }[name](section)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ feature that fails to load never takes the others down.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -313,6 +314,10 @@ class KindredBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction, _command: object
     ) -> None:
         await send_dm_notice_if_due(interaction)
+
+    def log_write_turns(self) -> None:
+        """The write turn's waits and holds so far (`storage.db.TurnStats`), as JSON."""
+        log.info("write turn: %s", json.dumps(self.db.turns.summary(), sort_keys=True))
 
     async def on_ready(self) -> None:
         log.info(

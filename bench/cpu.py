@@ -1,0 +1,241 @@
+"""Bot CPU per slash command (issue 22): the common commands, one at a time, against the bot
+as its own process (`python bot.py run`), each type's CPU read from /proc/<pid>/stat.
+
+The bot process's utime + stime (every thread: the event loop, aiosqlite's, discord.py's
+keep-alive) is read before and after `ROUNDS` commands of one type, issued one after another
+by different members, each waited for; the difference over the count is that type's CPU per
+command. /rolodex add counts its form too (one command is the command and its submit). The
+thank-you posts queued by /thanks give go out at the channel's pace (5 per 5 s) during the
+later types' runs, so /thanks give is measured last and its posts are not in its own figure.
+
+`python -m bench.load cpu` runs it alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.common import Section, git_revision
+from fakediscord import FakeDiscord, Interaction
+from fakediscord.models import Guild, User
+from storage.db import open_database
+from storage.migrate import upgrade
+
+ROUNDS = 100
+WARM_UP = 5  # commands of each type before the measured ones: imports, template compiles
+# The figure this issue set out to divide by three: measured on the code before the work on
+# the burst (revision, date), by this same bench (median over the types below).
+BASELINE_REVISION = "2734ca6"
+BASELINE_DATE = "2026-12-07"
+BASELINE_CPU_MS_PER_COMMAND: float | None = None
+BASELINE_BY_TYPE: dict[str, float] = {}
+
+
+@dataclass(frozen=True)
+class CommandKind:
+    label: str
+    command: str
+    options: Callable[[int, list[User]], dict[str, Any]]  # member index, all members
+    form: bool = False  # answered with a form, submitted at once
+
+
+def _pitch(index: int, _members: list[User]) -> dict[str, Any]:
+    return {
+        "text": f"Hi, I'm member {index}. I just moved here and would love to hear what "
+        "brought you to the meetup."
+    }
+
+
+def _start(index: int, _members: list[User]) -> dict[str, Any]:
+    return {"time": f"{6 + index % 12:02d}:{(index * 7) % 60:02d}"}
+
+
+def _contact(index: int, _members: list[User]) -> dict[str, Any]:
+    return {"name": f"Contact of member {index}"}
+
+
+def _thanks(index: int, members: list[User]) -> dict[str, Any]:
+    receiver = members[(index + 1) % len(members)]
+    return {
+        "member": receiver,
+        "kind": "advice",
+        "story": f"Member {index} says: {receiver.name} helped me with the plan.",
+    }
+
+
+def _none(_index: int, _members: list[User]) -> dict[str, Any]:
+    return {}
+
+
+# The commands a member uses most (the burst's five and the three readers of what they wrote),
+# in the order measured: the readers after the writers, so they have rows to read.
+KINDS: tuple[CommandKind, ...] = (
+    CommandKind("/pitchcheck text", "pitchcheck text", _pitch),
+    CommandKind("/reflections start", "reflections start", _start),
+    CommandKind("/reflections now", "reflections now", _none),
+    CommandKind("/rolodex add + form", "rolodex add", _contact, form=True),
+    CommandKind("/reflections journal", "reflections journal", _none),
+    CommandKind("/rolodex search", "rolodex search", lambda *_: {"query": "contact"}),
+    CommandKind("/thanks received", "thanks received", _none),
+    CommandKind("/thanks give", "thanks give", _thanks),
+)
+
+
+@dataclass
+class KindResult:
+    kind: CommandKind
+    cpu_ms: float  # per command
+    latencies: list[float]  # seconds, fakediscord's send -> callback (the form's too)
+    unanswered: int
+
+
+def _cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _answered(fd: FakeDiscord, ix: Interaction) -> bool:
+    try:
+        await fd.wait_for(lambda: ix.acknowledged or ix.rejected, timeout=15, interval=0.5)
+    except TimeoutError:
+        return False
+    return ix.acknowledged
+
+
+async def _submit(fd: FakeDiscord, user: User, opened: Interaction) -> Interaction:
+    assert opened.modal is not None
+    values: dict[str, Any] = {}
+    for row in opened.modal["components"]:
+        for component in [row["component"]] if "component" in row else row["components"]:
+            if component.get("type") == 4:  # text inputs get a line
+                values[component["custom_id"]] = "Met at the CPU bench"
+    return await fd.submit_modal(user, opened, values=values)
+
+
+async def _one(
+    fd: FakeDiscord, guild: Guild, channel: Any, kind: CommandKind, user: User, options: dict
+) -> tuple[list[float], bool]:
+    ix = await fd.slash(user, kind.command, options=options, guild=guild, channel=channel)
+    if not await _answered(fd, ix):
+        return [], False
+    answers = [ix]
+    if kind.form:
+        if ix.modal is None:
+            return [], False
+        submitted = await _submit(fd, user, ix)
+        if not await _answered(fd, submitted):
+            return [], False
+        answers.append(submitted)
+    return [a.response_latency for a in answers if a.response_latency is not None], True
+
+
+async def measure(
+    world: Any, guild: Guild, channel: Any, members: list[User], pid: int, rounds: int
+) -> list[KindResult]:
+    fd = world.fd
+    results = []
+    for kind in KINDS:
+        for index in range(WARM_UP):
+            user = members[-1 - index]
+            await _one(
+                fd, guild, channel, kind, user, kind.options(len(members) - 1 - index, members)
+            )
+        latencies: list[float] = []
+        unanswered = 0
+        before = _cpu_seconds(pid)
+        for index in range(rounds):
+            user = members[index % len(members)]
+            taken, ok = await _one(fd, guild, channel, kind, user, kind.options(index, members))
+            latencies.extend(taken)
+            unanswered += not ok
+        used = _cpu_seconds(pid) - before
+        results.append(KindResult(kind, used * 1000 / rounds, latencies, unanswered))
+    return results
+
+
+async def command_cpu(section: Section, rounds: int = ROUNDS) -> None:
+    """Bot CPU per slash command, by command type and the median over the types."""
+    from bench.load import LoadWorld, _run_line, start_bot, stop_bot
+
+    _run_line(section, "command_cpu (bench/cpu.py)")
+    members_count = rounds + WARM_UP
+    with tempfile.TemporaryDirectory() as tmp:
+        fd = FakeDiscord()
+        owner = fd.add_user("Olu")
+        guild = fd.add_guild("CPU Meetup", owner=owner)
+        fd.add_member(guild, owner, manage_guild=True)
+        general = fd.add_channel(guild, "general")
+        thanks_channel = fd.add_channel(guild, "referral-thanks")
+        members = []
+        for index in range(members_count):
+            user = fd.add_user(f"member{index}")
+            fd.add_member(guild, user)
+            members.append(user)
+        db_path = Path(tmp) / "cpu.db"
+        db = open_database(f"sqlite+aiosqlite:///{db_path}")
+        await upgrade(db.engine)
+        await db.dispose()
+        world = LoadWorld(Path(tmp), fd, db_path, issuers=[], rows={}, seed_seconds=0.0)
+        await start_bot(world)
+        try:
+            assert world.process is not None
+            pid = world.process.pid
+            setup = await fd.slash(
+                owner,
+                "setup",
+                options={"thanks_channel": thanks_channel},
+                guild=guild,
+                channel=general,
+            )
+            await setup.wait_response()
+            idle_before = _cpu_seconds(pid)
+            idle_began = time.monotonic()
+            await asyncio.sleep(2.0)
+            idle = (_cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
+            results = await measure(world, guild, general, members, pid, rounds)
+        finally:
+            await stop_bot(world)
+    _cpu_lines(section, results, rounds, idle)
+
+
+def _cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: float) -> None:
+    median = statistics.median(r.cpu_ms for r in results)
+    section.add(
+        f"bot CPU per slash command (utime+stime of the bot process from /proc/<pid>/stat, "
+        f"all its threads, over {rounds} commands of each type one at a time by {rounds} "
+        f"different members, after {WARM_UP} unmeasured ones; the idle bot used "
+        f"{idle * 1000:.1f} ms of CPU per second, included): "
+        + "; ".join(
+            f"{r.kind.label} {r.cpu_ms:.1f} ms"
+            + (
+                f" (was {BASELINE_BY_TYPE[r.kind.label]:.1f})"
+                if r.kind.label in BASELINE_BY_TYPE
+                else ""
+            )
+            + (f", {r.unanswered} unanswered" if r.unanswered else "")
+            for r in results
+        )
+    )
+    latencies = sorted(v for r in results for v in r.latencies)
+    line = f"median over the {len(results)} types: {median:.1f} ms of CPU per command"
+    if BASELINE_CPU_MS_PER_COMMAND is not None:
+        line += (
+            f"; before this work ({BASELINE_REVISION}, measured {BASELINE_DATE} with this "
+            f"bench): {BASELINE_CPU_MS_PER_COMMAND:.1f} ms, so "
+            f"{median / BASELINE_CPU_MS_PER_COMMAND:.2f} of it (the goal: at most a third)"
+        )
+    if latencies:
+        line += (
+            f"; these interactions' round trips (one at a time): median "
+            f"{statistics.median(latencies) * 1000:.1f} ms"
+        )
+    section.add(line + f"; revision {git_revision()}")
