@@ -13,21 +13,15 @@ later types' runs, so /thanks give is measured last and its posts are not in its
 
 from __future__ import annotations
 
-import asyncio
 import os
 import statistics
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bench.common import Section, git_revision
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.models import Guild, User
-from storage.db import open_database
-from storage.migrate import upgrade
 
 ROUNDS = 100
 WARM_UP = 5  # commands of each type before the measured ones: imports, template compiles
@@ -97,7 +91,7 @@ class KindResult:
     unanswered: int
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -151,63 +145,18 @@ async def measure(
             )
         latencies: list[float] = []
         unanswered = 0
-        before = _cpu_seconds(pid)
+        before = cpu_seconds(pid)
         for index in range(rounds):
             user = members[index % len(members)]
             taken, ok = await _one(fd, guild, channel, kind, user, kind.options(index, members))
             latencies.extend(taken)
             unanswered += not ok
-        used = _cpu_seconds(pid) - before
+        used = cpu_seconds(pid) - before
         results.append(KindResult(kind, used * 1000 / rounds, latencies, unanswered))
     return results
 
 
-async def command_cpu(section: Section, rounds: int = ROUNDS) -> None:
-    """Bot CPU per slash command, by command type and the median over the types."""
-    from bench.load import LoadWorld, _run_line, start_bot, stop_bot
-
-    _run_line(section, "command_cpu (bench/cpu.py)")
-    members_count = rounds + WARM_UP
-    with tempfile.TemporaryDirectory() as tmp:
-        fd = FakeDiscord()
-        owner = fd.add_user("Olu")
-        guild = fd.add_guild("CPU Meetup", owner=owner)
-        fd.add_member(guild, owner, manage_guild=True)
-        general = fd.add_channel(guild, "general")
-        thanks_channel = fd.add_channel(guild, "referral-thanks")
-        members = []
-        for index in range(members_count):
-            user = fd.add_user(f"member{index}")
-            fd.add_member(guild, user)
-            members.append(user)
-        db_path = Path(tmp) / "cpu.db"
-        db = open_database(f"sqlite+aiosqlite:///{db_path}")
-        await upgrade(db.engine)
-        await db.dispose()
-        world = LoadWorld(Path(tmp), fd, db_path, issuers=[], rows={}, seed_seconds=0.0)
-        await start_bot(world)
-        try:
-            assert world.process is not None
-            pid = world.process.pid
-            setup = await fd.slash(
-                owner,
-                "setup",
-                options={"thanks_channel": thanks_channel},
-                guild=guild,
-                channel=general,
-            )
-            await setup.wait_response()
-            idle_before = _cpu_seconds(pid)
-            idle_began = time.monotonic()
-            await asyncio.sleep(2.0)
-            idle = (_cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
-            results = await measure(world, guild, general, members, pid, rounds)
-        finally:
-            await stop_bot(world)
-    _cpu_lines(section, results, rounds, idle)
-
-
-def _cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: float) -> None:
+def cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: float) -> None:
     median = statistics.median(r.cpu_ms for r in results)
     section.add(
         f"bot CPU per slash command (utime+stime of the bot process from /proc/<pid>/stat, "

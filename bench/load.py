@@ -36,7 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Section, machine, percentile, summary_ms
-from bench.cpu import BASELINE_REVISION
+from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds
+from bench.cpu import ROUNDS as CPU_ROUNDS
+from bench.cpu import WARM_UP as CPU_WARM_UP
+from bench.cpu import measure as measure_commands
 from bench.profile import RATE, Sampler, breakdown
 from bench.profile import lines as profile_line
 from fakediscord import FakeDiscord, Interaction
@@ -477,7 +480,8 @@ def _writers_lines(
             "from the bot with SIGUSR1 after the writers, whole run): "
             + "; ".join(
                 f"{who} {int(t['units']):,} units, waited median {t['wait_median_ms']:.1f} ms, "
-                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms, "
+                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms "
+                f"(of which on the CPU {t.get('hold_cpu_median_ms', float('nan')):.2f} ms), "
                 f"p99 {t['hold_p99_ms']:.1f} ms, {t['hold_total_ms'] / 1000:.1f} s held in all"
                 for who, t in sorted(run.turns.items())
             )
@@ -1016,11 +1020,47 @@ async def run(section: Section) -> None:
         await memory(section, world)
 
 
-async def command_cpu(section: Section) -> None:
-    """Bot CPU per slash command (bench/cpu.py)."""
-    from bench.cpu import command_cpu as measure
-
-    await measure(section)
+async def command_cpu(section: Section, rounds: int = CPU_ROUNDS) -> None:
+    """Bot CPU per slash command, by command type and the median over the types."""
+    _run_line(section, "command_cpu (bench/cpu.py)")
+    members_count = rounds + CPU_WARM_UP
+    with tempfile.TemporaryDirectory() as tmp:
+        fd = FakeDiscord()
+        owner = fd.add_user("Olu")
+        guild = fd.add_guild("CPU Meetup", owner=owner)
+        fd.add_member(guild, owner, manage_guild=True)
+        general = fd.add_channel(guild, "general")
+        thanks_channel = fd.add_channel(guild, "referral-thanks")
+        members = []
+        for index in range(members_count):
+            user = fd.add_user(f"member{index}")
+            fd.add_member(guild, user)
+            members.append(user)
+        db_path = Path(tmp) / "cpu.db"
+        db = open_database(f"sqlite+aiosqlite:///{db_path}")
+        await upgrade(db.engine)
+        await db.dispose()
+        world = LoadWorld(Path(tmp), fd, db_path, issuers=[], rows={}, seed_seconds=0.0)
+        await start_bot(world)
+        try:
+            assert world.process is not None
+            pid = world.process.pid
+            setup = await fd.slash(
+                owner,
+                "setup",
+                options={"thanks_channel": thanks_channel},
+                guild=guild,
+                channel=general,
+            )
+            await setup.wait_response()
+            idle_before = cpu_seconds(pid)
+            idle_began = time.monotonic()
+            await asyncio.sleep(2.0)
+            idle = (cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
+            results = await measure_commands(world, guild, general, members, pid, rounds)
+        finally:
+            await stop_bot(world)
+    cpu_lines(section, results, rounds, idle)
 
 
 async def _main() -> None:

@@ -21,23 +21,20 @@ RATE = 250  # samples per second
 
 # (group, path fragments of the innermost frame's file), first match wins.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("SQLite + aiosqlite (worker thread and hand-offs)", ("/aiosqlite/", "/sqlite3/")),
-    ("SQLAlchemy ORM (session, unit of work, loading)", ("/sqlalchemy/orm/",)),
-    ("SQLAlchemy SQL compile / core / pool", ("/sqlalchemy/",)),
-    ("greenlet (SQLAlchemy's async bridge)", ("/greenlet/",)),
-    ("discord.py app commands (dispatch, transformers)", ("/discord/app_commands/",)),
-    ("discord.py views/forms", ("/discord/ui/",)),
-    (
-        "discord.py HTTP + webhooks (interaction callbacks)",
-        ("/discord/http.py", "/discord/webhook"),
-    ),
-    ("discord.py gateway + parsing + models", ("/discord/",)),
-    ("aiohttp / yarl / multidict (HTTP, websocket)", ("/aiohttp/", "/yarl/", "/multidict/")),
-    ("Jinja2 rendering (prompts)", ("/jinja2/", "/markupsafe/", "/prompts/")),
-    ("asyncio event loop", ("/asyncio/", "/selectors.py")),
-    ("logging", ("/logging/",)),
-    ("json / zlib", ("/json/", "zlib")),
-    ("Kindred's own code", ("/cogs/", "/coaching/", "/storage/", "/kindred/", "bot.py")),
+    ("SQLite + aiosqlite (threads, hand-offs)", ("aiosqlite/", "sqlite3/", "inline_sqlite")),
+    ("SQLAlchemy ORM (session, unit of work, loading)", ("sqlalchemy/orm/",)),
+    ("SQLAlchemy core (compile, execute, pool, async bridge)", ("sqlalchemy/", "greenlet")),
+    ("discord.py app commands (dispatch, transformers)", ("discord/app_commands/",)),
+    ("discord.py views/forms", ("discord/ui/",)),
+    ("discord.py HTTP + webhooks (callbacks)", ("discord/http.py", "discord/webhook")),
+    ("discord.py gateway, parsing, models", ("discord/",)),
+    ("aiohttp / yarl / multidict (HTTP, websocket)", ("aiohttp/", "yarl/", "multidict/")),
+    ("Jinja2 rendering (prompts)", ("jinja2/", "markupsafe/", "prompts/")),
+    ("asyncio event loop", ("asyncio/", "selectors.py")),
+    ("threading (waiting threads, queues)", ("threading.py", "queue.py")),
+    ("logging", ("logging/",)),
+    ("json / zlib", ("json/", "zlib")),
+    ("Kindred's own code", ("cogs/", "coaching/", "storage/", "kindred/", "bot.py")),
 )
 
 

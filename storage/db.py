@@ -42,6 +42,9 @@ CHECKPOINT_INTERVAL_SECONDS = 30.0
 # Reading connections kept open on SQLite: each is a thread of aiosqlite's, and one opened
 # for a moment of many readers (a burst of commands) costs a thread and its set-up.
 READ_POOL_SIZE = 10
+# Inline readers (below) are plain SQLite handles, no thread each: a burst may open many.
+READ_POOL_OVERFLOW = 40
+INLINE_READ_BUSY_TIMEOUT_MS = 100
 # An inline write connection that finds SQLite's write lock taken by another process tries
 # again after this long, doubling up to the maximum (seconds), until SQLITE_BUSY_TIMEOUT_MS.
 INLINE_BUSY_FIRST_WAIT = 0.002
@@ -77,20 +80,32 @@ def _sqlite_file(url: str) -> str | None:
     return parsed.database
 
 
-def create_write_engine(url: str, **kwargs: Any) -> AsyncEngine | None:
+def create_inline_engine(url: str, *, reads: bool = False, **kwargs: Any) -> AsyncEngine | None:
     """On a SQLite file: an engine whose connections run statements on the event loop's
-    thread (`storage.inline_sqlite`), for write units; None elsewhere."""
+    thread (`storage.inline_sqlite`); None elsewhere. `reads`: for read-only units (a pool
+    as large as the threaded one: a read unit may stay open across a reply)."""
     path = _sqlite_file(url)
     if path is None:
         return None
     path = str(Path(path).expanduser())
-    kwargs.update(async_creator=inline_sqlite.connector(path), pool_size=1, max_overflow=2)
+    kwargs.update(
+        async_creator=inline_sqlite.connector(path),
+        pool_size=READ_POOL_SIZE if reads else 1,
+        max_overflow=READ_POOL_OVERFLOW if reads else 2,
+    )
     engine = create_async_engine(url, **kwargs)
-    _configure_sqlite(engine, inline=True)
+    _configure_sqlite(engine, inline="reads" if reads else "writes")
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine, *, inline: bool = False) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, inline: str | None = None) -> None:
+    """`inline`: "writes" or "reads" for the engines of `create_inline_engine`."""
+    busy_timeout = {
+        None: SQLITE_BUSY_TIMEOUT_MS,
+        "writes": 0,
+        "reads": INLINE_READ_BUSY_TIMEOUT_MS,
+    }[inline]
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to us (the "begin" hook below) instead of the driver,
@@ -98,9 +113,11 @@ def _configure_sqlite(engine: AsyncEngine, *, inline: bool = False) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        # An inline connection must never wait inside SQLite: that would stop the event loop.
-        # It waits in `_begin_inline` instead, with the same limit.
-        cursor.execute(f"PRAGMA busy_timeout={0 if inline else SQLITE_BUSY_TIMEOUT_MS}")
+        # An inline connection must not wait inside SQLite: that would stop the event loop.
+        # A write unit waits in `_begin_inline` instead, with the usual limit; a reader
+        # meets a busy database only in SQLite's rare moments (a log being recovered or
+        # truncated by another process), so it waits briefly there.
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
@@ -112,7 +129,7 @@ def _configure_sqlite(engine: AsyncEngine, *, inline: bool = False) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
-        if inline and _begin_inline(connection, mode):
+        if inline == "writes" and _begin_inline(connection, mode):
             return
         connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -153,9 +170,12 @@ class TurnStats:
     KEEP = 20_000
     waits: dict[str, list[float]] = field(default_factory=dict)
     holds: dict[str, list[float]] = field(default_factory=dict)
+    # The loop thread's CPU time during each hold: a hold much longer than its CPU was
+    # suspended (awaiting something) or descheduled by the OS.
+    hold_cpu: dict[str, list[float]] = field(default_factory=dict)
 
-    def record(self, who: str, wait: float, hold: float) -> None:
-        for store, value in ((self.waits, wait), (self.holds, hold)):
+    def record(self, who: str, wait: float, hold: float, cpu: float) -> None:
+        for store, value in ((self.waits, wait), (self.holds, hold), (self.hold_cpu, cpu)):
             values = store.setdefault(who, [])
             if len(values) >= self.KEEP:
                 del values[: self.KEEP // 2]
@@ -167,7 +187,11 @@ class TurnStats:
         for who, waits in self.waits.items():
             holds = self.holds[who]
             found[who] = {"units": len(waits)}
-            for name, values in (("wait", waits), ("hold", holds)):
+            for name, values in (
+                ("wait", waits),
+                ("hold", holds),
+                ("hold_cpu", self.hold_cpu[who]),
+            ):
                 ordered = sorted(values)
                 found[who][f"{name}_total_ms"] = round(sum(ordered) * 1000, 1)
                 found[who][f"{name}_median_ms"] = round(ordered[len(ordered) // 2] * 1000, 2)
@@ -200,6 +224,9 @@ class Database:
     # On SQLite, write units run on the loop's thread (`storage.inline_sqlite`); None: they
     # use `engine`.
     write_engine: AsyncEngine | None = None
+    read_engine: AsyncEngine | None = None  # inline readers on SQLite
+    # Reads on aiosqlite's threads (`read(offload=True)`); None: `read_sessionmaker`'s.
+    offload_sessionmaker: async_sessionmaker[AsyncSession] | None = None
     turns: TurnStats = field(default_factory=TurnStats)
 
     @asynccontextmanager
@@ -218,23 +245,33 @@ class Database:
         asked = time.perf_counter()
         async with self.write_turn:
             self.writer = task
-            got = time.perf_counter()
+            got, cpu = time.perf_counter(), time.thread_time()
             try:
                 async with self.sessionmaker.begin() as session:
                     yield session
             finally:
                 self.writer = None
-                self.turns.record(_holder(task), got - asked, time.perf_counter() - got)
+                self.turns.record(
+                    _holder(task),
+                    got - asked,
+                    time.perf_counter() - got,
+                    time.thread_time() - cpu,
+                )
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work that only reads."""
-        async with self.read_sessionmaker.begin() as session:
+    async def read(self, *, offload: bool = False) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads. On SQLite its statements run on the event loop's
+        thread (`storage.inline_sqlite`): a command's few indexed reads cost less there than
+        the hand-offs to a thread. `offload`: a long read (a year of a community's insights)
+        runs on aiosqlite's threads instead, so the loop goes on meanwhile."""
+        maker = self.offload_sessionmaker if offload else self.read_sessionmaker
+        async with (maker or self.read_sessionmaker).begin() as session:
             yield session
 
     async def dispose(self) -> None:
-        if self.write_engine is not None:
-            await self.write_engine.dispose()
+        for inline in (self.write_engine, self.read_engine):
+            if inline is not None:
+                await inline.dispose()
         await self.engine.dispose()
 
     async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int] | None:
@@ -286,13 +323,17 @@ class Database:
 
 def open_database(url: str, **engine_kwargs: Any) -> Database:
     engine = create_engine(url, **engine_kwargs)
-    writer = create_write_engine(url, **engine_kwargs)
-    # Reads stay on aiosqlite's threads: a long one (a year of insights) must not stop the loop.
-    reader = engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+    writer = create_inline_engine(url, **engine_kwargs)
+    inline_reader = create_inline_engine(url, reads=True, **engine_kwargs)
+    deferred = {_BEGIN_OPTION: "DEFERRED"}
+    threaded_reader = engine.execution_options(**deferred)
+    reader = inline_reader.execution_options(**deferred) if inline_reader else threaded_reader
     return Database(
         engine=engine,
         sessionmaker=async_sessionmaker(writer or engine, expire_on_commit=False),
         read_sessionmaker=async_sessionmaker(reader, expire_on_commit=False),
         write_turn=asyncio.Lock() if engine.dialect.name == "sqlite" else None,
         write_engine=writer,
+        read_engine=inline_reader,
+        offload_sessionmaker=async_sessionmaker(threaded_reader, expire_on_commit=False),
     )

@@ -112,3 +112,14 @@ async def test_write_gives_up_after_the_busy_timeout(
     # The connection is usable again once the other writer is done.
     async with db.session() as session:
         await ensure_community(session, 3, now=NOW, name="Three")
+
+
+async def test_reads_run_inline_unless_offloaded(db) -> None:
+    async with db.session() as session:
+        await ensure_community(session, 4, now=NOW, name="Four")
+    for offload, inline in ((False, True), (True, False)):
+        async with db.read(offload=offload) as session:
+            connection = await session.connection()
+            raw = await connection.get_raw_connection()
+            assert (type(raw.driver_connection).__name__ == "InlineConnection") is inline
+            assert (await get_community(session, 4)) is not None
