@@ -138,6 +138,10 @@ class KindredBot(commands.AutoShardedBot):
         self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
         # Views with a timeout, counting it on the clock (kindred.ui.KindredView).
         self.timed_views: set[KindredView] = set()
+        # Servers whose community row was committed, with the name it has: a command by one
+        # of their members needn't look the row up (`cogs.common.member_of`). Community rows
+        # are never deleted, so the only staleness is a rename, which the name catches.
+        self.known_communities: dict[int, str] = {}
 
     # -- the features, typed (None when the extension is not loaded) -------------------------
 

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,6 +158,12 @@ def _begin_inline(connection: Any, mode: str) -> bool:
                 return False
         await_only(asyncio.sleep(delay))
         delay = min(delay * 2, INLINE_BUSY_MAX_WAIT)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], object]) -> None:
+    """Call `callback` once `session`'s unit of work has committed; never if it rolls back
+    (for what a process remembers about rows: only committed ones)."""
+    event.listen(session.sync_session, "after_commit", lambda _session: callback(), once=True)
 
 
 @dataclass(slots=True)
