@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import fetch_driver
 from storage.models import Member
 
 
@@ -37,10 +38,16 @@ async def ensure_member(
 
 async def has_unreachable_rows(session: AsyncSession, user_id: int) -> bool:
     """Whether Kindred marked this person unreachable by DM in any server."""
-    found = await session.scalar(
-        select(Member.id).where(Member.user_id == user_id, Member.reachable.is_(False)).limit(1)
-    )
-    return found is not None
+    # At the driver level (storage.driver): every interaction asks this first.
+    rows = await fetch_driver(session, _UNREACHABLE_ROW, {"user_id": user_id})
+    return bool(rows)
+
+
+_UNREACHABLE_ROW = (
+    select(Member.id)
+    .where(Member.user_id == bindparam("user_id"), Member.reachable.is_(False))
+    .limit(1)
+)
 
 
 async def mark_reachable_again(session: AsyncSession, user_id: int, *, now: datetime) -> int:

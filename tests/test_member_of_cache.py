@@ -11,7 +11,9 @@ import pytest
 
 from cogs.common import member_of
 from storage.communities import get_community
+from storage.courier import mark_member_unreachable
 from storage.db import open_database
+from storage.members import has_unreachable_rows, mark_reachable_again
 from storage.migrate import upgrade
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -68,3 +70,17 @@ async def test_a_rolled_back_unit_leaves_nothing_remembered(db) -> None:
         await member_of(bot, session, _interaction(8, "Gone", 1))
     async with db.read() as session:
         assert await get_community(session, 8) is not None
+
+
+async def test_unreachable_rows_are_found_at_the_driver_level(db) -> None:
+    bot = _bot(db)
+    async with db.session() as session:
+        member = await member_of(bot, session, _interaction(9, "Nine", 42))
+        await mark_member_unreachable(session, member.id, now=NOW, error="DMs closed (50007)")
+    async with db.read() as session:
+        assert await has_unreachable_rows(session, 42)
+        assert not await has_unreachable_rows(session, 43)
+    async with db.session() as session:
+        assert await mark_reachable_again(session, 42, now=NOW) == 1
+    async with db.read() as session:
+        assert not await has_unreachable_rows(session, 42)
