@@ -480,8 +480,7 @@ def _writers_lines(
             "from the bot with SIGUSR1 after the writers, whole run): "
             + "; ".join(
                 f"{who} {int(t['units']):,} units, waited median {t['wait_median_ms']:.1f} ms, "
-                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms "
-                f"(of which on the CPU {t.get('hold_cpu_median_ms', float('nan')):.2f} ms), "
+                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms, "
                 f"p99 {t['hold_p99_ms']:.1f} ms, {t['hold_total_ms'] / 1000:.1f} s held in all"
                 for who, t in sorted(run.turns.items())
             )

@@ -176,12 +176,9 @@ class TurnStats:
     KEEP = 20_000
     waits: dict[str, list[float]] = field(default_factory=dict)
     holds: dict[str, list[float]] = field(default_factory=dict)
-    # The loop thread's CPU time during each hold: a hold much longer than its CPU was
-    # suspended (awaiting something) or descheduled by the OS.
-    hold_cpu: dict[str, list[float]] = field(default_factory=dict)
 
-    def record(self, who: str, wait: float, hold: float, cpu: float) -> None:
-        for store, value in ((self.waits, wait), (self.holds, hold), (self.hold_cpu, cpu)):
+    def record(self, who: str, wait: float, hold: float) -> None:
+        for store, value in ((self.waits, wait), (self.holds, hold)):
             values = store.setdefault(who, [])
             if len(values) >= self.KEEP:
                 del values[: self.KEEP // 2]
@@ -193,11 +190,7 @@ class TurnStats:
         for who, waits in self.waits.items():
             holds = self.holds[who]
             found[who] = {"units": len(waits)}
-            for name, values in (
-                ("wait", waits),
-                ("hold", holds),
-                ("hold_cpu", self.hold_cpu[who]),
-            ):
+            for name, values in (("wait", waits), ("hold", holds)):
                 ordered = sorted(values)
                 found[who][f"{name}_total_ms"] = round(sum(ordered) * 1000, 1)
                 found[who][f"{name}_median_ms"] = round(ordered[len(ordered) // 2] * 1000, 2)
@@ -251,18 +244,13 @@ class Database:
         asked = time.perf_counter()
         async with self.write_turn:
             self.writer = task
-            got, cpu = time.perf_counter(), time.thread_time()
+            got = time.perf_counter()
             try:
                 async with self.sessionmaker.begin() as session:
                     yield session
             finally:
                 self.writer = None
-                self.turns.record(
-                    _holder(task),
-                    got - asked,
-                    time.perf_counter() - got,
-                    time.thread_time() - cpu,
-                )
+                self.turns.record(_holder(task), got - asked, time.perf_counter() - got)
 
     @asynccontextmanager
     async def read(self, *, offload: bool = False) -> AsyncIterator[AsyncSession]:

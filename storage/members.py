@@ -13,9 +13,14 @@ from storage.models import Member
 
 
 async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
-    return await session.scalar(
-        select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id)
-    )
+    return await session.scalar(_MEMBER, {"guild_id": guild_id, "user_id": user_id})
+
+
+# Built once: every command looks its member up, and a statement built per call costs
+# SQLAlchemy its cache key each time.
+_MEMBER = select(Member).where(
+    Member.guild_id == bindparam("guild_id"), Member.user_id == bindparam("user_id")
+)
 
 
 async def ensure_member(
