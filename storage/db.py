@@ -131,6 +131,11 @@ def _configure_sqlite(engine: AsyncEngine, *, inline: str | None = None) -> None
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
         if inline == "writes" and _begin_inline(connection, mode):
             return
+        if inline == "reads":
+            # Straight to SQLite (a deferred BEGIN takes no lock, so it is never busy):
+            # SQLAlchemy's statement machinery cost more than the BEGIN for every read unit.
+            connection.connection.driver_connection.sqlite.execute(f"BEGIN {mode}")
+            return
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
