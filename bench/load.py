@@ -1,6 +1,8 @@
-"""Load figures for issue 8: concurrent writers on SQLite, command latency and memory with
-100,000 members' data.
+"""Load figures for issues 8 and 22: concurrent writers on SQLite (the burst and its profile),
+CPU per command, command latency and memory with 100,000 members' data.
 
+- `burst_profile`: the burst again with py-spy on the bot (bench/profile.py), and
+  `command_cpu`: the bot's CPU per slash command (bench/cpu.py), each against its baseline.
 - `concurrent_writers`: the real bot as its own process on a fresh SQLite file, 50 members
   (in this process, with fakediscord) writing at once while the courier sends
   (testing/writers.py's workload).
@@ -9,7 +11,8 @@
   the latency is what a member's client would see over loopback and the memory is the bot's
   alone. `run` seeds that file once and uses it for both.
 
-`python -m bench.load` runs all three and prints the figures (BENCHMARKS.md is written by
+`python -m bench.load` runs them all and prints the figures; `python -m bench.load writers`
+(or cpu, profile, latency, memory) runs one (BENCHMARKS.md is written by
 `make bench`).
 """
 
@@ -465,7 +468,7 @@ def _writers_lines(
         f"with 10062): {late}; unanswered (no callback within 15 s): {unanswered}; so the p99 "
         f"over all {outcome.interactions:,} is {overall}"
     )
-    if handled:
+    if handled and run.drained:  # not in the profiled run: py-spy slows it
         median = statistics.median(handled) * 1000
         section.add(
             f"against issue 22's goals (median under 50 ms, p99 under 250 ms): median "
