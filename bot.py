@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -61,6 +62,11 @@ async def run_bot(settings: Settings, shard_ids: list[int] | None, shard_count: 
     if shard_ids is not None:
         options["shard_ids"] = shard_ids
     bot = KindredBot(settings, db, SystemClock(), **options)
+    # `kill -USR1 <pid>` logs how this process's write units shared the write turn (the
+    # burst bench reads it; an operator can too). Not on Windows.
+    usr1 = getattr(signal, "SIGUSR1", None)
+    if usr1 is not None:
+        asyncio.get_running_loop().add_signal_handler(usr1, bot.log_write_turns)
     async with bot:
         await bot.start(token)
 

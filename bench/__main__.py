@@ -45,7 +45,11 @@ BENCHMARKS = [
     ("Events: debriefs when an event with 2,000 members ends", events.run),
     ("Pitch analyzer", pitch.run),
     ("Scale-out: two bot processes on PostgreSQL, one killed", scale.two_process_crash),
-    ("Load: concurrent writers, command latency and memory with 100,000 members", load.run),
+    (
+        "Load: a burst of 50 writers (and its profile), CPU per command, command latency and "
+        "memory with 100,000 members",
+        load.run,
+    ),
     (
         "Pictures: the community picture of a 10,000-member server, memory with a chart",
         insights.run,

@@ -1,6 +1,8 @@
-"""Load figures for issue 8: concurrent writers on SQLite, command latency and memory with
-100,000 members' data.
+"""Load figures for issues 8 and 22: concurrent writers on SQLite (the burst and its profile),
+CPU per command, command latency and memory with 100,000 members' data.
 
+- `burst_profile`: the burst again with py-spy on the bot (bench/profile.py), and
+  `command_cpu`: the bot's CPU per slash command (bench/cpu.py), each against its baseline.
 - `concurrent_writers`: the real bot as its own process on a fresh SQLite file, 50 members
   (in this process, with fakediscord) writing at once while the courier sends
   (testing/writers.py's workload).
@@ -9,7 +11,8 @@
   the latency is what a member's client would see over loopback and the memory is the bot's
   alone. `run` seeds that file once and uses it for both.
 
-`python -m bench.load` runs all three and prints the figures (BENCHMARKS.md is written by
+`python -m bench.load` runs them all and prints the figures; `python -m bench.load writers`
+(or cpu, profile, latency, memory) runs one (BENCHMARKS.md is written by
 `make bench`).
 """
 
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import sqlite3
 import statistics
 import sys
@@ -35,6 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Section, machine, percentile, summary_ms
+from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds
+from bench.cpu import ROUNDS as CPU_ROUNDS
+from bench.cpu import WARM_UP as CPU_WARM_UP
+from bench.cpu import measure as measure_commands
+from bench.profile import RATE, Sampler, breakdown
+from bench.profile import lines as profile_line
 from fakediscord import FakeDiscord, Interaction
 from fakediscord.models import Channel, Guild, User
 from prompts import render
@@ -53,6 +63,22 @@ from testing.writers import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/profile.py's breakdown of the burst on the code before issue 22's work on it
+# (BASELINE_REVISION), to print next to today's.
+BASELINE_BREAKDOWN = (
+    "2,008 samples: SQLite + aiosqlite (threads, hand-offs) 39%; "
+    "SQLAlchemy core (compile, execute, pool, async bridge) 25%; "
+    "SQLAlchemy ORM (session, unit of work, loading) 10%; asyncio event loop 8%; "
+    "aiohttp / yarl / multidict (HTTP, websocket) 4%; Kindred's own code 4%; "
+    "other (stdlib, threads) 3%; Jinja2 rendering (prompts) 2%; "
+    "discord.py gateway, parsing, models 2%; discord.py views/forms 1%; "
+    "discord.py HTTP + webhooks (callbacks) 1%; "
+    "discord.py app commands (dispatch, transformers) 1%"
+)
+# The burst on that revision: medians over 17 runs of the median and of the p99 (ms).
+BASELINE_BURST_MEDIAN_MS = 509
+BASELINE_BURST_P99_MS = 778
+BASELINE_BURST_RUNS = 17
 
 WRITERS = 50
 WRITER_COMMANDS = 20
@@ -105,7 +131,9 @@ def _run_line(section: Section, function: str) -> None:
 # ====================================================================== concurrent writers
 
 
-async def concurrent_writers(section: Section) -> None:
+async def concurrent_writers(
+    section: Section, *, drain: bool = True, profile: bool = False
+) -> None:
     """SQLite, one bot process: 50 members writing at once while the courier sends DMs.
 
     The bot runs as its own process (`bot.py run`, as for `command_latency`) on a fresh small
@@ -117,7 +145,10 @@ async def concurrent_writers(section: Section) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         world, guild = await _writers_world(Path(tmp))
         try:
-            outcome, run = await _run_writers(world, guild)
+            outcome, run = await _run_writers(
+                world, guild, drain=drain, profile=Path(tmp) / "py-spy.txt" if profile else None
+            )
+            run.turns = await _write_turns(world)
         finally:
             await stop_bot(world)
         assert world.log is not None
@@ -130,6 +161,27 @@ async def concurrent_writers(section: Section) -> None:
             await db.dispose()
         run.thanks_waiting = _unsent(world.db_path, ("thanks_post", "thanks_notice"))
     _writers_lines(section, outcome, run, log, log_summary)
+    if profile:
+        _profile_lines(section, run)
+
+
+def _profile_lines(section: Section, run: _WritersRun) -> None:
+    if run.profile is None:
+        section.add("profile: py-spy is not installed (the bench extra), so no breakdown")
+        return
+    samples, shares = breakdown(run.profile)
+    section.add(
+        f"where the bot's CPU went while the writers ran (a second run of the burst with py-spy "
+        f"sampling the bot's GIL-holding thread {RATE} times a second, each sample counted for "
+        f"the library of its innermost Python frame; shares of the samples, not times: py-spy "
+        f"slows this run): {profile_line(samples, shares)}"
+    )
+    section.add(f"the same breakdown before this work ({BASELINE_REVISION}): {BASELINE_BREAKDOWN}")
+
+
+async def burst_profile(section: Section) -> None:
+    """The burst again, with py-spy on the bot, for the breakdown (no wait for the posts)."""
+    await concurrent_writers(section, drain=False, profile=True)
 
 
 @dataclass
@@ -149,6 +201,9 @@ class _WritersRun:
     posts_drained_after: float = 0.0  # seconds from then until the last one was out
     posts_out: int = 0  # in the channel when the bot was stopped
     thanks_waiting: int = -1  # thank-you rows in the outbox not sent when it was stopped
+    turns: dict[str, dict[str, float]] = field(default_factory=dict)  # storage.db.TurnStats
+    profile: str | None = None  # py-spy's raw stacks of the bot process
+    drained: bool = True  # waited for the thank-you posts after the writers
 
 
 async def _writers_world(tmp: Path) -> tuple[LoadWorld, Guild]:
@@ -228,7 +283,26 @@ async def _sample_cpu(run: _WritersRun, stop: asyncio.Event) -> None:
             next_sample = now + 1.0
 
 
-async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, _WritersRun]:
+async def _write_turns(world: LoadWorld) -> dict[str, dict[str, float]]:
+    """The bot's write-turn figures (`storage.db.TurnStats`), asked for with SIGUSR1."""
+    assert world.process is not None and world.log is not None
+    world.process.send_signal(signal.SIGUSR1)
+    marker = "write turn: "
+    log = world.log
+
+    def logged() -> str | None:
+        found = [line for line in log.read_text(errors="replace").splitlines() if marker in line]
+        return found[-1] if found else None
+
+    with contextlib.suppress(TimeoutError):
+        line = await world.fd.wait_for(logged, timeout=5, interval=0.1)
+        return json.loads(line.split(marker, 1)[1])
+    return {}
+
+
+async def _run_writers(
+    world: LoadWorld, guild: Guild, *, drain: bool = True, profile: Path | None = None
+) -> tuple[WritersOutcome, _WritersRun]:
     fd = world.fd
     people = _people(guild)
     names = [f"writer{index}" for index in range(WRITERS)]
@@ -263,6 +337,9 @@ async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, 
     outcome = WritersOutcome(writers=WRITERS, commands_each=WRITER_COMMANDS, dms=WRITER_DMS)
     stop = asyncio.Event()
     sampler = asyncio.create_task(_sample_cpu(run, stop))
+    spy = Sampler(run.bot_pid, profile) if profile is not None else None
+    if spy is not None and not await spy.start():
+        spy = None
     started = time.monotonic()
     await drive_writers(
         crowd,
@@ -274,9 +351,14 @@ async def _run_writers(world: LoadWorld, guild: Guild) -> tuple[WritersOutcome, 
         answer_poll=0.05,
     )
     outcome.seconds = time.monotonic() - started
+    if spy is not None:
+        run.profile = await spy.stop()
     outcome.dms_sent_during = sum(1 for user in recipients if fd.dms_to(user)) - run.dms_before
     stop.set()
     await sampler
+    if not drain:
+        run.drained = False
+        return outcome, run
     # Every giver has her answer; the posts go out as the channel's rate limit lets them, and
     # each thanked member's DM after its post. Wait for all of them before stopping the bot.
     thanks_channel = channels["referral-thanks"]
@@ -386,6 +468,23 @@ def _writers_lines(
         f"with 10062): {late}; unanswered (no callback within 15 s): {unanswered}; so the p99 "
         f"over all {outcome.interactions:,} is {overall}"
     )
+    if handled and run.drained:  # not in the profiled run: py-spy slows it
+        median = statistics.median(handled) * 1000
+        section.add(
+            f"against issue 22's goals (median under 50 ms, p99 under 250 ms): median "
+            f"{median:.0f} ms, p99 {p99_all * 1000:.0f} ms; before this work "
+            f"({BASELINE_REVISION}, medians of {BASELINE_BURST_RUNS} runs): median "
+            f"{BASELINE_BURST_MEDIAN_MS:.0f} ms, p99 {BASELINE_BURST_P99_MS:.0f} ms, so the "
+            f"median is {median / BASELINE_BURST_MEDIAN_MS:.2f} of it. "
+            + (
+                "Both goals met"
+                if median < 50 and p99_all < 0.25
+                else "Not met: 50 members waiting for their answers keep 50 interactions in "
+                "flight, so the median is about 50 / throughput; under 50 ms needs ~1,000 "
+                "interactions a second, ~1 ms of CPU each in one Python process "
+                "(docs/performance.md)"
+            )
+        )
     late_by: Counter[str] = Counter(
         entry.split(" /", 1)[1].split(" #")[0] for entry in outcome.expired
     )
@@ -409,7 +508,20 @@ def _writers_lines(
             f"{statistics.median(run.loop_lag) * 1000:.0f} ms, p99 "
             f"{percentile(run.loop_lag, 0.99) * 1000:.0f} ms"
         )
+    if run.turns:
+        section.add(
+            "the write turn (one write unit at a time in the bot; storage.db.TurnStats, read "
+            "from the bot with SIGUSR1 after the writers, whole run): "
+            + "; ".join(
+                f"{who} {int(t['units']):,} units, waited median {t['wait_median_ms']:.1f} ms, "
+                f"p99 {t['wait_p99_ms']:.1f} ms, held median {t['hold_median_ms']:.2f} ms, "
+                f"p99 {t['hold_p99_ms']:.1f} ms, {t['hold_total_ms'] / 1000:.1f} s held in all"
+                for who, t in sorted(run.turns.items())
+            )
+        )
     section.add(f"bot WARNING+ log lines by logger: {problems}")
+    if not run.drained:
+        return  # a run that did not wait for the posts (the profiled one)
     gives = outcome.handling.get("thanks give", [])
     section.add(
         "fakediscord enforces Discord's real rate limits here (the in-process test compresses "
@@ -934,9 +1046,54 @@ async def memory(section: Section, world: LoadWorld | None = None) -> None:
 
 async def run(section: Section) -> None:
     await concurrent_writers(section)
+    await burst_profile(section)
+    await command_cpu(section)
     async with load_world() as world:
         await command_latency(section, world)
         await memory(section, world)
+
+
+async def command_cpu(section: Section, rounds: int = CPU_ROUNDS) -> None:
+    """Bot CPU per slash command, by command type and the median over the types."""
+    _run_line(section, "command_cpu (bench/cpu.py)")
+    members_count = rounds + CPU_WARM_UP
+    with tempfile.TemporaryDirectory() as tmp:
+        fd = FakeDiscord()
+        owner = fd.add_user("Olu")
+        guild = fd.add_guild("CPU Meetup", owner=owner)
+        fd.add_member(guild, owner, manage_guild=True)
+        general = fd.add_channel(guild, "general")
+        thanks_channel = fd.add_channel(guild, "referral-thanks")
+        members = []
+        for index in range(members_count):
+            user = fd.add_user(f"member{index}")
+            fd.add_member(guild, user)
+            members.append(user)
+        db_path = Path(tmp) / "cpu.db"
+        db = open_database(f"sqlite+aiosqlite:///{db_path}")
+        await upgrade(db.engine)
+        await db.dispose()
+        world = LoadWorld(Path(tmp), fd, db_path, issuers=[], rows={}, seed_seconds=0.0)
+        await start_bot(world)
+        try:
+            assert world.process is not None
+            pid = world.process.pid
+            setup = await fd.slash(
+                owner,
+                "setup",
+                options={"thanks_channel": thanks_channel},
+                guild=guild,
+                channel=general,
+            )
+            await setup.wait_response()
+            idle_before = cpu_seconds(pid)
+            idle_began = time.monotonic()
+            await asyncio.sleep(2.0)
+            idle = (cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
+            results = await measure_commands(world, guild, general, members, pid, rounds)
+        finally:
+            await stop_bot(world)
+    cpu_lines(section, results, rounds, idle)
 
 
 async def _main() -> None:
@@ -949,9 +1106,13 @@ async def _main() -> None:
     if not only:
         await run(section)
     for name in only:
-        await {"writers": concurrent_writers, "latency": command_latency, "memory": memory}[name](
-            section
-        )
+        await {
+            "writers": concurrent_writers,
+            "cpu": command_cpu,
+            "profile": burst_profile,
+            "latency": command_latency,
+            "memory": memory,
+        }[name](section)
 
 
 if __name__ == "__main__":

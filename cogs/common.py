@@ -4,6 +4,7 @@ Views, forms, persistent buttons and the pager are in `kindred.ui`."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from coaching.timezones import InvalidTimezone, resolve_timezone, search_timezon
 from kindred.errors import UserFacingError
 from prompts import render
 from storage.communities import ensure_community
+from storage.db import after_commit
 from storage.members import ensure_member
 
 if TYPE_CHECKING:
@@ -105,12 +107,20 @@ async def member_of(
     if server is None:
         raise UserFacingError("errors/server_only")
     now = bot.clock.now()
-    await ensure_community(
-        session,
-        server,
-        now=now,
-        name=guild.name if guild is not None else "",
-        timezone=bot.settings.default_timezone,
-        prompt_time=bot.settings.default_prompt_time,
-    )
+    name = guild.name if guild is not None else ""
+    known = bot.known_communities.get(server)
+    if known is None or (name and known != name[:100]):
+        await ensure_community(
+            session,
+            server,
+            now=now,
+            name=name,
+            timezone=bot.settings.default_timezone,
+            prompt_time=bot.settings.default_prompt_time,
+        )
+        # Remembered once this unit of work has committed: a rolled-back unit must not
+        # leave a row remembered that isn't there.
+        after_commit(
+            session, functools.partial(bot.known_communities.__setitem__, server, name[:100])
+        )
     return await ensure_member(session, server, interaction.user.id, now=now)

@@ -8,6 +8,7 @@ feature that fails to load never takes the others down.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
@@ -138,6 +139,10 @@ class KindredBot(commands.AutoShardedBot):
         self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
         # Views with a timeout, counting it on the clock (kindred.ui.KindredView).
         self.timed_views: set[KindredView] = set()
+        # Servers whose community row was committed, with the name it has: a command by one
+        # of their members needn't look the row up (`cogs.common.member_of`). Community rows
+        # are never deleted, so the only staleness is a rename, which the name catches.
+        self.known_communities: dict[int, str] = {}
 
     # -- the features, typed (None when the extension is not loaded) -------------------------
 
@@ -314,6 +319,10 @@ class KindredBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction, _command: object
     ) -> None:
         await send_dm_notice_if_due(interaction)
+
+    def log_write_turns(self) -> None:
+        """The write turn's waits and holds so far (`storage.db.TurnStats`), as JSON."""
+        log.info("write turn: %s", json.dumps(self.db.turns.summary(), sort_keys=True))
 
     async def on_ready(self) -> None:
         log.info(

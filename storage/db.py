@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
+
+from storage import inline_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite copies the write-ahead log into the database file (a checkpoint) when a commit takes
@@ -34,29 +39,73 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # net for a process that doesn't run the task (`bot.py db copy`, a script).
 WAL_AUTOCHECKPOINT_PAGES = 10_000  # 40 MB of log with 4 KiB pages
 CHECKPOINT_INTERVAL_SECONDS = 30.0
+# Reading connections kept open on SQLite: each is a thread of aiosqlite's, and one opened
+# for a moment of many readers (a burst of commands) costs a thread and its set-up.
+READ_POOL_SIZE = 10
+# Inline readers (below) are plain SQLite handles, no thread each: a burst may open many.
+READ_POOL_OVERFLOW = 40
+INLINE_READ_BUSY_TIMEOUT_MS = 100
+# An inline write connection that finds SQLite's write lock taken by another process tries
+# again after this long, doubling up to the maximum (seconds), until SQLITE_BUSY_TIMEOUT_MS.
+INLINE_BUSY_FIRST_WAIT = 0.002
+INLINE_BUSY_MAX_WAIT = 0.1
 _BEGIN_OPTION = "kindred_sqlite_begin"
 log = logging.getLogger(__name__)
 
 
 def ensure_sqlite_directory(url: str) -> None:
     """Create the folder of a file-based SQLite database, so a fresh checkout just works."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        return
-    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
-        return
-    Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    path = _sqlite_file(url)
+    if path is not None:
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     ensure_sqlite_directory(url)
+    if _sqlite_file(url) is not None:
+        kwargs.setdefault("pool_size", READ_POOL_SIZE)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _sqlite_file(url: str) -> str | None:
+    """The file of a file-based SQLite URL, else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return parsed.database
+
+
+def create_inline_engine(url: str, *, reads: bool = False, **kwargs: Any) -> AsyncEngine | None:
+    """On a SQLite file: an engine whose connections run statements on the event loop's
+    thread (`storage.inline_sqlite`); None elsewhere. `reads`: for read-only units (a pool
+    as large as the threaded one: a read unit may stay open across a reply)."""
+    path = _sqlite_file(url)
+    if path is None:
+        return None
+    path = str(Path(path).expanduser())
+    kwargs.update(
+        async_creator=inline_sqlite.connector(path),
+        pool_size=READ_POOL_SIZE if reads else 1,
+        max_overflow=READ_POOL_OVERFLOW if reads else 2,
+    )
+    engine = create_async_engine(url, **kwargs)
+    _configure_sqlite(engine, inline="reads" if reads else "writes")
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine, *, inline: str | None = None) -> None:
+    """`inline`: "writes" or "reads" for the engines of `create_inline_engine`."""
+    busy_timeout = {
+        None: SQLITE_BUSY_TIMEOUT_MS,
+        "writes": 0,
+        "reads": INLINE_READ_BUSY_TIMEOUT_MS,
+    }[inline]
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to us (the "begin" hook below) instead of the driver,
@@ -64,7 +113,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # An inline connection must not wait inside SQLite: that would stop the event loop.
+        # A write unit waits in `_begin_inline` instead, with the usual limit; a reader
+        # meets a busy database only in SQLite's rare moments (a log being recovered or
+        # truncated by another process), so it waits briefly there.
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
@@ -76,12 +129,91 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(_BEGIN_OPTION, "IMMEDIATE")
+        if inline == "writes" and _begin_inline(connection, mode):
+            return
+        if inline == "reads":
+            # Straight to SQLite (a deferred BEGIN takes no lock, so it is never busy):
+            # SQLAlchemy's statement machinery cost more than the BEGIN for every read unit.
+            connection.connection.driver_connection.sqlite.execute(f"BEGIN {mode}")
+            return
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _begin_inline(connection: Any, mode: str) -> bool:
+    """BEGIN `mode` on an inline connection, waiting without blocking the event loop; False
+    when SQLite stayed busy until the busy timeout.
+
+    An inline connection (`storage.inline_sqlite`) runs on the loop's thread with
+    busy_timeout 0: while another process (`bot.py db copy`, a script, a checkpoint) holds
+    SQLite's write lock, its BEGIN IMMEDIATE fails at once with SQLITE_BUSY, and we sleep on
+    the loop (heartbeats and commands go on) and try again, backing off, until the busy
+    timeout. Called from SQLAlchemy's "begin" event, which runs in SQLAlchemy's greenlet:
+    `await_only` hands the sleep to the loop. On False the caller runs the BEGIN through
+    SQLAlchemy once more, which then fails with SQLAlchemy's "database is locked" error, as
+    a busy timeout did before."""
+    sqlite = connection.connection.driver_connection.sqlite
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    delay = INLINE_BUSY_FIRST_WAIT
+    while True:
+        try:
+            sqlite.execute(f"BEGIN {mode}")
+            return True
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                return False
+        await_only(asyncio.sleep(delay))
+        delay = min(delay * 2, INLINE_BUSY_MAX_WAIT)
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], object]) -> None:
+    """Call `callback` once `session`'s unit of work has committed; never if it rolls back
+    (for what a process remembers about rows: only committed ones)."""
+    event.listen(session.sync_session, "after_commit", lambda _session: callback(), once=True)
+
+
+@dataclass(slots=True)
+class TurnStats:
+    """How long this process's write units waited for the write turn and held it, by who
+    held it ("commands": slash commands, buttons and forms; "background": the courier and
+    schedulers). Seconds; the last `KEEP` of each, for percentiles (`bot.py run` logs them
+    on SIGUSR1, and the burst bench reads them from the log)."""
+
+    KEEP = 20_000
+    waits: dict[str, list[float]] = field(default_factory=dict)
+    holds: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, who: str, wait: float, hold: float) -> None:
+        for store, value in ((self.waits, wait), (self.holds, hold)):
+            values = store.setdefault(who, [])
+            if len(values) >= self.KEEP:
+                del values[: self.KEEP // 2]
+            values.append(value)
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        """Per holder: units, and the total/median/p99 of the waits and holds in ms."""
+        found: dict[str, dict[str, float]] = {}
+        for who, waits in self.waits.items():
+            holds = self.holds[who]
+            found[who] = {"units": len(waits)}
+            for name, values in (("wait", waits), ("hold", holds)):
+                ordered = sorted(values)
+                found[who][f"{name}_total_ms"] = round(sum(ordered) * 1000, 1)
+                found[who][f"{name}_median_ms"] = round(ordered[len(ordered) // 2] * 1000, 2)
+                p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+                found[who][f"{name}_p99_ms"] = round(p99 * 1000, 2)
+        return found
+
+
+def _holder(task: asyncio.Task[Any] | None) -> str:
+    # discord.py runs app commands in tasks named "CommandTree-invoker", and views and forms
+    # in tasks named "discord-ui-..."; everything else is background work.
+    name = task.get_name() if task is not None else ""
+    return "commands" if name.startswith(("CommandTree", "discord-ui")) else "background"
 
 
 @dataclass(slots=True)
 class Database:
-    """The engine plus the two ways to open a unit of work."""
+    """The engines plus the two ways to open a unit of work."""
 
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
@@ -93,6 +225,13 @@ class Database:
     # lock still guards against other processes. None on PostgreSQL (row-level locks).
     write_turn: asyncio.Lock | None = None
     writer: asyncio.Task[Any] | None = None  # the task whose write unit is open (SQLite)
+    # On SQLite, write units run on the loop's thread (`storage.inline_sqlite`); None: they
+    # use `engine`.
+    write_engine: AsyncEngine | None = None
+    read_engine: AsyncEngine | None = None  # inline readers on SQLite
+    # Reads on aiosqlite's threads (`read(offload=True)`); None: `read_sessionmaker`'s.
+    offload_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+    turns: TurnStats = field(default_factory=TurnStats)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -107,21 +246,31 @@ class Database:
         task = asyncio.current_task()
         if task is not None and task is self.writer:
             raise RuntimeError("a write unit of work inside another one in the same task")
+        asked = time.perf_counter()
         async with self.write_turn:
             self.writer = task
+            got = time.perf_counter()
             try:
                 async with self.sessionmaker.begin() as session:
                     yield session
             finally:
                 self.writer = None
+                self.turns.record(_holder(task), got - asked, time.perf_counter() - got)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
-        """A unit of work that only reads."""
-        async with self.read_sessionmaker.begin() as session:
+    async def read(self, *, offload: bool = False) -> AsyncIterator[AsyncSession]:
+        """A unit of work that only reads. On SQLite its statements run on the event loop's
+        thread (`storage.inline_sqlite`): a command's few indexed reads cost less there than
+        the hand-offs to a thread. `offload`: a long read (a year of a community's insights)
+        runs on aiosqlite's threads instead, so the loop goes on meanwhile."""
+        maker = self.offload_sessionmaker if offload else self.read_sessionmaker
+        async with (maker or self.read_sessionmaker).begin() as session:
             yield session
 
     async def dispose(self) -> None:
+        for inline in (self.write_engine, self.read_engine):
+            if inline is not None:
+                await inline.dispose()
         await self.engine.dispose()
 
     async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int] | None:
@@ -173,10 +322,17 @@ class Database:
 
 def open_database(url: str, **engine_kwargs: Any) -> Database:
     engine = create_engine(url, **engine_kwargs)
-    reader = engine.execution_options(**{_BEGIN_OPTION: "DEFERRED"})
+    writer = create_inline_engine(url, **engine_kwargs)
+    inline_reader = create_inline_engine(url, reads=True, **engine_kwargs)
+    deferred = {_BEGIN_OPTION: "DEFERRED"}
+    threaded_reader = engine.execution_options(**deferred)
+    reader = inline_reader.execution_options(**deferred) if inline_reader else threaded_reader
     return Database(
         engine=engine,
-        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        sessionmaker=async_sessionmaker(writer or engine, expire_on_commit=False),
         read_sessionmaker=async_sessionmaker(reader, expire_on_commit=False),
         write_turn=asyncio.Lock() if engine.dialect.name == "sqlite" else None,
+        write_engine=writer,
+        read_engine=inline_reader,
+        offload_sessionmaker=async_sessionmaker(threaded_reader, expire_on_commit=False),
     )

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import fetch_driver
 from storage.models import Member
 
 
 async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
-    return await session.scalar(
-        select(Member).where(Member.guild_id == guild_id, Member.user_id == user_id)
-    )
+    return await session.scalar(_MEMBER, {"guild_id": guild_id, "user_id": user_id})
+
+
+# Built once: every command looks its member up, and a statement built per call costs
+# SQLAlchemy its cache key each time.
+_MEMBER = select(Member).where(
+    Member.guild_id == bindparam("guild_id"), Member.user_id == bindparam("user_id")
+)
 
 
 async def ensure_member(
@@ -37,10 +43,16 @@ async def ensure_member(
 
 async def has_unreachable_rows(session: AsyncSession, user_id: int) -> bool:
     """Whether Kindred marked this person unreachable by DM in any server."""
-    found = await session.scalar(
-        select(Member.id).where(Member.user_id == user_id, Member.reachable.is_(False)).limit(1)
-    )
-    return found is not None
+    # At the driver level (storage.driver): every interaction asks this first.
+    rows = await fetch_driver(session, _UNREACHABLE_ROW, {"user_id": user_id})
+    return bool(rows)
+
+
+_UNREACHABLE_ROW = (
+    select(Member.id)
+    .where(Member.user_id == bindparam("user_id"), Member.reachable.is_(False))
+    .limit(1)
+)
 
 
 async def mark_reachable_again(session: AsyncSession, user_id: int, *, now: datetime) -> int:

@@ -52,7 +52,7 @@ class InsightsCog(commands.Cog):
         assert guild is not None  # require_organizer refuses DMs
         # Counting a year of a large server and drawing can pass Discord's 3 s: "thinking".
         await defer_private(interaction)
-        async with self.bot.db.read() as session:
+        async with self.bot.db.read(offload=True) as session:
             community = await get_community(session, guild.id)
         zone = community.timezone if community else self.bot.settings.default_timezone
         span = weeks.value if weeks else DEFAULT_WEEKS

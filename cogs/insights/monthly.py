@@ -31,7 +31,7 @@ class MonthlyInsights(Job):
     batch = BATCH
 
     async def next_due(self) -> datetime | None:
-        async with self.bot.db.read() as session:
+        async with self.bot.db.read(offload=True) as session:
             return await store.next_monthly_due(session, self.bot.ownership)
 
     async def still_organizer(self, guild_id: int, user_id: int) -> bool:
@@ -49,7 +49,7 @@ class MonthlyInsights(Job):
 
     async def tick(self) -> int:
         now = self.bot.clock.now()
-        async with self.bot.db.read() as session:
+        async with self.bot.db.read(offload=True) as session:
             due = await store.due_monthly(session, now=now, owner=self.bot.ownership, limit=BATCH)
         queued = 0
         for subscription, user_id, zone in due:

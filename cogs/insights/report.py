@@ -54,7 +54,7 @@ async def community_report(
 ) -> Report:
     """The last `weeks` weeks of the community, counted, hidden where small, and drawn."""
     win = window(bot.clock.now(), weeks)
-    async with bot.db.read() as session:
+    async with bot.db.read(offload=True) as session:
         panels = await store.community_panels(session, guild_id, win)
     period = render("insights/period", bucket_days=win.bucket_days)
     picture = await draw(

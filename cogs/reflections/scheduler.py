@@ -20,7 +20,7 @@ from coaching.reflections import (
 )
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from cogs.reflections.views import BUTTON_SETS
-from kindred.loops import Job
+from kindred.loops import Job, Upcoming
 from prompts import _CONTROLS, escape_markdown, render, template_names
 from storage import reflections as store
 
@@ -200,6 +200,15 @@ class ReflectionScheduler(Job):
     async def next_due(self) -> datetime | None:
         async with self.bot.db.read() as session:
             return await store.next_due_at(session, self.ownership)
+
+    async def _step(self) -> Upcoming:
+        # Woken after each member's change (/reflections start, settings): most often nothing
+        # is due yet, and a read says so without queuing for the write turn behind a burst of
+        # commands. (`next_due` is the soonest send `tick` would handle: same rows.)
+        due = await self.next_due()
+        if due is None or due > self.bot.clock.now():
+            return due
+        return await super()._step()
 
     async def tick(self) -> int:
         """Handle up to TICK_LIMIT due subscriptions in one unit of work.
