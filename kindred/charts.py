@@ -28,7 +28,9 @@ import base64
 import io
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -63,6 +65,7 @@ _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 log = logging.getLogger(__name__)
 Chart = ParamSpec("Chart")
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +102,25 @@ def _executor() -> ProcessPoolExecutor:
         if _pool is None:
             # "spawn": a fresh interpreter, not a fork of the bot's threads and sockets.
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_end_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
+
+
+def _end_with_parent(parent: int) -> None:
+    """In the drawing process: end when the bot's process is gone. A bot that exits cleanly
+    ends it through the pool, but one killed (SIGKILL, out of memory) would leave it waiting
+    for work forever: its queue's pipes stay open in the drawing process itself."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="kindred-charts-parent", daemon=True).start()
 
 
 def stop_drawing() -> None:

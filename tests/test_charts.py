@@ -11,6 +11,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -192,3 +193,29 @@ async def test_a_drawing_process_that_died_is_replaced() -> None:
     assert again.png == first.png
     assert charts._pool is not pool  # a new drawing process drew it
     charts.stop_drawing()
+
+
+def test_the_drawing_process_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
+    # A bot killed with SIGKILL can't stop its drawing process: that one notices and ends.
+    code = (
+        "import asyncio, os, sys\n"
+        "from datetime import date\n"
+        "from coaching.insights import reflection_calendar\n"
+        "from kindred import charts\n"
+        "cal = reflection_calendar([date(2026, 11, 2)], date(2026, 11, 20))\n"
+        "async def main():\n"
+        "    await charts.draw(charts.calendar_chart, 'T', 'S', cal, list('MTWTFSS'),\n"
+        "        {m: str(m) for m in range(1, 13)}, ('a', 'b', 'c'),\n"
+        "        filename='c.png', description='d')\n"
+        "    [process] = charts._pool._processes.values()\n"
+        "    print(process.pid, flush=True)\n"
+        "    os.kill(os.getpid(), 9)\n"
+        "asyncio.run(main())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    drawing = int(result.stdout.split()[0])
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{drawing}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # a real process ending: waited on, not assumed
+    assert not Path(f"/proc/{drawing}").exists(), "the drawing process outlived the bot"
