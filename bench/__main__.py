@@ -98,6 +98,12 @@ def main() -> int:
         action="store_true",
         help="a short run: smaller workloads where a benchmark has them (KINDRED_BENCH_QUICK=1)",
     )
+    parser.add_argument(
+        "--update",
+        type=int,
+        metavar="N",
+        help="run benchmark N (by index) again and replace its section in BENCHMARKS.md",
+    )
     args = parser.parse_args()
     if args.quick:
         # Read by the benchmarks when imported, and inherited by each one's own process.
@@ -108,6 +114,8 @@ def main() -> int:
         section = asyncio.run(run_one(args.only))
         print(RESULT_MARK + json.dumps(section.lines), flush=True)
         return 0
+    if args.update is not None:
+        return update_section(args.update)
     sections = [run_isolated(index) for index in range(len(BENCHMARKS))]
     header = (
         "# Benchmarks\n\n"
@@ -126,6 +134,29 @@ def main() -> int:
     (ROOT / "BENCHMARKS.md").write_text(header + "\n".join(s.markdown() for s in sections))
     print(f"wrote {ROOT / 'BENCHMARKS.md'}")
     return 1 if any(line.startswith("FAILED") for s in sections for line in s.lines) else 0
+
+
+def update_section(index: int) -> int:
+    """Benchmark `index` run again, its section in BENCHMARKS.md replaced (and said so: the
+    section's command names this run, with its time and revision)."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text()
+    section = run_isolated(index)
+    section.command = (
+        f"python -m bench --update {index}; this section alone, run "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC at revision {git_revision()}"
+    )
+    heading = f"## {section.title}\n"
+    if heading not in text:
+        text = text.rstrip("\n") + "\n\n" + section.markdown()
+    else:
+        start = text.index(heading)
+        following = text.find("\n## ", start + len(heading))
+        end = len(text) if following < 0 else following + 1
+        text = text[:start] + section.markdown() + text[end:]
+    path.write_text(text)
+    print(f"updated {section.title!r} in {path}")
+    return 1 if any(line.startswith("FAILED") for line in section.lines) else 0
 
 
 if __name__ == "__main__":
