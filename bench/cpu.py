@@ -13,10 +13,12 @@ later types' runs, so /thanks give is measured last and its posts are not in its
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.common import Section, git_revision
@@ -102,9 +104,18 @@ class KindResult:
 
 
 def cpu_seconds(pid: int) -> float:
+    """utime + stime of the process and of its live child processes (the bot's drawing
+    process draws the journal's calendar: its CPU is the command's too)."""
     with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    seconds = ticks / os.sysconf("SC_CLK_TCK")
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            for child in (task / "children").read_text().split():
+                with contextlib.suppress(OSError):
+                    seconds += cpu_seconds(int(child))
+    return seconds
 
 
 async def _answered(fd: FakeDiscord, ix: Interaction) -> bool:
@@ -169,8 +180,9 @@ async def measure(
 def cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: float) -> None:
     median = statistics.median(r.cpu_ms for r in results)
     section.add(
-        f"bot CPU per slash command (utime+stime of the bot process from /proc/<pid>/stat, "
-        f"all its threads, over {rounds} commands of each type one at a time by {rounds} "
+        f"bot CPU per slash command (utime+stime of the bot process and its drawing process "
+        f"from /proc/<pid>/stat, all their threads, over {rounds} commands of each type one "
+        f"at a time by {rounds} "
         f"different members, after {WARM_UP} unmeasured ones; the idle bot used "
         f"{idle * 1000:.1f} ms of CPU per second, included): "
         + "; ".join(
