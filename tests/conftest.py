@@ -1,12 +1,15 @@
-"""Shared fixtures. `kindred` is one running bot per test module; `server` a fresh guild."""
+"""Shared fixtures. `kindred` is one running bot per test module; `server` a fresh guild;
+`drawn` the texts of the pictures drawn."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kindred import charts
 from testing.harness import Harness, Server
 
 
@@ -25,6 +28,22 @@ async def kindred(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Har
 @pytest.fixture
 async def server(kindred: Harness) -> Server:
     return await kindred.new_server()
+
+
+@pytest.fixture
+def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, ...]]]:
+    """The texts of every picture the bot draws during a test. Pictures are drawn in the
+    drawing process: each is recorded as the bot receives it."""
+    pictures: list[tuple[str, ...]] = []
+    original = charts.Picture
+
+    def recording(*args: Any) -> Any:
+        picture = original(*args)
+        pictures.append(picture.texts)
+        return picture
+
+    monkeypatch.setattr(charts, "Picture", recording)
+    yield pictures
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -8,37 +8,18 @@ say that no member's name or id, and nothing anyone wrote, is in the picture or 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-import kindred.charts
 from storage.models import InsightSubscription, OutboxMessage
 from testing.community import FILLER, Activity, seed_activity
 from testing.harness import Harness, Server
 from tests.dms import turn_off_command
 
 PEOPLE = ("Maya", "Ines", "Priya", "Zara", "Lena", "Amara")
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, ...]]]:
-    """The texts of every picture the bot draws during a test."""
-    pictures: list[tuple[str, ...]] = []
-    original = kindred.charts.Picture
-
-    # Pictures are drawn in the drawing process: each is recorded as the bot receives it.
-    def recording(*args: Any) -> Any:
-        picture = original(*args)
-        pictures.append(picture.texts)
-        return picture
-
-    monkeypatch.setattr(kindred.charts, "Picture", recording)
-    yield pictures
 
 
 def picture_of(message: Any) -> tuple[Any, Image.Image]:

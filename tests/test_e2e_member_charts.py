@@ -8,14 +8,11 @@ by every text drawn in it (recorded from the drawing), which never holds a name.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from PIL import Image
 
-import kindred.charts
 from storage import rolodex as rolodex_store
 from storage.communities import ensure_community
 from storage.members import ensure_member
@@ -31,21 +28,6 @@ PITCH = (
     "Book a free discovery call, link in bio! Only 3 spots left this month."
 )
 GENTLE_NEVER = ("missed", "miss ", "failed", "streak broken", "gap")
-
-
-@pytest.fixture
-def drawn(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, ...]]]:
-    pictures: list[tuple[str, ...]] = []
-    original = kindred.charts.Picture
-
-    # Pictures are drawn in the drawing process: each is recorded as the bot receives it.
-    def recording(*args: Any) -> Any:
-        picture = original(*args)
-        pictures.append(picture.texts)
-        return picture
-
-    monkeypatch.setattr(kindred.charts, "Picture", recording)
-    yield pictures
 
 
 def picture_of(message: Any) -> tuple[Any, Image.Image]:
