@@ -61,9 +61,14 @@ async def open_checked(settings: Settings) -> Database:
     """The database, opened and migrated; StartupFailed when it can't be, for a known reason."""
     from kindred.bot import open_and_migrate
 
+    db = None
     try:
-        return await open_and_migrate(settings)
+        db = await open_and_migrate(settings)
+        await db.check_writable()
+        return db
     except Exception as error:
+        if db is not None:
+            await db.dispose()
         explained = explain_database_error(error, settings.database_url)
         if explained is None:
             raise

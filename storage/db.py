@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -266,6 +266,15 @@ class Database:
         maker = self.offload_sessionmaker if offload else self.read_sessionmaker
         async with (maker or self.read_sessionmaker).begin() as session:
             yield session
+
+    async def check_writable(self) -> None:
+        """On SQLite, take the write lock once and let it go: a file another program holds
+        (a tool, another Kindred) then fails at start, after the usual busy timeout, with
+        "database is locked", not at a member's first command. A no-op on PostgreSQL."""
+        if self.write_turn is None:
+            return
+        async with self.session() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         for inline in (self.write_engine, self.read_engine):
