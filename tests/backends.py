@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.db import Database, open_database
+from storage.migrate import upgrade
 from testing import backends
 from testing.backends import POSTGRES_ENV, PostgresUnavailable
 from testing.harness import Harness
@@ -45,6 +47,19 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
             yield url
     except PostgresUnavailable as exc:
         _unavailable(str(exc))
+
+
+@asynccontextmanager
+async def migrated_database(backend: str, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh database of `backend` ("sqlite" or "postgres"), migrated to the newest
+    schema, disposed afterwards."""
+    async with database_url(backend, tmp_path) as url:
+        database = open_database(url)
+        try:
+            await upgrade(database.engine)
+            yield database
+        finally:
+            await database.dispose()
 
 
 @asynccontextmanager

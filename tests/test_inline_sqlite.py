@@ -14,8 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 import storage.db
 from storage.communities import ensure_community, get_community
-from storage.db import open_database
-from storage.migrate import upgrade
+from tests.backends import migrated_database
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -41,10 +40,8 @@ async def _ticks(counter: list[int], stop: asyncio.Event) -> None:
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    database = open_database(f"sqlite+aiosqlite:///{tmp_path / 'inline.db'}")
-    await upgrade(database.engine)
-    yield database
-    await database.dispose()
+    async with migrated_database("sqlite", tmp_path) as database:
+        yield database
 
 
 async def test_write_units_run_on_inline_connections(db) -> None:
@@ -63,7 +60,7 @@ async def test_write_waits_for_another_process_without_blocking_the_loop(
 ) -> None:
     taken, release = threading.Event(), threading.Event()
     holder = threading.Thread(
-        target=_hold_write_lock, args=(tmp_path / "inline.db", taken, release)
+        target=_hold_write_lock, args=(tmp_path / "kindred.db", taken, release)
     )
     holder.start()
     try:
@@ -98,7 +95,7 @@ async def test_write_gives_up_after_the_busy_timeout(
     monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
     taken, release = threading.Event(), threading.Event()
     holder = threading.Thread(
-        target=_hold_write_lock, args=(tmp_path / "inline.db", taken, release)
+        target=_hold_write_lock, args=(tmp_path / "kindred.db", taken, release)
     )
     holder.start()
     try:

@@ -14,9 +14,8 @@ from coaching.insights import window
 from coaching.shards import ShardOwnership
 from storage import insights as store
 from storage.communities import ensure_community
-from storage.db import Database, open_database
+from storage.db import Database
 from storage.members import ensure_member
-from storage.migrate import upgrade
 from storage.models import (
     Event,
     EventAttendee,
@@ -29,7 +28,7 @@ from storage.models import (
     ReflectionSubscription,
     Thanks,
 )
-from tests.backends import postgres_database
+from tests.backends import migrated_database
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 GUILD, OTHER = 1 << 40, 2 << 40
@@ -37,17 +36,8 @@ GUILD, OTHER = 1 << 40, 2 << 40
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = open_database(f"sqlite+aiosqlite:///{tmp_path}/kindred.db")
-        await upgrade(database.engine)
+    async with migrated_database(request.param, tmp_path) as database:
         yield database
-        await database.dispose()
-        return
-    async with postgres_database() as url:
-        database = open_database(url)
-        await upgrade(database.engine)
-        yield database
-        await database.dispose()
 
 
 async def community_with(db: Database) -> list[int]:

@@ -11,12 +11,11 @@ import pytest
 
 from storage import meet as store
 from storage.communities import ensure_community
-from storage.db import Database, open_database
+from storage.db import Database
 from storage.members import ensure_member
-from storage.migrate import upgrade
 from storage.models import Member
 from storage.reflections import add_quiet_day
-from tests.backends import database_url
+from tests.backends import migrated_database
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday
 GUILD = 77
@@ -24,13 +23,8 @@ GUILD = 77
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    async with database_url(request.param, tmp_path) as url:
-        database = open_database(url)
-        await upgrade(database.engine)
-        try:
-            yield database
-        finally:
-            await database.dispose()
+    async with migrated_database(request.param, tmp_path) as database:
+        yield database
 
 
 async def members(db: Database, count: int) -> list[Member]:

@@ -12,9 +12,8 @@ import pytest
 from cogs.common import member_of
 from storage.communities import get_community
 from storage.courier import mark_member_unreachable
-from storage.db import open_database
 from storage.members import has_unreachable_rows, mark_reachable_again
-from storage.migrate import upgrade
+from tests.backends import migrated_database
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -36,10 +35,8 @@ def _interaction(guild_id: int, name: str, user_id: int) -> SimpleNamespace:
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    database = open_database(f"sqlite+aiosqlite:///{tmp_path / 'cache.db'}")
-    await upgrade(database.engine)
-    yield database
-    await database.dispose()
+    async with migrated_database("sqlite", tmp_path) as database:
+        yield database
 
 
 async def test_a_committed_community_is_remembered_and_a_rename_still_saved(db) -> None:

@@ -25,7 +25,7 @@ from storage.members import ensure_member
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.models import ReflectionSubscription, RolodexEntry
 from storage.shards import only_owned, owned_clause
-from tests.backends import database_url
+from tests.backends import database_url, migrated_database
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
@@ -121,13 +121,8 @@ def test_owned_clause_sql_on_both_dialects() -> None:
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    async with database_url(request.param, tmp_path) as url:
-        database = open_database(url)
-        await upgrade(database.engine)
-        try:
-            yield database
-        finally:
-            await database.dispose()
+    async with migrated_database(request.param, tmp_path) as database:
+        yield database
 
 
 SHARDS = 3
