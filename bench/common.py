@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import platform
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -121,3 +123,23 @@ async def seeded_database(
             yield db
         finally:
             await db.dispose()
+
+
+BOT_SCRIPT = Path(__file__).resolve().parent.parent / "bot.py"
+
+
+async def publish_commands(cwd: Path, env: dict[str, str], limit: float) -> None:
+    """`bot.py sync` (publish the slash commands to fakediscord) before a bot process runs;
+    `limit`: seconds it may take."""
+    sync = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(BOT_SCRIPT),
+        "sync",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(sync.communicate(), timeout=limit)
+    if sync.returncode != 0:
+        raise RuntimeError(f"bot.py sync failed: {output.decode(errors='replace')}")

@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import Section, machine, percentile, summary_ms
+from bench.common import Section, machine, percentile, publish_commands, summary_ms
 from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds
 from bench.cpu import ROUNDS as CPU_ROUNDS
 from bench.cpu import WARM_UP as CPU_WARM_UP
@@ -859,18 +859,7 @@ async def start_bot(world: LoadWorld) -> None:
     """Publish the commands (`bot.py sync`), then run `bot.py run` until it is connected."""
     await world.fd.start()
     env = world.env()
-    sync = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "bot.py"),
-        "sync",
-        cwd=world.tmp,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(sync.communicate(), timeout=120)
-    if sync.returncode != 0:
-        raise RuntimeError(f"bot.py sync failed: {output.decode(errors='replace')}")
+    await publish_commands(world.tmp, env, limit=120)
     world.log = world.tmp / "bot.log"
     with world.log.open("ab") as log_file:
         world.process = await asyncio.create_subprocess_exec(

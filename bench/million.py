@@ -38,7 +38,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.common import Section, job_host, machine, percentile, timed_ticks
+from bench.common import Section, job_host, machine, percentile, publish_commands, timed_ticks
 from bench.load import (
     FEATURE_COMMANDS,
     UNEXPECTED,
@@ -351,18 +351,7 @@ async def start_bot_timed(world: MillionWorld) -> None:
     wait of guild_ready_timeout after the last one)."""
     await world.fd.start()
     env = world.env()
-    sync = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "bot.py"),
-        "sync",
-        cwd=world.tmp,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(sync.communicate(), timeout=300)
-    if sync.returncode != 0:
-        raise RuntimeError(f"bot.py sync failed: {output.decode(errors='replace')}")
+    await publish_commands(world.tmp, env, limit=300)
     world.log = log = world.tmp / "bot.log"
     began = time.monotonic()
     with log.open("ab") as log_file:
