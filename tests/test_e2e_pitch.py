@@ -216,6 +216,13 @@ async def test_a_text_in_german_is_not_scored_as_english(kindred: Harness, serve
     assert await checks(kindred, server, "Olu") == []
 
 
+async def test_keyboard_mash_is_not_guessed_at(kindred: Harness, server: Server) -> None:
+    reply = await server.run("Olu", "pitchcheck text", text="asdf qwer zxcv uiop hjkl")
+    shown = text_of(reply.reply)
+    assert reply.ephemeral and "Nothing I can read yet" in shown and "/100" not in shown
+    assert await checks(kindred, server, "Olu") == []
+
+
 async def test_a_request_for_help_in_a_hard_moment_gets_warmth(
     kindred: Harness, server: Server
 ) -> None:

@@ -32,7 +32,7 @@ from prompts import escape_markdown
 CORPUS_DIR = Path(__file__).parent / "pitch_corpus"
 WANTED = {"pitch": "pitching", "connect": "connecting", "mixed": "balanced"}
 VERDICTS = {"connecting", "balanced", "pitching"}
-UNJUDGED = {"empty", "too_short", "not_english"}
+UNJUDGED = {"empty", "too_short", "not_english", "unreadable"}
 WORD_CHAR = re.compile(r"[^\W_]")
 
 
@@ -219,6 +219,18 @@ def test_a_text_not_in_english_is_not_judged(text: str) -> None:
     report = report_of(text)
     assert report.verdict == "not_english" and report.score is None
     assert "English" in report.suggestions[0].text
+
+
+@pytest.mark.parametrize("text", ["asdf qwer zxcv uiop hjkl", "zzzz blorp quux fnord"])
+def test_a_few_words_the_check_has_never_seen_are_not_guessed_at(text: str) -> None:
+    report = report_of(text)
+    assert report.verdict == "unreadable" and report.score is None
+    assert "won't guess" in report.suggestions[0].text
+
+
+def test_a_short_text_with_one_known_word_is_still_judged() -> None:
+    for text in ("Selling handmade candles cheap", "xkcd fan club meetup"):
+        assert report_of(text).verdict in VERDICTS
 
 
 def test_english_with_a_foreign_name_or_greeting_is_still_english() -> None:

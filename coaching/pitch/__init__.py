@@ -27,7 +27,7 @@ from coaching.pitch.explain import (
     text_kind,
 )
 from coaching.pitch.features import read
-from coaching.pitch.language import reads_as_english
+from coaching.pitch.language import ENGLISH, reads_as_english
 from coaching.pitch.model import CONNECTING_FROM, PITCHING_BELOW, current, score
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
 
 VERDICTS = ("connecting", "balanced", "pitching")
 # Not judged: the report says why and gives no score.
-UNJUDGED = ("empty", "too_short", "not_english")
+UNJUDGED = ("empty", "too_short", "not_english", "unreadable")
 JUDGED = frozenset(VERDICTS)
 # Fewer words than this (a link or an email counts as a word) is too short to judge.
 MIN_WORDS = 4
@@ -82,6 +82,14 @@ def analyze(text: str) -> PitchReport:
     if not reads_as_english(reading.words, reading.prepared.plain):
         return _unjudged("not_english", words)
     scored = score(reading, model)
+    if (
+        not any(scored.known)
+        and ENGLISH.isdisjoint(reading.words)
+        and not any(reading.where.values())
+    ):
+        # A few words with nothing in them the check has ever seen ("asdf qwer zxcv uiop"):
+        # any verdict would be a guess.
+        return _unjudged("unreadable", words)
     shown = signals(reading, scored, model)
     kind = text_kind(reading, scored.verdict)
     if kind in ("hard_moment", "help_request") and scored.verdict != "pitching":
