@@ -536,3 +536,50 @@ def test_the_model_learned_what_the_families_mean() -> None:
 
 def test_sentence_shapes_are_known_to_the_model() -> None:
     assert {f"S:{kind}" for kind in SENTENCE_KINDS} <= set(current().signs)
+
+
+# --- Reasons true of the text, suggestions that fit it -----------------------------------------
+
+
+def test_congratulating_a_promotion_is_not_talk_of_promotion() -> None:
+    report = report_of("Congrats on the promotion, Dana!! So well deserved.")
+    assert report.verdict == "connecting"
+    assert all(s.kind != "opportunity" for s in report.signals)
+
+
+def test_a_hard_week_said_without_i_still_gets_warmth() -> None:
+    report = report_of(
+        "Ugh, rough week. The funding for my studio fell through and I'm not sure what's "
+        "next. Any advice from people who have been there?"
+    )
+    assert report.kind == "hard_moment"
+    assert [s.kind for s in report.suggestions] == ["hard_moment", "hard_moment_ask"]
+
+
+def test_a_lure_question_in_a_pitch_is_not_praised() -> None:
+    report = report_of(
+        "Struggling to find clients? My coaching program fixes that in 30 days. DM me!"
+    )
+    assert report.verdict == "pitching" and report.kind == "offer"
+    assert all(not s.kind.startswith("keep_") for s in report.suggestions)
+    assert all(s.kind != "hard_moment" for s in report.suggestions)
+
+
+def test_saying_what_she_does_in_a_friendly_intro_is_not_called_a_plug_to_hold_back() -> None:
+    report = report_of(
+        "Hi! I'm new here. I run a small bakery in Leeds and I'm hoping to meet other women "
+        "running food businesses. Anyone up for a coffee?"
+    )
+    assert report.verdict == "connecting" and report.kind == "introduction"
+    assert all(not s.kind.startswith("fix_") for s in report.suggestions)
+
+
+def test_a_suggestion_does_not_just_repeat_the_word_it_quotes() -> None:
+    report = report_of(
+        "Hi, following up on my last message. Did you get a chance to look at our proposal? "
+        "Happy to jump on a call this week."
+    )
+    for suggestion in report.suggestions:
+        if suggestion.excerpt:
+            rest = suggestion.text.replace(f'"{suggestion.excerpt}"', "").lower()
+            assert suggestion.excerpt.lower() not in rest, suggestion.text

@@ -311,7 +311,10 @@ def _hers(reading: Reading, start: int) -> bool:
             return False
         if word in SELF_WORDS or word in _OURS:
             return True
-    return False
+    # No one named ("Rough week."): hers, unless the sentence asks it of the reader
+    # ("Struggling to find clients?").
+    end = next((e for s, e in reading.sentences() if s <= start < e), len(reading.prepared.low))
+    return not reading.prepared.low[start:end].rstrip().endswith("?")
 
 
 _OURS = frozenset({"we", "we're", "our", "us"})
@@ -440,6 +443,8 @@ _FIX_FOR = {
     "hashtags": "fix_hashtags",
     "self": "fix_self",
 }
+_SAYING_WHAT_SHE_DOES = frozenset({"own_work", "self_intro", "credentials"})
+_HOOKS = frozenset({"question", "question_you", "curiosity"})
 # Which "keep doing" a shown connect phrase earns (by its kind).
 _KEEP_FOR = {
     "gratitude": "keep_gratitude",
@@ -491,6 +496,10 @@ def suggest(kind: str, verdict: str, shown: list[Signal], reading: Reading) -> l
         add("thanks_public")
         return out
 
+    if verdict == "connecting":
+        # In a friendly text, one line on what she does is part of saying hello, not a plug
+        # to hold back.
+        pitch = [s for s in pitch if s.kind not in _SAYING_WHAT_SHE_DOES]
     for signal in pitch[: 2 if verdict == "pitching" else 1]:
         _fix(add, signal, reading.prepared.original)
     if verdict != "connecting":
@@ -502,6 +511,10 @@ def suggest(kind: str, verdict: str, shown: list[Signal], reading: Reading) -> l
             add("add_question")
         if not personal and kind != "offer":
             add("add_personal")
+    if verdict == "pitching":
+        # A question in a pitch is mostly its hook ("Struggling to find clients?"): not
+        # one to praise.
+        connect = [s for s in connect if s.kind not in _HOOKS]
     if connect:
         first = connect[0]
         add(_KEEP_FOR.get(first.kind, "keep_words"), first.excerpt)

@@ -84,7 +84,8 @@ FAMILIES: dict[str, str] = {
         propose | sponsor | sponsored | sponsorship | advertise | advertising | guest post | guest
         posts | guest article | backlink | backlinks | link exchange | seo | domain authority |
         paid post | paid posting | traffic | leads | revenue | roi | grow your business | scale
-        your | boost your | increase your | exposure | promote | promotion | marketing | decision
+        your | boost your | increase your | exposure | promote | cross promotion | promote your |
+        promote my | promote our | promotional | marketing | decision
         maker | interesting opportunity | reciprocate | i'd like to discuss | to discuss |
         discuss a
     """,
@@ -177,6 +178,9 @@ FAMILIES: dict[str, str] = {
         separation | diagnosed | diagnosis | laid off | lost her job | lost his job | lost my job |
         struggling | overwhelmed | burnt out | burned out | burnout | heartbroken | miscarriage |
         illness | hospital | funeral | anxious | anxiety | exhausted | i'm scared | i am scared
+        | rough week | rough month | rough day | hard month | hard day | tough month | tough day |
+        fell through | falling apart | lost everything | not sure what's next | don't know what
+        to do | at my wits end | at my wit's end
     """,
 }
 
