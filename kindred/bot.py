@@ -46,6 +46,9 @@ log = logging.getLogger("kindred")
 # A click that found no view or form yet is looked at again this often, this many times (real
 # seconds: well inside Discord's 3 s to answer).
 LATE_HANDLER_WAIT = 0.05
+# The raw gateway frames a listener wants (`on_socket_raw_receive`): "Interested" presses,
+# which discord.py drops for members it has not cached (cogs.events.sync).
+RAW_FRAMES_WANTED = "GUILD_SCHEDULED_EVENT_USER_"
 LATE_HANDLER_TRIES = 20
 
 # Kindred has no voice features; discord.py would warn at every start that voice is off.
@@ -249,6 +252,16 @@ class KindredBot(commands.AutoShardedBot):
     # -- clicks nothing answers ---------------------------------------------------------------
 
     def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        if (
+            event_name == "socket_raw_receive"
+            and args
+            and isinstance(args[0], str)
+            and RAW_FRAMES_WANTED not in args[0]
+        ):
+            # The raw stream is on for one kind of frame only (`enable_debug_events`, above):
+            # the rest stop here, before discord.py makes a task of each for the listener
+            # (10,000 GUILD_CREATEs at a big start, one more per interaction).
+            return
         if event_name == "interaction" and args:
             interaction = cast("discord.Interaction", args[0])
             # Decided now, as discord.py hands the click to its views (that ran just before

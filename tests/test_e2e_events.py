@@ -695,3 +695,32 @@ async def test_export_and_delete_cover_everything_stored(kindred: Harness) -> No
         kindred, select(EventConnection).where(EventConnection.guild_id == server.id)
     )
     assert kept.name == "Maya" and kept.person_user_id is None
+
+
+async def test_only_interest_frames_of_the_raw_gateway_stream_reach_the_listener(
+    kindred: Harness,
+) -> None:
+    """The raw stream is on for "Interested" presses alone: every other frame (a GUILD_CREATE
+    for each of 10,000 servers at start, one per interaction) is dropped before discord.py
+    schedules a task for it."""
+    server = await kindred.new_server(members=("Maya",))
+    assert kindred.bot is not None
+    scheduled: list[str] = []
+    original = kindred.bot._schedule_event
+
+    def counting(coro: Any, event_name: str, *args: Any, **kwargs: Any) -> Any:
+        if event_name == "on_socket_raw_receive":
+            scheduled.append(str(args[0])[:60])
+        return original(coro, event_name, *args, **kwargs)
+
+    kindred.bot._schedule_event = counting  # type: ignore[method-assign]
+    try:
+        reply = await server.run("Maya", "events notify", setting="on")
+        assert "You're in" in reply.reply.content
+        assert scheduled == []  # the interaction's frame went no further
+        start = kindred.clock.now() + timedelta(days=2)
+        event = await create_event(kindred, server, "Raw coffee", start)
+        await interested(kindred, server, event, "Maya")
+        assert len(scheduled) == 1 and "GUILD_SCHEDULED_EVENT_USER_ADD" in scheduled[0]
+    finally:
+        kindred.bot._schedule_event = original  # type: ignore[method-assign]

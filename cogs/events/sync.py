@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from coaching.events import DISCORD_STATUS, EventInfo, Status
+from kindred.bot import RAW_FRAMES_WANTED
 from storage import events as store
 from storage.communities import ensure_community
 from storage.members import ensure_member, get_member
@@ -73,7 +74,7 @@ def interest_frame(message: str | bytes) -> tuple[int, int, int, bool] | None:
     """(guild id, event id, user id, interested) from a raw gateway message, if it is a user
     add or remove; None for anything else (cheaply: most messages are not)."""
     text = message.decode() if isinstance(message, bytes) else message
-    if "GUILD_SCHEDULED_EVENT_USER_" not in text:
+    if RAW_FRAMES_WANTED not in text:
         return None
     try:
         frame = json.loads(text)
