@@ -74,7 +74,9 @@ FAMILIES: dict[str, str] = {
         signup | register | enroll | like and share | share this | don't miss | act now | today
         only | don't hesitate | do not hesitate | please visit | please contact | please check |
         please feel free to contact | feel free to contact | feel free to reach | star the repo
-        | give it a star | upvote
+        | give it a star | upvote | walk you through | show you what | show you how | i can show
+        you | i'd love to show you | love to show you | by the way my | btw my | by the way our |
+        btw our | on another note
     """,
     "opportunity": """
         opportunity | opportunities | business opportunity | income | extra income | passive
