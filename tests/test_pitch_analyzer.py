@@ -583,3 +583,20 @@ def test_a_suggestion_does_not_just_repeat_the_word_it_quotes() -> None:
         if suggestion.excerpt:
             rest = suggestion.text.replace(f'"{suggestion.excerpt}"', "").lower()
             assert suggestion.excerpt.lower() not in rest, suggestion.text
+
+
+def test_asking_the_group_for_experience_is_a_request_for_help() -> None:
+    report = report_of(
+        "Does anyone have experience with asking for a raise after a reorg? I always feel "
+        "like I undersell myself."
+    )
+    assert report.kind == "help_request" and report.verdict != "pitching"
+    assert all(not s.kind.startswith("fix_") for s in report.suggestions)
+    assert all(not (s.side == "pitch" and s.kind == "words") for s in report.signals)
+
+
+def test_a_connecting_text_gets_no_fix_for_a_word_that_is_merely_common_in_sales() -> None:
+    for text in CONNECTING.values():
+        report = report_of(text)
+        assert report.verdict == "connecting"
+        assert all(s.kind != "fix_words" for s in report.suggestions), text

@@ -499,7 +499,8 @@ def suggest(kind: str, verdict: str, shown: list[Signal], reading: Reading) -> l
     if verdict == "connecting":
         # In a friendly text, one line on what she does is part of saying hello, not a plug
         # to hold back.
-        pitch = [s for s in pitch if s.kind not in _SAYING_WHAT_SHE_DOES]
+        # Nor is a word that is merely common in sales mail worth a fix there.
+        pitch = [s for s in pitch if s.kind not in _SAYING_WHAT_SHE_DOES and s.kind != "words"]
     for signal in pitch[: 2 if verdict == "pitching" else 1]:
         _fix(add, signal, reading.prepared.original)
     if verdict != "connecting":

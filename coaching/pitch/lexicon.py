@@ -172,7 +172,9 @@ FAMILIES: dict[str, str] = {
         anyone know | need help | need some help | need advice | could use some | help me | any
         help | i'm stuck | i am stuck | not sure how | not sure what | i have a question | quick
         question | question for | is there anyone | recommendations for | recommend a | know a
-        good | point me | where can i find | who do you use
+        good | point me | where can i find | who do you use | does anyone have | anyone have
+        experience | has anyone had | any experience with | how do you all | how do you handle |
+        how do you deal | what would you do | any ideas
     """,
     "hard_moment": """
         going through | hard time | tough time | difficult time | rough time | rough patch |
