@@ -54,7 +54,10 @@ LEXICON_SCALE = 0.3
 SHAPE_SCALE = 0.3
 TEAM_WEIGHT = 0.3
 MIN_DOCUMENTS = 2  # a word or word pair must occur in this many training texts
-MIXED_BALANCED_AT_LEAST = 0.60  # the cut-offs keep at least this share of mixed texts balanced
+MIXED_BALANCED_AT_LEAST = (
+    0.63  # the cut-offs keep at least this share of mixed texts balanced (0.60 is
+)
+# the goal; chosen on training folds, it landed at 55-60% on held-out folds, hence the margin)
 FOLDS = 5
 SEEDS = (0, 1, 2)
 LABEL_VALUE = {"pitch": 0.0, "mixed": 0.5, "connect": 1.0}
