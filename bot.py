@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -23,6 +25,8 @@ from coaching.shards import ShardOwnership, parse_shard_list
 
 if TYPE_CHECKING:
     from kindred.settings import Settings
+
+log = logging.getLogger("kindred")
 
 NO_TOKEN_HELP = """\
 Kindred needs a Discord bot token to run for real, and none is set.
@@ -64,11 +68,28 @@ async def run_bot(settings: Settings, shard_ids: list[int] | None, shard_count: 
     bot = KindredBot(settings, db, SystemClock(), **options)
     # `kill -USR1 <pid>` logs how this process's write units shared the write turn (the
     # burst bench reads it; an operator can too). Not on Windows.
+    loop = asyncio.get_running_loop()
     usr1 = getattr(signal, "SIGUSR1", None)
     if usr1 is not None:
-        asyncio.get_running_loop().add_signal_handler(usr1, bot.log_write_turns)
+        loop.add_signal_handler(usr1, bot.log_write_turns)
+    closing: list[asyncio.Task[None]] = []
+
+    def stop(name: str) -> None:
+        # `systemctl stop`, `docker stop` and Ctrl-C: log off from Discord, let the loops
+        # stop and the database close (SQLite folds its log in), then exit 0.
+        if not closing:
+            log.info("%s received: stopping", name)
+            closing.append(loop.create_task(bot.close()))
+
+    for each in (signal.SIGTERM, signal.SIGINT):
+        # Not on Windows, where Ctrl-C still ends the run as before.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(each, stop, each.name)
     async with bot:
         await bot.start(token)
+    if closing:
+        await closing[0]
+    log.info("stopped")
 
 
 async def sync_commands(settings: Settings, guild_id: int | None) -> None:

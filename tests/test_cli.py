@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import socket
 import sqlite3
 import sys
@@ -118,6 +119,50 @@ async def test_run_connects_only_its_own_shards(tmp_path: Path, given_by: str) -
         if process is not None:
             process.terminate()
             await process.wait()
+        await fd.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+async def test_run_stops_cleanly_when_told_to(tmp_path: Path, how: signal.Signals) -> None:
+    """`systemctl stop` / `docker stop` (SIGTERM) and Ctrl-C: the bot logs off, its
+    database closes, and it exits 0 without a traceback."""
+    fd = FakeDiscord()
+    await fd.start()
+    try:
+        fd.add_guild("Stop Test", owner=fd.add_user("Owner"))
+        env = clean_env(
+            DISCORD_API_BASE=fd.api_base,
+            DISCORD_TOKEN=fd.bot_token,
+            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/stop.db",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "bot.py"),
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            await fd.wait_for(lambda: len(fd.gateway.connected_sessions()) == 1, timeout=30)
+            process.send_signal(how)
+            output, _ = await asyncio.wait_for(process.communicate(), timeout=30)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+        text = output.decode(errors="replace")
+        assert process.returncode == 0, text
+        assert f"{how.name} received: stopping" in text and "stopped" in text
+        assert "Traceback" not in text, text
+        await fd.wait_for(lambda: not fd.gateway.connected_sessions(), timeout=10)
+        # SQLite's log was folded into the database file as it closed.
+        assert (
+            not (tmp_path / "stop.db-wal").exists() or not (tmp_path / "stop.db-wal").stat().st_size
+        )
+    finally:
         await fd.stop()
 
 
