@@ -513,9 +513,10 @@ def suggest(kind: str, verdict: str, shown: list[Signal], reading: Reading) -> l
         if not personal and kind != "offer":
             add("add_personal")
     if verdict == "pitching":
-        # A question in a pitch is mostly its hook ("Struggling to find clients?"): not
-        # one to praise.
-        connect = [s for s in connect if s.kind not in _HOOKS]
+        # A question in a pitch is mostly its hook ("Struggling to find clients?"), and a
+        # word that is merely common in friendly notes is no tone to keep: only a real
+        # phrase (thanks, warmth, something personal) is praised in a pitch.
+        connect = [s for s in connect if s.kind not in _HOOKS and s.kind != "words"]
     if connect:
         first = connect[0]
         add(_KEEP_FOR.get(first.kind, "keep_words"), first.excerpt)
