@@ -74,10 +74,8 @@ async def test_unreachable_rows_are_found_at_the_driver_level(db) -> None:
     async with db.session() as session:
         member = await member_of(bot, session, _interaction(9, "Nine", 42))
         await mark_member_unreachable(session, member.id, now=NOW, error="DMs closed (50007)")
-    async with db.read() as session:
-        assert await has_unreachable_rows(session, 42)
-        assert not await has_unreachable_rows(session, 43)
+    assert await has_unreachable_rows(db, 42)
+    assert not await has_unreachable_rows(db, 43)
     async with db.session() as session:
         assert await mark_reachable_again(session, 42, now=NOW) == 1
-    async with db.read() as session:
-        assert not await has_unreachable_rows(session, 42)
+    assert not await has_unreachable_rows(db, 42)
