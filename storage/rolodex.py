@@ -79,8 +79,12 @@ async def save_entry(
         setattr(entry, name, value)
     entry.name_key = name_key(entry.name)
     entry.updated_at = now
+    # The reminder's instant before the entry is written: the reads it takes (her
+    # subscription, the server's zone) would otherwise flush the entry first, and its
+    # new reminder time be a second UPDATE of the same row.
+    with session.no_autoflush:
+        await restart_cadence(session, entry, owner)
     await session.flush()
-    await restart_cadence(session, entry, owner)
     return entry
 
 
