@@ -62,15 +62,36 @@ JOURNAL_KINDS = ("daily", "now", "note")
 
 
 async def get_subscription(session: AsyncSession, member_id: int) -> ReflectionSubscription | None:
-    return await session.scalar(
-        select(ReflectionSubscription).where(ReflectionSubscription.member_id == member_id)
-    )
+    return await session.scalar(_SUBSCRIPTION, {"member_id": member_id})
+
+
+# Statements several commands run, built once: one built per call costs SQLAlchemy the
+# building and its cache key every time (more than SQLite's work for these lookups).
+_SUBSCRIPTION = select(ReflectionSubscription).where(
+    ReflectionSubscription.member_id == bindparam("member_id")
+)
+_QUIET_DAYS_OF_SERVER = select(QuietDay.guild_id, QuietDay.day).where(
+    QuietDay.guild_id == bindparam("guild_id")
+)
 
 
 async def save_subscription(
     session: AsyncSession, member: Member, *, now: datetime, **fields: Any
 ) -> ReflectionSubscription:
-    subscription = await get_subscription(session, member.id)
+    return await _save_subscription(
+        session, member, await get_subscription(session, member.id), now=now, fields=fields
+    )
+
+
+async def _save_subscription(
+    session: AsyncSession,
+    member: Member,
+    subscription: ReflectionSubscription | None,
+    *,
+    now: datetime,
+    fields: dict[str, Any],
+) -> ReflectionSubscription:
+    """`save_subscription` with the member's subscription (or None) already looked up."""
     if subscription is None:
         subscription = ReflectionSubscription(
             member_id=member.id, guild_id=member.guild_id, created_at=now, **fields
@@ -90,21 +111,23 @@ async def subscribe(
     member: Member,
     change: SubscriptionChange,
     *,
+    existing: ReflectionSubscription | None,
     now: datetime,
     default_time: str,
     default_timezone: str,
 ) -> tuple[ReflectionSubscription, datetime | None]:
     """`/reflections start`: the member's subscription, created with the server's defaults
-    where `change` keeps a field; the member's zone becomes the subscription's. Returns it
-    and its next send (None when nothing is ahead)."""
+    where `change` keeps a field; the member's zone becomes the subscription's. `existing`:
+    her subscription as the caller looked it up in this unit of work (`get_subscription`),
+    or None. Returns it and its next send (None when nothing is ahead)."""
     fields = change.fields()
-    if await get_subscription(session, member.id) is None:
+    if existing is None:
         fields.setdefault("time_of_day", default_time)
         fields.setdefault("timezone", member.timezone or default_timezone)
         fields.setdefault("days", ALL_DAYS)
         # Prompts she had from `/reflections now` count: her walk goes on from there.
         fields.setdefault("prompts_sent", await prompts_given(session, member.id))
-    subscription = await save_subscription(session, member, now=now, **fields)
+    subscription = await _save_subscription(session, member, existing, now=now, fields=fields)
     member.timezone = subscription.timezone
     return subscription, await reschedule(session, subscription, now=now)
 
@@ -215,9 +238,12 @@ async def quiet_days_for(session: AsyncSession, guild_ids: Sequence[int]) -> dic
     result: dict[int, set[date]] = {guild_id: set() for guild_id in guild_ids}
     if not guild_ids:
         return result
-    rows = await session.execute(
-        select(QuietDay.guild_id, QuietDay.day).where(QuietDay.guild_id.in_(set(guild_ids)))
-    )
+    if len(result) == 1:  # a member's change (the common case): the statement built once
+        rows = await session.execute(_QUIET_DAYS_OF_SERVER, {"guild_id": next(iter(result))})
+    else:
+        rows = await session.execute(
+            select(QuietDay.guild_id, QuietDay.day).where(QuietDay.guild_id.in_(set(guild_ids)))
+        )
     for guild_id, day in rows:
         result[guild_id].add(day)
     return result

@@ -162,6 +162,7 @@ class ReflectionsCog(commands.Cog):
                 session,
                 member,
                 change,
+                existing=existing,
                 now=now,
                 default_time=community.prompt_time,
                 default_timezone=community.timezone,
