@@ -314,15 +314,22 @@ async def community_prompts_for(
     result: dict[int, dict[str, str]] = {guild_id: {} for guild_id in guild_ids}
     if not guild_ids:
         return result
-    rows = await session.execute(
-        select(CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text).where(
-            CommunityPrompt.guild_id.in_(set(guild_ids))
+    if len(result) == 1:  # one member's server (/reflections now): the statement built once
+        rows = await session.execute(_PROMPTS_OF_SERVER, {"guild_id": next(iter(result))})
+    else:
+        rows = await session.execute(
+            select(CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text).where(
+                CommunityPrompt.guild_id.in_(set(guild_ids))
+            )
         )
-    )
     for guild_id, prompt_id, text in rows:
         result[guild_id][f"custom:{prompt_id}"] = text
     return result
 
+
+_PROMPTS_OF_SERVER = select(
+    CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text
+).where(CommunityPrompt.guild_id == bindparam("guild_id"))
 
 _ENTRY_COLUMNS = (
     "member_id",
@@ -768,12 +775,18 @@ async def add_prompt_now(
 async def prompts_given(session: AsyncSession, member_id: int) -> int:
     """How many prompts she has been given (by DM or `/reflections now`): her place in her
     walk through the prompts."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(ReflectionEntry)
-        .where(ReflectionEntry.member_id == member_id, ReflectionEntry.kind.in_(("daily", "now")))
-    )
+    count = await session.scalar(_PROMPTS_GIVEN, {"member_id": member_id})
     return int(count or 0)
+
+
+_PROMPTS_GIVEN = (
+    select(func.count())
+    .select_from(ReflectionEntry)
+    .where(
+        ReflectionEntry.member_id == bindparam("member_id"),
+        ReflectionEntry.kind.in_(("daily", "now")),
+    )
+)
 
 
 async def newest_entry(
@@ -871,14 +884,15 @@ async def now_prompts_since(
     session: AsyncSession, member_id: int, *, since: datetime
 ) -> list[datetime]:
     """When the member got each `/reflections now` prompt since `since`."""
-    rows = await session.scalars(
-        select(ReflectionEntry.sent_at).where(
-            ReflectionEntry.member_id == member_id,
-            ReflectionEntry.kind == "now",
-            ReflectionEntry.sent_at >= since,
-        )
-    )
+    rows = await session.scalars(_NOW_PROMPTS_SINCE, {"member_id": member_id, "since": since})
     return list(rows)
+
+
+_NOW_PROMPTS_SINCE = select(ReflectionEntry.sent_at).where(
+    ReflectionEntry.member_id == bindparam("member_id"),
+    ReflectionEntry.kind == "now",
+    ReflectionEntry.sent_at >= bindparam("since"),
+)
 
 
 async def open_now_prompt(
@@ -914,6 +928,11 @@ async def journal_page(
     session: AsyncSession, member_id: int, *, search: str | None, offset: int, limit: int
 ) -> tuple[list[ReflectionEntry], int]:
     """The member's answered reflections, newest first, optionally containing a word."""
+    if not search:  # the journal as she opens it: the statements built once
+        params = {"member_id": member_id, "offset": offset, "limit": limit}
+        total = await session.scalar(_JOURNAL_COUNT, params)
+        rows = await session.scalars(_JOURNAL_PAGE, params)
+        return list(rows), int(total or 0)
     conditions = [
         ReflectionEntry.member_id == member_id,
         ReflectionEntry.kind.in_(JOURNAL_KINDS),
@@ -938,6 +957,21 @@ async def journal_page(
         .limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+_JOURNAL_WHERE = (
+    ReflectionEntry.member_id == bindparam("member_id"),
+    ReflectionEntry.kind.in_(JOURNAL_KINDS),
+    ReflectionEntry.answer.is_not(None),
+)
+_JOURNAL_COUNT = select(func.count()).where(*_JOURNAL_WHERE).select_from(ReflectionEntry)
+_JOURNAL_PAGE = (
+    select(ReflectionEntry)
+    .where(*_JOURNAL_WHERE)
+    .order_by(ReflectionEntry.sent_at.desc(), ReflectionEntry.id.desc())
+    .offset(bindparam("offset", type_=Integer))
+    .limit(bindparam("limit", type_=Integer))
+)
 
 
 def _escape_like(text: str) -> str:
