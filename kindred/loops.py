@@ -148,6 +148,19 @@ class Job:
         """Work was written that may be due sooner than the job knew."""
         self.loop.wake()
 
+    def wake_for(self, due: datetime | None) -> None:
+        """Work was written that falls due at `due` (None: none, as when a reminder is
+        turned off): wake the job only when it would not look by then anyway. A loop asleep
+        until `due` or sooner reads `next_due` again when it wakes and finds this work then;
+        one that is running (its read may have come before this write), or asleep with
+        nothing due, is woken. Saves the read a wake-up costs after most members' changes."""
+        if due is None:
+            return
+        asleep_until = self.loop.due
+        if asleep_until is not None and asleep_until <= due:
+            return
+        self.loop.wake()
+
     async def tick(self) -> int:
         raise NotImplementedError
 

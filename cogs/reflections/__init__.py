@@ -167,7 +167,7 @@ class ReflectionsCog(commands.Cog):
                 default_time=community.prompt_time,
                 default_timezone=community.timezone,
             )
-        self.scheduler.wake()
+        self.scheduler.wake_for(next_at)
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return
