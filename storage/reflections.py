@@ -92,9 +92,28 @@ async def _save_subscription(
     fields: dict[str, Any],
 ) -> ReflectionSubscription:
     """`save_subscription` with the member's subscription (or None) already looked up."""
+    subscription = _set_subscription(session, member, subscription, now=now, fields=fields)
+    await session.flush()
+    return subscription
+
+
+def _set_subscription(
+    session: AsyncSession,
+    member: Member,
+    subscription: ReflectionSubscription | None,
+    *,
+    now: datetime,
+    fields: dict[str, Any],
+) -> ReflectionSubscription:
+    """The subscription with `fields` set (a new one added to the session), not flushed. A
+    new one carries the columns' defaults already, so its schedule can be planned before it
+    is written."""
     if subscription is None:
         subscription = ReflectionSubscription(
-            member_id=member.id, guild_id=member.guild_id, created_at=now, **fields
+            member_id=member.id,
+            guild_id=member.guild_id,
+            created_at=now,
+            **{**_SUBSCRIPTION_DEFAULTS, **fields},
         )
         subscription.updated_at = now
         session.add(subscription)
@@ -102,8 +121,16 @@ async def _save_subscription(
         for key, value in fields.items():
             setattr(subscription, key, value)
         subscription.updated_at = now
-    await session.flush()
     return subscription
+
+
+# The columns' own defaults (active, days, cadence, counters), which SQLAlchemy would apply
+# only when it writes the row.
+_SUBSCRIPTION_DEFAULTS: dict[str, Any] = {
+    column.key: column.default.arg
+    for column in ReflectionSubscription.__table__.columns
+    if column.default is not None and column.default.is_scalar
+}
 
 
 async def subscribe(
@@ -127,9 +154,15 @@ async def subscribe(
         fields.setdefault("days", ALL_DAYS)
         # Prompts she had from `/reflections now` count: her walk goes on from there.
         fields.setdefault("prompts_sent", await prompts_given(session, member.id))
-    subscription = await _save_subscription(session, member, existing, now=now, fields=fields)
+    # The server's quiet days before the row is set: read after, they would flush it first
+    # (an INSERT, then an UPDATE of its next send); read before, it is written once.
+    guild_id = existing.guild_id if existing is not None else member.guild_id
+    quiet = await quiet_days_for(session, [guild_id])
+    subscription = _set_subscription(session, member, existing, now=now, fields=fields)
     member.timezone = subscription.timezone
-    return subscription, await reschedule(session, subscription, now=now)
+    _plan_next(subscription, quiet[guild_id], now=now)
+    await session.flush()
+    return subscription, subscription.next_send_at
 
 
 async def apply_change(
@@ -158,19 +191,25 @@ async def reschedule(
 ) -> datetime | None:
     """Recompute the next send after a change; returns it (None when nothing is ahead)."""
     quiet = await quiet_days_for(session, [subscription.guild_id])
+    _plan_next(subscription, quiet[subscription.guild_id], now=now)
+    await session.flush()
+    return subscription.next_send_at
+
+
+def _plan_next(
+    subscription: ReflectionSubscription, quiet_days: set[date], *, now: datetime
+) -> None:
     upcoming = None
     if subscription.active:
         upcoming = next_send(
             now,
             schedule_of(subscription),
-            quiet_days=quiet[subscription.guild_id],
+            quiet_days=quiet_days,
             last_sent_on=subscription.last_sent_on,
         )
     subscription.next_send_at = upcoming[0] if upcoming else None
     subscription.next_send_on = upcoming[1] if upcoming else None
     subscription.updated_at = now
-    await session.flush()
-    return subscription.next_send_at
 
 
 _DUE_COLUMNS = (
