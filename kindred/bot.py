@@ -241,9 +241,7 @@ class KindredBot(commands.AutoShardedBot):
         """Flag the interaction when Kindred's DMs stopped reaching this member."""
         if interaction.type is discord.InteractionType.autocomplete:
             return  # no reply to attach a notice to, and it runs on every keystroke
-        async with self.db.read() as session:
-            unreachable = await has_unreachable_rows(session, interaction.user.id)
-        if not unreachable:
+        if not await has_unreachable_rows(self.db, interaction.user.id):
             return
         async with self.db.session() as session:
             await mark_reachable_again(session, interaction.user.id, now=self.clock.now())

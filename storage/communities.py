@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Community
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 EDITABLE = frozenset(
     {
@@ -32,6 +35,19 @@ EDITABLE = frozenset(
 
 async def get_community(session: AsyncSession, guild_id: int) -> Community | None:
     return await session.get(Community, guild_id)
+
+
+async def thanks_channel_of(db: Database, guild_id: int) -> int | None:
+    """The server's thanks channel; None when it has none (or no community row yet).
+    `/thanks give` asks before its unit of work: one statement on its own
+    (`Database.fetch`), not a read unit."""
+    rows = await db.fetch(_THANKS_CHANNEL, {"guild_id": guild_id})
+    return rows[0][0] if rows else None
+
+
+_THANKS_CHANNEL = select(Community.thanks_channel_id).where(
+    Community.guild_id == bindparam("guild_id")
+)
 
 
 async def ensure_community(

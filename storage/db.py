@@ -27,9 +27,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql import Select
 from sqlalchemy.util import await_only
 
 from storage import inline_sqlite
+from storage.driver import fetch_driver, fetch_sqlite
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # SQLite copies the write-ahead log into the database file (a checkpoint) when a commit takes
@@ -84,10 +86,9 @@ def create_inline_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Asy
     """On a SQLite file: an engine whose connections run statements on the event loop's
     thread (`storage.inline_sqlite`); None elsewhere. `reads`: for read-only units (a pool
     as large as the threaded one: a read unit may stay open across a reply)."""
-    path = _sqlite_file(url)
+    path = _inline_path(url)
     if path is None:
         return None
-    path = str(Path(path).expanduser())
     kwargs.update(
         async_creator=inline_sqlite.connector(path),
         pool_size=READ_POOL_SIZE if reads else 1,
@@ -96,6 +97,11 @@ def create_inline_engine(url: str, *, reads: bool = False, **kwargs: Any) -> Asy
     engine = create_async_engine(url, **kwargs)
     _configure_sqlite(engine, inline="reads" if reads else "writes")
     return engine
+
+
+def _inline_path(url: str) -> str | None:
+    path = _sqlite_file(url)
+    return None if path is None else str(Path(path).expanduser())
 
 
 def _configure_sqlite(engine: AsyncEngine, *, inline: str | None = None) -> None:
@@ -204,6 +210,24 @@ class TurnStats:
         return found
 
 
+@asynccontextmanager
+async def _inline_unit(
+    maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """`maker.begin()` for the inline SQLite engines (`storage.inline_sqlite`): the same
+    commit on success and rollback on error, without the task SQLAlchemy starts to close
+    the session under `asyncio.shield`. That shield keeps a close from being cut short by a
+    cancellation while it waits on the database; an inline connection never waits (its
+    calls run where they are awaited), so there it only cost a task, an event-loop turn
+    with the write turn held, and about a quarter of a unit's own CPU."""
+    session = maker()
+    try:
+        async with session.begin():
+            yield session
+    finally:
+        await session.close()
+
+
 def _holder(task: asyncio.Task[Any] | None) -> str:
     # discord.py runs app commands in tasks named "CommandTree-invoker", and views and forms
     # in tasks named "discord-ui-..."; everything else is background work.
@@ -232,6 +256,9 @@ class Database:
     # Reads on aiosqlite's threads (`read(offload=True)`); None: `read_sessionmaker`'s.
     offload_sessionmaker: async_sessionmaker[AsyncSession] | None = None
     turns: TurnStats = field(default_factory=TurnStats)
+    # On a SQLite file: where `fetch` opens its plain sqlite3 handle (None: it uses `read`).
+    quick_path: str | None = None
+    _quick: sqlite3.Connection | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -251,8 +278,12 @@ class Database:
             self.writer = task
             got = time.perf_counter()
             try:
-                async with self.sessionmaker.begin() as session:
-                    yield session
+                if self.write_engine is None:
+                    async with self.sessionmaker.begin() as session:
+                        yield session
+                else:
+                    async with _inline_unit(self.sessionmaker) as session:
+                        yield session
             finally:
                 self.writer = None
                 self.turns.record(_holder(task), got - asked, time.perf_counter() - got)
@@ -263,9 +294,28 @@ class Database:
         thread (`storage.inline_sqlite`): a command's few indexed reads cost less there than
         the hand-offs to a thread. `offload`: a long read (a year of a community's insights)
         runs on aiosqlite's threads instead, so the loop goes on meanwhile."""
+        if self.read_engine is not None and not offload:
+            async with _inline_unit(self.read_sessionmaker) as session:
+                yield session
+            return
         maker = self.offload_sessionmaker if offload else self.read_sessionmaker
         async with (maker or self.read_sessionmaker).begin() as session:
             yield session
+
+    async def fetch(self, statement: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """One read statement on its own, outside any unit of work: its rows as tuples
+        (`storage.driver.fetch_driver`). For the question every interaction asks before its
+        command runs (are this member's DMs closed?): a read unit's session, connection
+        checkout, BEGIN and COMMIT cost several times the statement. On a SQLite file it runs
+        on one plain sqlite3 handle of this process's, on the loop's thread, in autocommit
+        (a single statement is its own consistent read, as in a read unit); elsewhere in a
+        read unit."""
+        if self.quick_path is None:
+            async with self.read() as session:
+                return await fetch_driver(session, statement, params)
+        if self._quick is None:
+            self._quick = _quick_connection(self.quick_path)
+        return fetch_sqlite(self._quick, self.engine.dialect, statement, params)
 
     async def check_writable(self) -> None:
         """On SQLite, take the write lock once and let it go: a file another program holds
@@ -277,6 +327,9 @@ class Database:
             await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._quick is not None:
+            self._quick.close()
+            self._quick = None
         for inline in (self.write_engine, self.read_engine):
             if inline is not None:
                 await inline.dispose()
@@ -329,6 +382,16 @@ class Database:
                 log.warning("WAL checkpoint failed; retrying in %.0f s", seconds, exc_info=True)
 
 
+def _quick_connection(path: str) -> sqlite3.Connection:
+    """`Database.fetch`'s handle: autocommit (no transaction held between statements, so it
+    never keeps a checkpoint from finishing), and like the inline readers it waits at most
+    INLINE_READ_BUSY_TIMEOUT_MS inside SQLite (it runs on the event loop's thread)."""
+    # check_same_thread=False: closed by whoever disposes the database; used on the loop's.
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection.execute(f"PRAGMA busy_timeout={INLINE_READ_BUSY_TIMEOUT_MS}")
+    return connection
+
+
 def open_database(url: str, **engine_kwargs: Any) -> Database:
     engine = create_engine(url, **engine_kwargs)
     writer = create_inline_engine(url, **engine_kwargs)
@@ -344,4 +407,5 @@ def open_database(url: str, **engine_kwargs: Any) -> Database:
         write_engine=writer,
         read_engine=inline_reader,
         offload_sessionmaker=async_sessionmaker(threaded_reader, expire_on_commit=False),
+        quick_path=_inline_path(url) if inline_reader else None,
     )

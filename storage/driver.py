@@ -12,6 +12,7 @@ is exactly what the ORM would store. Reads go the same way (`fetch_driver`).
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NamedTuple
@@ -185,10 +186,7 @@ async def fetch_driver(
     query = _compiled_query(statement, connection.dialect)
     if query.names is None:  # a named paramstyle (neither aiosqlite nor asyncpg): plain path
         return [tuple(row) for row in await connection.execute(statement, params)]
-    arguments = tuple(
-        query.binds[name](params[name] if name in params else query.defaults[name])
-        for name in query.names
-    )
+    arguments = _arguments(query, params)
     aiosqlite_connection = await aiosqlite_of(connection)
     if aiosqlite_connection is not None:
         rows = list(await aiosqlite_connection.execute_fetchall(query.sql, arguments))
@@ -196,6 +194,32 @@ async def fetch_driver(
         result = await connection.exec_driver_sql(query.sql, arguments)
         rows = result.cursor.fetchall()  # the driver's buffered rows, without Row objects
         result.close()
+    return _converted(query, rows)
+
+
+def fetch_sqlite(
+    connection: sqlite3.Connection,
+    dialect: Dialect,
+    statement: Select[Any],
+    params: dict[str, Any],
+) -> list[tuple[Any, ...]]:
+    """`fetch_driver` on a plain sqlite3 connection (no session, no SQLAlchemy connection):
+    the statement runs here and now, on the caller's thread. `dialect`: the SQLite dialect
+    the statement is compiled for (its paramstyle is positional)."""
+    query = _compiled_query(statement, dialect)
+    assert query.names is not None, "SQLite's paramstyle is positional"
+    return _converted(query, connection.execute(query.sql, _arguments(query, params)).fetchall())
+
+
+def _arguments(query: _DriverQuery, params: dict[str, Any]) -> tuple[Any, ...]:
+    assert query.names is not None
+    return tuple(
+        query.binds[name](params[name] if name in params else query.defaults[name])
+        for name in query.names
+    )
+
+
+def _converted(query: _DriverQuery, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
     if not rows or not any(query.results):
         return [tuple(row) for row in rows]
     columns: list[Any] = list(zip(*rows, strict=True))

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, distinct, func, select
+from sqlalchemy import ColumnElement, bindparam, case, delete, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.insights import (
@@ -365,11 +365,13 @@ async def monthly_done(
 
 async def reflected_days(session: AsyncSession, member_id: int, *, since: date) -> list[date]:
     """The local days of the member's answered prompts since `since` (one per answer)."""
-    rows = await session.scalars(
-        select(ReflectionEntry.local_date).where(
-            ReflectionEntry.member_id == member_id,
-            ReflectionEntry.answered_at.is_not(None),
-            ReflectionEntry.local_date >= since,
-        )
-    )
+    rows = await session.scalars(_REFLECTED_DAYS, {"member_id": member_id, "since": since})
     return list(rows)
+
+
+# Built once: every /reflections journal draws the calendar from it.
+_REFLECTED_DAYS = select(ReflectionEntry.local_date).where(
+    ReflectionEntry.member_id == bindparam("member_id"),
+    ReflectionEntry.answered_at.is_not(None),
+    ReflectionEntry.local_date >= bindparam("since"),
+)

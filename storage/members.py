@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.driver import fetch_driver
 from storage.models import Member
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 async def get_member(session: AsyncSession, guild_id: int, user_id: int) -> Member | None:
@@ -41,10 +44,11 @@ async def ensure_member(
     return member
 
 
-async def has_unreachable_rows(session: AsyncSession, user_id: int) -> bool:
+async def has_unreachable_rows(db: Database, user_id: int) -> bool:
     """Whether Kindred marked this person unreachable by DM in any server."""
-    # At the driver level (storage.driver): every interaction asks this first.
-    rows = await fetch_driver(session, _UNREACHABLE_ROW, {"user_id": user_id})
+    # Every interaction asks this first: one statement on its own at the driver level
+    # (`Database.fetch`), without a unit of work.
+    rows = await db.fetch(_UNREACHABLE_ROW, {"user_id": user_id})
     return bool(rows)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import PitchCheck, PitchPreference
@@ -21,20 +21,26 @@ async def record_check(
     now: datetime,
     excerpt: str | None = None,
     label: str | None = None,
-) -> PitchCheck:
-    check = PitchCheck(
-        member_id=member_id,
-        kind=kind,
-        label=label,
-        score=score,
-        verdict=verdict,
-        excerpt=excerpt,
-        signals=signals,
-        created_at=now,
+) -> None:
+    # A plain INSERT on the unit's connection: a third of an ORM add and flush's CPU, and
+    # nothing reads the row back in the unit (every /pitchcheck writes one).
+    connection = await session.connection()
+    await connection.execute(
+        _INSERT_CHECK,
+        {
+            "member_id": member_id,
+            "kind": kind,
+            "label": label,
+            "score": score,
+            "verdict": verdict,
+            "excerpt": excerpt,
+            "signals": signals,
+            "created_at": now,
+        },
     )
-    session.add(check)
-    await session.flush()
-    return check
+
+
+_INSERT_CHECK = insert(PitchCheck.__table__)
 
 
 async def recent_checks(session: AsyncSession, member_id: int, *, limit: int) -> list[PitchCheck]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from coaching.reflections import send_instant, zone
@@ -31,11 +31,20 @@ async def find_entry(session: AsyncSession, owner_id: int, name: str) -> Rolodex
     if text.startswith("#") and text[1:].isdigit():
         entry = await session.get(RolodexEntry, int(text[1:]))
         return entry if entry is not None and entry.owner_member_id == owner_id else None
-    return await session.scalar(
-        select(RolodexEntry).where(
-            RolodexEntry.owner_member_id == owner_id, RolodexEntry.name_key == name_key(text)
-        )
-    )
+    return await session.scalar(_ENTRY_BY_NAME, {"owner_id": owner_id, "name_key": name_key(text)})
+
+
+# Statements every Rolodex command runs, built once (building one per call, and its cache
+# key, costs SQLAlchemy more than SQLite's work for these lookups).
+_ENTRY_BY_NAME = select(RolodexEntry).where(
+    RolodexEntry.owner_member_id == bindparam("owner_id"),
+    RolodexEntry.name_key == bindparam("name_key"),
+)
+_OWNER_ENTRIES = (
+    select(RolodexEntry)
+    .where(RolodexEntry.owner_member_id == bindparam("owner_id"))
+    .order_by(RolodexEntry.name_key)
+)
 
 
 async def entry_for_user(
@@ -79,8 +88,12 @@ async def save_entry(
         setattr(entry, name, value)
     entry.name_key = name_key(entry.name)
     entry.updated_at = now
+    # The reminder's instant before the entry is written: the reads it takes (her
+    # subscription, the server's zone) would otherwise flush the entry first, and its
+    # new reminder time be a second UPDATE of the same row.
+    with session.no_autoflush:
+        await restart_cadence(session, entry, owner)
     await session.flush()
-    await restart_cadence(session, entry, owner)
     return entry
 
 
@@ -165,11 +178,7 @@ async def local_today(session: AsyncSession, member: Member, *, now: datetime) -
 
 
 async def owner_entries(session: AsyncSession, owner_id: int) -> list[RolodexEntry]:
-    rows = await session.scalars(
-        select(RolodexEntry)
-        .where(RolodexEntry.owner_member_id == owner_id)
-        .order_by(RolodexEntry.name_key)
-    )
+    rows = await session.scalars(_OWNER_ENTRIES, {"owner_id": owner_id})
     return list(rows)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Integer, Select, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -214,30 +215,50 @@ async def public_thanks(
     limit: int,
 ) -> tuple[list[tuple[Thanks, int | None, int | None]], int]:
     """Thanks still on the channel, newest first, with giver and receiver user ids."""
-    conditions = [Thanks.guild_id == guild_id, Thanks.removed.is_(False)]
+    count, page = _public_thanks(receiver_user_id is not None, giver_user_id is not None)
+    params: dict[str, Any] = {"guild_id": guild_id, "offset": offset, "limit": limit}
+    if receiver_user_id is not None:
+        params["receiver_user_id"] = receiver_user_id
+    if giver_user_id is not None:
+        params["giver_user_id"] = giver_user_id
+    total = await session.scalar(count, params)
+    rows = await session.execute(page, params)
+    return [(row[0], row[1], row[2]) for row in rows], int(total or 0)
+
+
+@functools.cache
+def _public_thanks(by_receiver: bool, by_giver: bool) -> tuple[Select[Any], Select[Any]]:
+    """`public_thanks`'s count and page statements, built once per kind of list (building
+    these joins, and their cache keys, per call cost more than SQLite's work)."""
+    conditions = [Thanks.guild_id == bindparam("guild_id"), Thanks.removed.is_(False)]
     # By member id, so the receiver/giver index is used: filtering on the joined user id made
     # SQLite walk every thanks of the server (35 ms in a 10,000-member server, bench/load.py).
-    if receiver_user_id is not None:
-        conditions.append(Thanks.receiver_member_id == _member_id(guild_id, receiver_user_id))
-    if giver_user_id is not None:
-        conditions.append(Thanks.giver_member_id == _member_id(guild_id, giver_user_id))
+    if by_receiver:
+        conditions.append(Thanks.receiver_member_id == _member_id("receiver_user_id"))
+    if by_giver:
+        conditions.append(Thanks.giver_member_id == _member_id("giver_user_id"))
     base = (
         select(Thanks, Giver.user_id, Receiver.user_id)
         .join(Giver, Giver.id == Thanks.giver_member_id)
         .outerjoin(Receiver, Receiver.id == Thanks.receiver_member_id)
         .where(and_(*conditions))
     )
-    total = await session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = await session.execute(
-        base.order_by(Thanks.created_at.desc(), Thanks.id.desc()).offset(offset).limit(limit)
+    count = select(func.count()).select_from(base.subquery())
+    page = (
+        base.order_by(Thanks.created_at.desc(), Thanks.id.desc())
+        .offset(bindparam("offset", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
     )
-    return [(row[0], row[1], row[2]) for row in rows], int(total or 0)
+    return count, page
 
 
-def _member_id(guild_id: int, user_id: int) -> Any:
+def _member_id(user_id_parameter: str) -> Any:
     return (
         select(Member.id)
-        .where(Member.guild_id == guild_id, Member.user_id == user_id)
+        .where(
+            Member.guild_id == bindparam("guild_id"),
+            Member.user_id == bindparam(user_id_parameter),
+        )
         .scalar_subquery()
     )
 

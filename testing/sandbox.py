@@ -100,6 +100,25 @@ DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 # wait for: this long is left for them.
 HANDLER_SECONDS = 0.3
 SETTLE_TIMEOUT = 10.0
+# The tasks discord.py runs a slash command, a button or a form in (not a view's timeout).
+_HANDLER_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch",
+    "discord-ui-modal-dispatch",
+    "discord-ui-dynamic-item",
+)
+
+
+def _handling_interactions() -> bool:
+    """Whether the bot (in this process) is still running a command, button or form: the
+    first answer can come before the rest of what it sends, and waiting for the background
+    jobs alone raced it once they got quicker."""
+    return any(
+        task.get_name().startswith(_HANDLER_TASKS) and not task.done()
+        for task in asyncio.all_tasks()
+    )
+
+
 DEMO_YEAR_MEMBERS = 40
 _MESSAGE_REF = re.compile(r"^m(\d+)$", re.IGNORECASE)
 
@@ -622,10 +641,14 @@ class Sandbox:
         self.show_interaction(interaction)
 
     async def caught_up(self) -> None:
-        """Until the bot's background jobs have done what is due (prompts, digests and
-        reminders planned, the courier's DMs and posts sent, expired buttons greyed out)."""
+        """Until the bot has finished with the interactions it was handed (what a command or
+        button sends after its first answer, such as the offers after "We met") and its
+        background jobs have done what is due (prompts, digests and reminders planned, the
+        courier's DMs and posts sent, expired buttons greyed out)."""
         with contextlib.suppress(TimeoutError):
-            await self.fd.wait_for(lambda: self.bot.idle, timeout=SETTLE_TIMEOUT)
+            await self.fd.wait_for(
+                lambda: self.bot.idle and not _handling_interactions(), timeout=SETTLE_TIMEOUT
+            )
 
     async def settle(self) -> None:
         """Wait for what the bot sends after an answer (DMs, posts), then show it."""

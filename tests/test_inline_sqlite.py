@@ -120,3 +120,40 @@ async def test_reads_run_inline_unless_offloaded(db) -> None:
             raw = await connection.get_raw_connection()
             assert (type(raw.driver_connection).__name__ == "InlineConnection") is inline
             assert (await get_community(session, 4)) is not None
+
+
+async def test_an_inline_unit_that_fails_or_is_cancelled_rolls_back(db) -> None:
+    """Inline units close their session without SQLAlchemy's shielded task (storage.db
+    `_inline_unit`): an error or a cancellation inside one still rolls it back, and the
+    connection goes back to the pool out of its transaction, so the next unit begins."""
+    with pytest.raises(RuntimeError):
+        async with db.session() as session:
+            await ensure_community(session, 5, now=NOW, name="Five")
+            raise RuntimeError("the command failed")
+
+    inside = asyncio.Event()
+
+    async def cancelled_unit() -> None:
+        async with db.session() as session:
+            await ensure_community(session, 6, now=NOW, name="Six")
+            inside.set()
+            await asyncio.sleep(30)
+
+    task = asyncio.create_task(cancelled_unit())
+    await inside.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with db.session() as session:
+        await ensure_community(session, 7, now=NOW, name="Seven")
+    async with db.read() as session:
+        assert await get_community(session, 5) is None
+        assert await get_community(session, 6) is None
+        assert await get_community(session, 7) is not None
+    # Nothing left open: the write lock is free for another process.
+    other = sqlite3.connect(str(db.engine.url.database), isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()

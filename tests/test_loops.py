@@ -6,12 +6,14 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from cogs.courier import Pacer
 from kindred.clock import FakeClock
-from kindred.loops import BackgroundLoop, Next, Upcoming
+from kindred.loops import BackgroundLoop, Job, Next, Upcoming
 
 START = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 
@@ -145,3 +147,60 @@ async def test_the_harness_clock_lets_short_waits_pass_and_nothing_else() -> Non
     assert not long_wait.done() and clock.now() == START + timedelta(milliseconds=400)
     await clock.advance(timedelta(minutes=1))
     await long_wait
+
+
+class _CountingJob(Job):
+    """A job whose work is due at `due` (None: none), counting its reads and ticks."""
+
+    name = "counting"
+    log = logging.getLogger("test")
+    ask_first = True
+
+    def __init__(self, bot: Any, due: datetime | None) -> None:
+        super().__init__(bot)
+        self.due = due
+        self.reads = 0
+        self.ticks = 0
+
+    async def next_due(self) -> datetime | None:
+        self.reads += 1
+        return self.due
+
+    async def tick(self) -> int:
+        self.ticks += 1
+        self.due = None
+        return 1
+
+
+def _job_host(clock: FakeClock) -> SimpleNamespace:
+    """What a Job asks of the bot: its clock and a loop (kindred.bot.KindredBot.new_loop)."""
+    return SimpleNamespace(
+        clock=clock,
+        new_loop=lambda name, step, *, retry_after, log: BackgroundLoop(
+            name, clock, step, retry_after=retry_after, log=log
+        ),
+        start_loop=lambda loop: loop.start(),
+        stop_loop=lambda loop: loop.stop(),
+    )
+
+
+async def test_a_job_woken_for_later_work_sleeps_on_and_ticks_only_when_due() -> None:
+    clock = FakeClock(START)
+    job = _CountingJob(_job_host(clock), START + timedelta(hours=1))
+    job.start()
+    try:
+        await until(lambda: job.loop.idle)
+        # Asked first: nothing due yet, so no tick (no write unit) at start.
+        assert (job.reads, job.ticks) == (1, 0)
+        job.wake_for(START + timedelta(hours=2))  # after its 09:00: it looks then anyway
+        job.wake_for(None)  # no work added
+        await asyncio.sleep(0.01)
+        assert job.loop.idle and job.reads == 1
+        job.due = START + timedelta(minutes=30)
+        job.wake_for(job.due)  # sooner than it knew: woken, reads, still nothing due
+        await until(lambda: job.reads == 2 and job.loop.idle)
+        assert job.ticks == 0
+        await clock.advance(timedelta(minutes=30))
+        await until(lambda: job.ticks == 1 and job.loop.idle)
+    finally:
+        await job.stop()

@@ -33,9 +33,9 @@ def _interaction(guild_id: int, name: str, user_id: int) -> SimpleNamespace:
     )
 
 
-@pytest.fixture
-async def db(tmp_path: Path):
-    async with migrated_database("sqlite", tmp_path) as database:
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path):
+    async with migrated_database(request.param, tmp_path) as database:
         yield database
 
 
@@ -74,10 +74,24 @@ async def test_unreachable_rows_are_found_at_the_driver_level(db) -> None:
     async with db.session() as session:
         member = await member_of(bot, session, _interaction(9, "Nine", 42))
         await mark_member_unreachable(session, member.id, now=NOW, error="DMs closed (50007)")
-    async with db.read() as session:
-        assert await has_unreachable_rows(session, 42)
-        assert not await has_unreachable_rows(session, 43)
+    assert await has_unreachable_rows(db, 42)
+    assert not await has_unreachable_rows(db, 43)
     async with db.session() as session:
         assert await mark_reachable_again(session, 42, now=NOW) == 1
-    async with db.read() as session:
-        assert not await has_unreachable_rows(session, 42)
+    assert not await has_unreachable_rows(db, 42)
+
+
+async def test_a_single_statement_read_sees_each_commit(db) -> None:
+    """`Database.fetch` (the DM check) runs on its own sqlite3 handle outside any unit of
+    work: it sees every committed change at once, and no change still uncommitted."""
+    bot = _bot(db)
+    async with db.session() as session:
+        member = await member_of(bot, session, _interaction(10, "Ten", 77))
+    assert not await has_unreachable_rows(db, 77)
+    async with db.session() as session:
+        await mark_member_unreachable(session, member.id, now=NOW, error="DMs closed (50007)")
+        assert not await has_unreachable_rows(db, 77)  # not committed yet
+    assert await has_unreachable_rows(db, 77)
+    async with db.session() as session:
+        await mark_reachable_again(session, 77, now=NOW)
+    assert not await has_unreachable_rows(db, 77)

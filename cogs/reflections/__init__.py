@@ -162,11 +162,12 @@ class ReflectionsCog(commands.Cog):
                 session,
                 member,
                 change,
+                existing=existing,
                 now=now,
                 default_time=community.prompt_time,
                 default_timezone=community.timezone,
             )
-        self.scheduler.wake()
+        self.scheduler.wake_for(next_at)
         if next_at is None:
             await send_private(interaction, render("reflections/no_next"))
             return

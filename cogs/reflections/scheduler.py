@@ -20,7 +20,7 @@ from coaching.reflections import (
 )
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from cogs.reflections.views import BUTTON_SETS
-from kindred.loops import Job, Upcoming
+from kindred.loops import Job
 from prompts import _CONTROLS, escape_markdown, render, template_names
 from storage import reflections as store
 
@@ -189,6 +189,9 @@ class ReflectionScheduler(Job):
     log = log
     retry_after = timedelta(seconds=5)
     batch = TICK_LIMIT
+    # Woken after each member's change (/reflections start, settings): `next_due` is the
+    # soonest send `tick` would handle (same rows).
+    ask_first = True
 
     def __init__(self, bot: KindredBot, ownership: ShardOwnership = EVERY_SERVER) -> None:
         super().__init__(bot)
@@ -200,15 +203,6 @@ class ReflectionScheduler(Job):
     async def next_due(self) -> datetime | None:
         async with self.bot.db.read() as session:
             return await store.next_due_at(session, self.ownership)
-
-    async def _step(self) -> Upcoming:
-        # Woken after each member's change (/reflections start, settings): most often nothing
-        # is due yet, and a read says so without queuing for the write turn behind a burst of
-        # commands. (`next_due` is the soonest send `tick` would handle: same rows.)
-        due = await self.next_due()
-        if due is None or due > self.bot.clock.now():
-            return due
-        return await super()._step()
 
     async def tick(self) -> int:
         """Handle up to TICK_LIMIT due subscriptions in one unit of work.

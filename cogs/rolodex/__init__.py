@@ -142,7 +142,7 @@ class RolodexCog(commands.Cog):
             entry = await store.save_entry(
                 session, member, entry, fields, person_user_id=person_user_id, now=now
             )
-        self.reminders.wake()
+        self.reminders.wake_for(entry.touch_due_at)
         await send_private(
             interaction,
             render(

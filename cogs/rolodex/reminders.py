@@ -34,6 +34,9 @@ class StayInTouch(Job):
 
     name = "rolodex"
     log = log
+    # Woken after every saved entry (most have no reminder due yet): `next_due` is the
+    # soonest reminder `tick` would take (same rows).
+    ask_first = True
 
     async def next_due(self) -> datetime | None:
         async with self.bot.db.read() as session:

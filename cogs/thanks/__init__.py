@@ -43,7 +43,7 @@ from kindred.replies import send_private
 from kindred.ui import send_paged
 from prompts import render
 from storage import thanks as store
-from storage.communities import get_community
+from storage.communities import get_community, thanks_channel_of
 from storage.meet import introduction_between
 from storage.members import ensure_member, get_member, set_thanks_dms
 
@@ -136,20 +136,13 @@ class ThanksCog(commands.Cog):
         guild = guild or interaction.guild
         assert guild is not None
         now = self.bot.clock.now()
-        async with self.bot.db.read() as session:
-            community = await get_community(session, guild.id)
-        if community is None or community.thanks_channel_id is None:
+        channel_id = await thanks_channel_of(self.bot.db, guild.id)
+        if channel_id is None:
             raise UserFacingError("errors/thanks_no_channel")
-        channel = guild.get_channel(community.thanks_channel_id)
+        channel = guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel) or not bot_can_post(channel):
-            log.warning(
-                "cannot post thanks in channel %s of server %s",
-                community.thanks_channel_id,
-                guild.id,
-            )
-            raise UserFacingError(
-                "errors/thanks_cannot_post", channel_id=community.thanks_channel_id
-            )
+            log.warning("cannot post thanks in channel %s of server %s", channel_id, guild.id)
+            raise UserFacingError("errors/thanks_cannot_post", channel_id=channel_id)
         receiver_in_server = await in_server(guild, receiver)
         story = clean(story)
         # One give at a time per member: on PostgreSQL two units of work could both pass the
