@@ -152,8 +152,9 @@ def update_section(index: int) -> int:
     else:
         start = text.index(heading)
         following = text.find("\n## ", start + len(heading))
-        end = len(text) if following < 0 else following + 1
-        text = text[:start] + section.markdown() + text[end:]
+        # The blank line before the next heading stays.
+        rest = "" if following < 0 else "\n" + text[following + 1 :]
+        text = text[:start] + section.markdown() + rest
     path.write_text(text)
     print(f"updated {section.title!r} in {path}")
     return 1 if any(line.startswith("FAILED") for line in section.lines) else 0
