@@ -600,3 +600,14 @@ def test_a_connecting_text_gets_no_fix_for_a_word_that_is_merely_common_in_sales
         report = report_of(text)
         assert report.verdict == "connecting"
         assert all(s.kind != "fix_words" for s in report.suggestions), text
+
+
+def test_asking_for_feedback_on_her_own_app_is_not_praised_as_warmth() -> None:
+    report = report_of(
+        "Hey Jess, how was the conference? I'd love to hear what you thought of the keynote. "
+        "Also, we just released a new version of our app, would love your feedback!"
+    )
+    assert all(
+        not (s.side == "connect" and "feedback" in s.excerpt.lower()) for s in report.signals
+    )
+    assert all((s.excerpt or "").lower() != "love your" for s in report.suggestions)

@@ -117,7 +117,8 @@ FAMILIES: dict[str, str] = {
         | congratulations | well done | proud of you | so happy for you | good luck | best of luck
         | hope you | hope your | hope this helps | hope that helps | take care | hugs | feel better
         | congratulations on | feel free | looking forward | miss you | we miss | so glad | so
-        happy | lovely | wonderful | love this | love that | love your | love how | you're doing
+        happy | lovely | wonderful | love this | love that | i love your | love your work |
+        love how | you're doing
         great | you've got this | rooting for you | thinking of you | sending love | well deserved
     """,
     "curiosity": """
