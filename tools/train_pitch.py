@@ -50,8 +50,8 @@ GATHERED = ROOT / "tools" / "data"  # more real texts, gathered and checked (see
 # Chosen by grouped cross-validation (see docs/pitch-model.md for the runs behind them).
 C_NOT_PITCH = 3.0
 C_NO_PLUG = 3.0
-LEXICON_SCALE = 0.3
-SHAPE_SCALE = 0.3
+LEXICON_SCALE = 0.15
+SHAPE_SCALE = 0.15
 TEAM_WEIGHT = 0.3
 MIN_DOCUMENTS = 2  # a word or word pair must occur in this many training texts
 MIXED_BALANCED_AT_LEAST = (
