@@ -37,10 +37,12 @@ from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import enqueue_many
 from storage.driver import (
     aiosqlite_of,
+    columns_of,
     driver_converter,
     executemany_driver,
     fetch_driver,
     instant_converter,
+    load_one,
     multirow_sql,
 )
 from storage.models import (
@@ -62,12 +64,14 @@ JOURNAL_KINDS = ("daily", "now", "note")
 
 
 async def get_subscription(session: AsyncSession, member_id: int) -> ReflectionSubscription | None:
-    return await session.scalar(_SUBSCRIPTION, {"member_id": member_id})
+    # Read at the driver level (`load_one`): /reflections start, now and settings, the
+    # Rolodex's reminder times and the journal's buttons each look it up.
+    return await load_one(session, ReflectionSubscription, _SUBSCRIPTION, {"member_id": member_id})
 
 
 # Statements several commands run, built once: one built per call costs SQLAlchemy the
 # building and its cache key every time (more than SQLite's work for these lookups).
-_SUBSCRIPTION = select(ReflectionSubscription).where(
+_SUBSCRIPTION = columns_of(ReflectionSubscription).where(
     ReflectionSubscription.member_id == bindparam("member_id")
 )
 _QUIET_DAYS_OF_SERVER = select(QuietDay.guild_id, QuietDay.day).where(

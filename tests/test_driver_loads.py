@@ -5,7 +5,7 @@ SQLite file and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,8 @@ from storage.db import Database, open_database
 from storage.driver import load_by_key
 from storage.members import ensure_member, get_member
 from storage.migrate import upgrade
-from storage.models import Community, Member
+from storage.models import Community, Member, ReflectionSubscription
+from storage.reflections import get_subscription
 from tests.backends import postgres_database
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -117,3 +118,35 @@ async def test_an_expired_instance_is_loaded_again(db: Database) -> None:
         session.expire(member)
         again = await load_by_key(session, Member, member_id)
         assert again is member and member.guild_id == 1
+
+
+async def test_a_subscription_loads_as_the_orm_loads_it(db: Database) -> None:
+    async with db.session() as session:
+        await ensure_community(session, 1, now=NOW, name="Demo")
+        member = await ensure_member(session, 1, 42, now=NOW)
+        session.add(
+            ReflectionSubscription(
+                member_id=member.id,
+                guild_id=1,
+                timezone="Asia/Tokyo",
+                time_of_day="08:30",
+                paused_until=date(2026, 4, 5),
+                next_send_at=LATER,
+                next_send_on=date(2026, 4, 6),
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    async with db.read() as session:
+        orm = await session.scalar(select(ReflectionSubscription))
+    async with db.session() as session:
+        loaded = await get_subscription(session, member.id)
+        assert loaded is not None and not inspect(loaded).modified
+        assert await get_subscription(session, member.id + 1) is None
+        loaded.prompts_sent += 1
+    assert orm is not None
+    assert _columns(loaded) == _columns(orm) | {"prompts_sent": orm.prompts_sent + 1}
+    assert loaded.paused_until == date(2026, 4, 5) and loaded.next_send_at == LATER
+    async with db.read() as session:
+        again = await get_subscription(session, member.id)
+    assert again is not None and again.prompts_sent == orm.prompts_sent + 1
