@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Column, bindparam, inspect, select
+from sqlalchemy import JSON, Column, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -249,6 +249,9 @@ class _RowShape(NamedTuple):
 @functools.cache
 def _row_shape(entity: type[Any]) -> _RowShape:
     mapper = inspect(entity)
+    # JSON comes back decoded by asyncpg's codec but as text from SQLite: models with JSON
+    # columns are left to the ORM.
+    assert not any(isinstance(column.type, JSON) for column in mapper.columns), entity
     primary_key = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
     statement = columns_of(entity).where(
         *(

@@ -24,6 +24,7 @@ from coaching.thanks import (
     post_key,
 )
 from storage.courier import drop_pending, enqueue
+from storage.driver import load_by_key
 from storage.models import Community, Member, OutboxMessage, Thanks
 from storage.shards import only_owned
 
@@ -140,12 +141,16 @@ async def with_members(
     session: AsyncSession, thanks_id: int
 ) -> tuple[Thanks, Member | None, Member | None] | None:
     """A thank-you with its giver and receiver (None for one whose data was deleted)."""
-    thanks = await session.get(Thanks, thanks_id)
+    # The courier reads these for each thank-you it posts (and again once posted): the
+    # rows are read at the driver level (`load_by_key`), cheaper than the ORM's loads.
+    thanks = await load_by_key(session, Thanks, thanks_id)
     if thanks is None:
         return None
-    giver = await session.get(Member, thanks.giver_member_id)
+    giver = await load_by_key(session, Member, thanks.giver_member_id)
     receiver = (
-        await session.get(Member, thanks.receiver_member_id) if thanks.receiver_member_id else None
+        await load_by_key(session, Member, thanks.receiver_member_id)
+        if thanks.receiver_member_id
+        else None
     )
     return thanks, giver, receiver
 

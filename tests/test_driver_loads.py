@@ -16,8 +16,9 @@ from storage.db import Database, open_database
 from storage.driver import load_by_key
 from storage.members import ensure_member, get_member
 from storage.migrate import upgrade
-from storage.models import Community, Member, ReflectionSubscription
+from storage.models import Community, Member, ReflectionSubscription, Thanks
 from storage.reflections import get_subscription
+from storage.thanks import with_members
 from tests.backends import postgres_database
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -150,3 +151,32 @@ async def test_a_subscription_loads_as_the_orm_loads_it(db: Database) -> None:
     async with db.read() as session:
         again = await get_subscription(session, member.id)
     assert again is not None and again.prompts_sent == orm.prompts_sent + 1
+
+
+async def test_a_thank_you_with_its_members_loads_as_the_orm_loads_it(db: Database) -> None:
+    async with db.session() as session:
+        await ensure_community(session, 1, now=NOW, name="Demo")
+        giver = await ensure_member(session, 1, 42, now=NOW)
+        receiver = await ensure_member(session, 1, 43, now=NOW)
+        thanks = Thanks(
+            guild_id=1,
+            giver_member_id=giver.id,
+            receiver_member_id=receiver.id,
+            kind="advice",
+            story="She helped.",
+            story_key="she helped",
+            channel_id=7,
+            outcome_at=LATER,
+            created_at=NOW,
+        )
+        session.add(thanks)
+    async with db.read() as session:
+        orm = await session.get(Thanks, thanks.id)
+    async with db.read() as session:
+        found = await with_members(session, thanks.id)
+        assert await with_members(session, thanks.id + 1) is None
+    assert found is not None and orm is not None
+    loaded, loaded_giver, loaded_receiver = found
+    assert _columns(loaded) == _columns(orm) and loaded.removed is False
+    assert loaded_giver is not None and loaded_giver.user_id == 42
+    assert loaded_receiver is not None and loaded_receiver.user_id == 43
