@@ -284,12 +284,22 @@ async def load_one(
     """The `entity` instance of the first row of `statement`, a select of the columns of
     `_row_shape(entity).keys` in that order (e.g. `columns_of(entity).where(...)`), read at
     the driver level; what `session.scalar(select(entity).where(...))` returns."""
-    if session.new or session.dirty or session.deleted:
-        await session.flush()  # the ORM's autoflush before a query
-    rows = await fetch_driver(session, statement, params)
+    rows = await fetch_rows(session, statement, params)
     if not rows:
         return None
     return await _persistent(session, entity, rows[0])
+
+
+async def fetch_rows(
+    session: AsyncSession, statement: Select[Any], params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """`session.execute(statement, params)`'s rows as tuples, read at the driver level
+    (`fetch_driver`), after the ORM's autoflush: for the small column selects of the hot
+    commands, whose ORM execution costs SQLAlchemy more than SQLite's work. The statement must
+    compile to plain bound parameters (no `in_` of a list: it expands at execution)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # the ORM's autoflush before a query
+    return await fetch_driver(session, statement, params)
 
 
 def columns_of(entity: type[Any]) -> Select[Any]:

@@ -41,6 +41,7 @@ from storage.driver import (
     driver_converter,
     executemany_driver,
     fetch_driver,
+    fetch_rows,
     instant_converter,
     load_one,
     multirow_sql,
@@ -282,7 +283,7 @@ async def quiet_days_for(session: AsyncSession, guild_ids: Sequence[int]) -> dic
     if not guild_ids:
         return result
     if len(result) == 1:  # a member's change (the common case): the statement built once
-        rows = await session.execute(_QUIET_DAYS_OF_SERVER, {"guild_id": next(iter(result))})
+        rows = await fetch_rows(session, _QUIET_DAYS_OF_SERVER, {"guild_id": next(iter(result))})
     else:
         rows = await session.execute(
             select(QuietDay.guild_id, QuietDay.day).where(QuietDay.guild_id.in_(set(guild_ids)))
@@ -358,7 +359,7 @@ async def community_prompts_for(
     if not guild_ids:
         return result
     if len(result) == 1:  # one member's server (/reflections now): the statement built once
-        rows = await session.execute(_PROMPTS_OF_SERVER, {"guild_id": next(iter(result))})
+        rows = await fetch_rows(session, _PROMPTS_OF_SERVER, {"guild_id": next(iter(result))})
     else:
         rows = await session.execute(
             select(CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text).where(
@@ -934,8 +935,8 @@ async def now_prompts_since(
     session: AsyncSession, member_id: int, *, since: datetime
 ) -> list[datetime]:
     """When the member got each `/reflections now` prompt since `since`."""
-    rows = await session.scalars(_NOW_PROMPTS_SINCE, {"member_id": member_id, "since": since})
-    return list(rows)
+    rows = await fetch_rows(session, _NOW_PROMPTS_SINCE, {"member_id": member_id, "since": since})
+    return [sent_at for (sent_at,) in rows]
 
 
 _NOW_PROMPTS_SINCE = select(ReflectionEntry.sent_at).where(

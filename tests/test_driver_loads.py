@@ -9,16 +9,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 
 from storage.communities import ensure_community
 from storage.db import Database, open_database
-from storage.driver import load_by_key
+from storage.driver import fetch_rows, load_by_key
 from storage.members import ensure_member, get_member
 from storage.migrate import upgrade
 from storage.models import Community, Member, ReflectionSubscription, Thanks
 from storage.reflections import get_subscription
-from storage.thanks import with_members
+from storage.thanks import Receiver, recent_by_giver, with_members
 from tests.backends import postgres_database
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
@@ -180,3 +180,36 @@ async def test_a_thank_you_with_its_members_loads_as_the_orm_loads_it(db: Databa
     assert _columns(loaded) == _columns(orm) and loaded.removed is False
     assert loaded_giver is not None and loaded_giver.user_id == 42
     assert loaded_receiver is not None and loaded_receiver.user_id == 43
+
+
+async def test_fetched_rows_are_the_orm_rows_and_see_pending_changes(db: Database) -> None:
+    statement = select(Thanks.story_key, Thanks.created_at, Receiver.user_id).outerjoin(
+        Receiver, Receiver.id == Thanks.receiver_member_id
+    )
+    statement = statement.where(Thanks.created_at >= bindparam("since")).order_by(Thanks.id)
+    async with db.session() as session:
+        await ensure_community(session, 1, now=NOW, name="Demo")
+        giver = await ensure_member(session, 1, 42, now=NOW)
+        receiver = await ensure_member(session, 1, 43, now=NOW)
+        for when, to in ((NOW, receiver.id), (LATER, None)):
+            session.add(
+                Thanks(
+                    guild_id=1,
+                    giver_member_id=giver.id,
+                    receiver_member_id=to,
+                    kind="advice",
+                    story="She helped.",
+                    story_key=f"key {when:%d}",
+                    channel_id=7,
+                    created_at=when,
+                )
+            )
+        # Not flushed yet: the read flushes first, as the ORM's query would.
+        fetched = await fetch_rows(session, statement, {"since": NOW})
+        orm = [tuple(row) for row in await session.execute(statement, {"since": NOW})]
+    assert fetched == orm == [("key 29", NOW, 43), ("key 02", LATER, None)]
+    async with db.read() as session:
+        recent = await recent_by_giver(session, giver.id, since=LATER)
+    assert [(r.receiver_user_id, r.story_key, r.created_at) for r in recent] == [
+        (None, "key 02", LATER)
+    ]
