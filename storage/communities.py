@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.driver import load_by_key
 from storage.models import Community
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ async def ensure_community(
     prompt_time: str = "09:00",
 ) -> Community:
     """The community row, created with the given defaults the first time a server is seen."""
-    community = await session.get(Community, guild_id)
+    community = await load_by_key(session, Community, guild_id)
     if community is None:
         community = Community(
             guild_id=guild_id,

@@ -15,14 +15,17 @@ import functools
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Column
+from sqlalchemy import JSON, Column, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Executable, Select
 
 from storage.types import UTCDateTime
+
+T = TypeVar("T")
 
 
 def driver_converter(
@@ -235,3 +238,93 @@ def multirow_sql(template: str, rows: int, width: int) -> str:
     multi-row statement (SQLite's VALUES lists), its text cached per size."""
     row = "(" + ", ".join("?" * width) + ")"
     return template.format(rows=", ".join([row] * rows))
+
+
+class _RowShape(NamedTuple):
+    keys: tuple[str, ...]  # the mapped attributes, in the order `select` returns them
+    select: Select[Any]  # their columns, where each primary-key column equals its bindparam
+    primary_key: tuple[str, ...]  # the primary key's attributes, named as the bindparams
+
+
+@functools.cache
+def _row_shape(entity: type[Any]) -> _RowShape:
+    mapper = inspect(entity)
+    # JSON comes back decoded by asyncpg's codec but as text from SQLite: models with JSON
+    # columns are left to the ORM.
+    assert not any(isinstance(column.type, JSON) for column in mapper.columns), entity
+    primary_key = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    statement = columns_of(entity).where(
+        *(
+            column == bindparam(key)
+            for column, key in zip(mapper.primary_key, primary_key, strict=True)
+        )
+    )
+    keys = tuple(attribute.key for attribute in mapper.column_attrs)
+    return _RowShape(keys, statement, primary_key)
+
+
+async def load_by_key(session: AsyncSession, entity: type[T], key: Any) -> T | None:
+    """`session.get(entity, key)` (a one-column primary key) with the row read at the driver
+    level (`fetch_driver`). The ORM's load of one row (its query context, result metadata and
+    row processor, built per query) costs SQLAlchemy several times the statement; the hot
+    commands each load their member and community rows. Same result: the instance already in
+    the session if there is one, else a persistent instance with every column loaded and no
+    pending change, which later changes flush as usual."""
+    mapper = inspect(entity)
+    existing = session.sync_session.identity_map.get(mapper.identity_key_from_primary_key([key]))
+    if existing is not None and not inspect(existing).expired_attributes:
+        return cast(T, existing)
+    shape = _row_shape(entity)
+    return await load_one(session, entity, shape.select, {shape.primary_key[0]: key})
+
+
+async def load_one(
+    session: AsyncSession, entity: type[T], statement: Select[Any], params: dict[str, Any]
+) -> T | None:
+    """The `entity` instance of the first row of `statement`, a select of the columns of
+    `_row_shape(entity).keys` in that order (e.g. `columns_of(entity).where(...)`), read at
+    the driver level; what `session.scalar(select(entity).where(...))` returns."""
+    rows = await fetch_rows(session, statement, params)
+    if not rows:
+        return None
+    return await _persistent(session, entity, rows[0])
+
+
+async def fetch_rows(
+    session: AsyncSession, statement: Select[Any], params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """`session.execute(statement, params)`'s rows as tuples, read at the driver level
+    (`fetch_driver`), after the ORM's autoflush: for the small column selects of the hot
+    commands, whose ORM execution costs SQLAlchemy more than SQLite's work. The statement must
+    compile to plain bound parameters (no `in_` of a list: it expands at execution)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # the ORM's autoflush before a query
+    return await fetch_driver(session, statement, params)
+
+
+def columns_of(entity: type[Any]) -> Select[Any]:
+    """A select of `entity`'s mapped columns, in the order `load_one` expects."""
+    mapper = inspect(entity)
+    return select(*(attribute.columns[0] for attribute in mapper.column_attrs))
+
+
+async def _persistent(session: AsyncSession, entity: type[T], row: tuple[Any, ...]) -> T:
+    mapper = inspect(entity)
+    shape = _row_shape(entity)
+    values = dict(zip(shape.keys, row, strict=True))
+    identity = mapper.identity_key_from_primary_key([values[key] for key in shape.primary_key])
+    existing = session.sync_session.identity_map.get(identity)
+    if existing is not None:
+        if inspect(existing).expired_attributes:
+            # The ORM's load would fill them in from the row: reloaded (rare: units here
+            # don't expire on commit).
+            await session.refresh(existing)
+        return cast(T, existing)
+    # Values in the instance's __dict__ are what SQLAlchemy treats as loaded, unchanged
+    # state (as its own loading sets them); make_transient_to_detached gives the instance
+    # its identity, and add() makes it persistent in this session.
+    instance = mapper.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return cast(T, instance)

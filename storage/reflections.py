@@ -37,10 +37,13 @@ from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import enqueue_many
 from storage.driver import (
     aiosqlite_of,
+    columns_of,
     driver_converter,
     executemany_driver,
     fetch_driver,
+    fetch_rows,
     instant_converter,
+    load_one,
     multirow_sql,
 )
 from storage.models import (
@@ -62,12 +65,14 @@ JOURNAL_KINDS = ("daily", "now", "note")
 
 
 async def get_subscription(session: AsyncSession, member_id: int) -> ReflectionSubscription | None:
-    return await session.scalar(_SUBSCRIPTION, {"member_id": member_id})
+    # Read at the driver level (`load_one`): /reflections start, now and settings, the
+    # Rolodex's reminder times and the journal's buttons each look it up.
+    return await load_one(session, ReflectionSubscription, _SUBSCRIPTION, {"member_id": member_id})
 
 
 # Statements several commands run, built once: one built per call costs SQLAlchemy the
 # building and its cache key every time (more than SQLite's work for these lookups).
-_SUBSCRIPTION = select(ReflectionSubscription).where(
+_SUBSCRIPTION = columns_of(ReflectionSubscription).where(
     ReflectionSubscription.member_id == bindparam("member_id")
 )
 _QUIET_DAYS_OF_SERVER = select(QuietDay.guild_id, QuietDay.day).where(
@@ -278,7 +283,7 @@ async def quiet_days_for(session: AsyncSession, guild_ids: Sequence[int]) -> dic
     if not guild_ids:
         return result
     if len(result) == 1:  # a member's change (the common case): the statement built once
-        rows = await session.execute(_QUIET_DAYS_OF_SERVER, {"guild_id": next(iter(result))})
+        rows = await fetch_rows(session, _QUIET_DAYS_OF_SERVER, {"guild_id": next(iter(result))})
     else:
         rows = await session.execute(
             select(QuietDay.guild_id, QuietDay.day).where(QuietDay.guild_id.in_(set(guild_ids)))
@@ -354,7 +359,7 @@ async def community_prompts_for(
     if not guild_ids:
         return result
     if len(result) == 1:  # one member's server (/reflections now): the statement built once
-        rows = await session.execute(_PROMPTS_OF_SERVER, {"guild_id": next(iter(result))})
+        rows = await fetch_rows(session, _PROMPTS_OF_SERVER, {"guild_id": next(iter(result))})
     else:
         rows = await session.execute(
             select(CommunityPrompt.guild_id, CommunityPrompt.id, CommunityPrompt.text).where(
@@ -930,8 +935,8 @@ async def now_prompts_since(
     session: AsyncSession, member_id: int, *, since: datetime
 ) -> list[datetime]:
     """When the member got each `/reflections now` prompt since `since`."""
-    rows = await session.scalars(_NOW_PROMPTS_SINCE, {"member_id": member_id, "since": since})
-    return list(rows)
+    rows = await fetch_rows(session, _NOW_PROMPTS_SINCE, {"member_id": member_id, "since": since})
+    return [sent_at for (sent_at,) in rows]
 
 
 _NOW_PROMPTS_SINCE = select(ReflectionEntry.sent_at).where(

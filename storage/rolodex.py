@@ -18,6 +18,7 @@ from coaching.rolodex import (
 )
 from coaching.shards import EVERY_SERVER, ShardOwnership
 from storage.courier import drop_pending
+from storage.driver import load_by_key
 from storage.models import Community, FollowUp, Member, RolodexEntry, Touchpoint
 from storage.reflections import get_subscription
 from storage.shards import only_owned
@@ -155,7 +156,7 @@ async def restart_cadence(session: AsyncSession, entry: RolodexEntry, owner: Mem
 async def reminder_setting(session: AsyncSession, member: Member) -> tuple[str, time]:
     """The zone and time of day of a member's reminders (coaching.rolodex's rule)."""
     subscription = await get_subscription(session, member.id)
-    community = await session.get(Community, member.guild_id)
+    community = await load_by_key(session, Community, member.guild_id)
     return reminder_zone_and_time(
         reflection=(subscription.timezone, subscription.time_of_day)
         if subscription is not None and subscription.active

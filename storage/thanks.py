@@ -24,6 +24,7 @@ from coaching.thanks import (
     post_key,
 )
 from storage.courier import drop_pending, enqueue
+from storage.driver import fetch_rows, load_by_key
 from storage.models import Community, Member, OutboxMessage, Thanks
 from storage.shards import only_owned
 
@@ -34,13 +35,22 @@ Giver = aliased(Member)
 async def recent_by_giver(
     session: AsyncSession, giver_member_id: int, *, since: datetime
 ) -> list[PastThanks]:
-    rows = await session.execute(
-        select(Receiver.user_id, Thanks.story_key, Thanks.created_at)
-        .outerjoin(Receiver, Receiver.id == Thanks.receiver_member_id)
-        .where(Thanks.giver_member_id == giver_member_id, Thanks.created_at >= since)
-        .order_by(Thanks.created_at.desc())
+    # Every /thanks give reads these: a statement built once, read at the driver level.
+    rows = await fetch_rows(
+        session, _RECENT_BY_GIVER, {"giver_member_id": giver_member_id, "since": since}
     )
     return [PastThanks(receiver_user_id=r[0], story_key=r[1], created_at=r[2]) for r in rows]
+
+
+_RECENT_BY_GIVER = (
+    select(Receiver.user_id, Thanks.story_key, Thanks.created_at)
+    .outerjoin(Receiver, Receiver.id == Thanks.receiver_member_id)
+    .where(
+        Thanks.giver_member_id == bindparam("giver_member_id"),
+        Thanks.created_at >= bindparam("since"),
+    )
+    .order_by(Thanks.created_at.desc())
+)
 
 
 async def add_thanks(session: AsyncSession, **fields: Any) -> Thanks:
@@ -140,12 +150,16 @@ async def with_members(
     session: AsyncSession, thanks_id: int
 ) -> tuple[Thanks, Member | None, Member | None] | None:
     """A thank-you with its giver and receiver (None for one whose data was deleted)."""
-    thanks = await session.get(Thanks, thanks_id)
+    # The courier reads these for each thank-you it posts (and again once posted): the
+    # rows are read at the driver level (`load_by_key`), cheaper than the ORM's loads.
+    thanks = await load_by_key(session, Thanks, thanks_id)
     if thanks is None:
         return None
-    giver = await session.get(Member, thanks.giver_member_id)
+    giver = await load_by_key(session, Member, thanks.giver_member_id)
     receiver = (
-        await session.get(Member, thanks.receiver_member_id) if thanks.receiver_member_id else None
+        await load_by_key(session, Member, thanks.receiver_member_id)
+        if thanks.receiver_member_id
+        else None
     )
     return thanks, giver, receiver
 
