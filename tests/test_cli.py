@@ -86,6 +86,29 @@ async def test_sync_publishes_commands_to_one_server(tmp_path: Path) -> None:
         await fd.stop()
 
 
+async def run_bot_process(
+    fd: FakeDiscord, tmp_path: Path, *flags: str, output: int, **settings: str
+) -> asyncio.subprocess.Process:
+    """`bot.py run` as its own process against fakediscord, on a SQLite file in `tmp_path`;
+    `output`: where its stdout and stderr go (a subprocess constant)."""
+    env = clean_env(
+        DISCORD_API_BASE=fd.api_base,
+        DISCORD_TOKEN=fd.bot_token,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/kindred.db",
+        **settings,
+    )
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "bot.py"),
+        "run",
+        *flags,
+        cwd=tmp_path,
+        env=env,
+        stdout=output,
+        stderr=asyncio.subprocess.STDOUT if output == asyncio.subprocess.PIPE else output,
+    )
+
+
 # discord.py waits 5 s between one process's shard IDENTIFYs (Discord's max_concurrency=1).
 @pytest.mark.slow
 @pytest.mark.parametrize("given_by", ["flags", "settings"])
@@ -96,21 +119,8 @@ async def test_run_connects_only_its_own_shards(tmp_path: Path, given_by: str) -
     try:
         shard_env = {"SHARDS": "1-2", "SHARD_COUNT": "4"} if given_by == "settings" else {}
         flags = ["--shards", "1-2", "--shard-count", "4"] if given_by == "flags" else []
-        env = clean_env(
-            DISCORD_API_BASE=fd.api_base,
-            DISCORD_TOKEN=fd.bot_token,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/shards.db",
-            **shard_env,
-        )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(ROOT / "bot.py"),
-            "run",
-            *flags,
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+        process = await run_bot_process(
+            fd, tmp_path, *flags, output=asyncio.subprocess.DEVNULL, **shard_env
         )
         await fd.wait_for(lambda: len(fd.gateway.connected_sessions()) == 2, timeout=30)
         assert sorted(s.shard_id for s in fd.gateway.connected_sessions()) == [1, 2]
@@ -131,20 +141,7 @@ async def test_run_stops_cleanly_when_told_to(tmp_path: Path, how: signal.Signal
     await fd.start()
     try:
         fd.add_guild("Stop Test", owner=fd.add_user("Owner"))
-        env = clean_env(
-            DISCORD_API_BASE=fd.api_base,
-            DISCORD_TOKEN=fd.bot_token,
-            DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/stop.db",
-        )
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(ROOT / "bot.py"),
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        process = await run_bot_process(fd, tmp_path, output=asyncio.subprocess.PIPE)
         try:
             await fd.wait_for(lambda: len(fd.gateway.connected_sessions()) == 1, timeout=30)
             process.send_signal(how)
@@ -159,9 +156,9 @@ async def test_run_stops_cleanly_when_told_to(tmp_path: Path, how: signal.Signal
         assert "Traceback" not in text, text
         await fd.wait_for(lambda: not fd.gateway.connected_sessions(), timeout=10)
         # SQLite's log was folded into the database file as it closed.
-        assert (
-            not (tmp_path / "stop.db-wal").exists() or not (tmp_path / "stop.db-wal").stat().st_size
-        )
+        assert (tmp_path / "kindred.db").exists()
+        wal = tmp_path / "kindred.db-wal"
+        assert not wal.exists() or not wal.stat().st_size
     finally:
         await fd.stop()
 

@@ -12,14 +12,13 @@ import pytest
 from sqlalchemy import bindparam, inspect, select
 
 from storage.communities import ensure_community
-from storage.db import Database, open_database
+from storage.db import Database
 from storage.driver import fetch_rows, load_by_key
 from storage.members import ensure_member, get_member
-from storage.migrate import upgrade
 from storage.models import Community, Member, ReflectionSubscription, Thanks
 from storage.reflections import get_subscription
 from storage.thanks import Receiver, recent_by_giver, with_members
-from tests.backends import postgres_database
+from tests.backends import migrated_database
 
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 LATER = datetime(2026, 4, 2, 9, 15, 30, 123456, tzinfo=UTC)
@@ -27,17 +26,8 @@ LATER = datetime(2026, 4, 2, 9, 15, 30, 123456, tzinfo=UTC)
 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
-        database = open_database(f"sqlite+aiosqlite:///{tmp_path}/kindred.db")
-        await upgrade(database.engine)
+    async with migrated_database(request.param, tmp_path) as database:
         yield database
-        await database.dispose()
-        return
-    async with postgres_database() as url:
-        database = open_database(url)
-        await upgrade(database.engine)
-        yield database
-        await database.dispose()
 
 
 def _columns(row: object) -> dict[str, object]:
