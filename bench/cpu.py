@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,7 +178,25 @@ async def measure(
     return results
 
 
-def cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: float) -> None:
+def reference_loop_ms() -> float:
+    """CPU time of a fixed piece of pure Python (adding up numbers, filling a dict): this VM's
+    speed drifts (the same loop took 0.73-1.19 s within minutes on 2026-12-07), so each run
+    says how fast the machine was while it measured."""
+    began = time.process_time()
+    total, seen = 0, {}
+    for number in range(1_000_000):
+        total += number
+        seen[number & 1023] = total
+    return (time.process_time() - began) * 1000
+
+
+def cpu_lines(
+    section: Section,
+    results: list[KindResult],
+    rounds: int,
+    idle: float,
+    speed: list[float] | None = None,
+) -> None:
     median = statistics.median(r.cpu_ms for r in results)
     section.add(
         f"bot CPU per slash command (utime+stime of the bot process and its drawing process "
@@ -208,5 +227,11 @@ def cpu_lines(section: Section, results: list[KindResult], rounds: int, idle: fl
         line += (
             f"; these interactions' round trips (one at a time): median "
             f"{statistics.median(latencies) * 1000:.1f} ms"
+        )
+    if speed:
+        line += (
+            f"; the machine's speed meanwhile (bench.cpu.reference_loop_ms, a fixed Python loop, "
+            f"before and after): {speed[0]:.0f} and {speed[-1]:.0f} ms of CPU; on a slow stretch "
+            "every figure here grows with it, so compare A/B runs made by turns"
         )
     section.add(line + f"; revision {git_revision()}")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Section, machine, percentile, publish_commands, summary_ms
-from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds
+from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds, reference_loop_ms
 from bench.cpu import ROUNDS as CPU_ROUNDS
 from bench.cpu import WARM_UP as CPU_WARM_UP
 from bench.cpu import measure as measure_commands
@@ -1096,10 +1096,12 @@ async def command_cpu(section: Section, rounds: int = CPU_ROUNDS) -> None:
             idle_began = time.monotonic()
             await asyncio.sleep(2.0)
             idle = (cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
+            speed = [reference_loop_ms()]
             results = await measure_commands(world, guild, general, members, pid, rounds)
+            speed.append(reference_loop_ms())
         finally:
             await stop_bot(world)
-    cpu_lines(section, results, rounds, idle)
+    cpu_lines(section, results, rounds, idle, speed)
 
 
 async def _main() -> None:
