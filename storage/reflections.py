@@ -83,21 +83,8 @@ _QUIET_DAYS_OF_SERVER = select(QuietDay.guild_id, QuietDay.day).where(
 async def save_subscription(
     session: AsyncSession, member: Member, *, now: datetime, **fields: Any
 ) -> ReflectionSubscription:
-    return await _save_subscription(
-        session, member, await get_subscription(session, member.id), now=now, fields=fields
-    )
-
-
-async def _save_subscription(
-    session: AsyncSession,
-    member: Member,
-    subscription: ReflectionSubscription | None,
-    *,
-    now: datetime,
-    fields: dict[str, Any],
-) -> ReflectionSubscription:
-    """`save_subscription` with the member's subscription (or None) already looked up."""
-    subscription = _set_subscription(session, member, subscription, now=now, fields=fields)
+    existing = await get_subscription(session, member.id)
+    subscription = _set_subscription(session, member, existing, now=now, fields=fields)
     await session.flush()
     return subscription
 

@@ -4,8 +4,10 @@ process holds SQLite's write lock, they wait without stopping the loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +32,21 @@ def _hold_write_lock(path: Path, taken: threading.Event, release: threading.Even
         connection.execute("COMMIT")
     finally:
         connection.close()
+
+
+@contextlib.asynccontextmanager
+async def _write_lock_held(path: Path) -> AsyncIterator[threading.Event]:
+    """Another process holds SQLite's write lock on `path` until the event yielded is set
+    (or the block ends)."""
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, taken, release))
+    holder.start()
+    try:
+        assert await asyncio.to_thread(taken.wait, 10)
+        yield release
+    finally:
+        release.set()
+        holder.join()
 
 
 async def _ticks(counter: list[int], stop: asyncio.Event) -> None:
@@ -58,13 +75,7 @@ async def test_write_units_run_on_inline_connections(db) -> None:
 async def test_write_waits_for_another_process_without_blocking_the_loop(
     db, tmp_path: Path
 ) -> None:
-    taken, release = threading.Event(), threading.Event()
-    holder = threading.Thread(
-        target=_hold_write_lock, args=(tmp_path / "kindred.db", taken, release)
-    )
-    holder.start()
-    try:
-        assert await asyncio.to_thread(taken.wait, 10)
+    async with _write_lock_held(tmp_path / "kindred.db") as release:
         counter, stop = [0], asyncio.Event()
         ticker = asyncio.create_task(_ticks(counter, stop))
 
@@ -81,9 +92,6 @@ async def test_write_waits_for_another_process_without_blocking_the_loop(
         await asyncio.wait_for(writing, 10)
         stop.set()
         await ticker
-    finally:
-        release.set()
-        holder.join()
     async with db.read() as session:
         community = await get_community(session, 2)
     assert community is not None and community.name == "Two"
@@ -93,19 +101,10 @@ async def test_write_gives_up_after_the_busy_timeout(
     db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    taken, release = threading.Event(), threading.Event()
-    holder = threading.Thread(
-        target=_hold_write_lock, args=(tmp_path / "kindred.db", taken, release)
-    )
-    holder.start()
-    try:
-        assert await asyncio.to_thread(taken.wait, 10)
+    async with _write_lock_held(tmp_path / "kindred.db"):
         with pytest.raises(OperationalError, match="database is locked"):
             async with db.session() as session:
                 await ensure_community(session, 3, now=NOW, name="Three")
-    finally:
-        release.set()
-        holder.join()
     # The connection is usable again once the other writer is done.
     async with db.session() as session:
         await ensure_community(session, 3, now=NOW, name="Three")
