@@ -44,9 +44,50 @@ def rate(texts: list[str]) -> float:
     return statistics.median(rates)
 
 
+# Texts a member could paste to make the check slow (4,000 characters each: the command's
+# limit): runs of dots, links, addresses, handles, question marks, invisible characters.
+ADVERSARIAL = {
+    '".com" x 1,000': ".com" * 1000,
+    '"a." x 2,000': "a." * 2000,
+    '"x.com" x 800': "x.com" * 800,
+    "addresses": "a@b.co" * 666,
+    "long address users": ("a" * 70 + "@b.co ") * 52,
+    "handles": "IG: @" * 800,
+    "question marks": "?" * 4000,
+    '"you? " x 800': "you? " * 800,
+    "zero-width spaces": "\u200b" * 4000,
+    "combining accents": "e\u0301" * 2000,
+    "phone-like": "+1 (555) " * 444,
+    "prices": "$1," * 1333,
+    "emoji": "🎉" * 2000,
+}
+
+
+def slowest_adversarial() -> tuple[str, float]:
+    """The adversarial text that takes longest (median of RUNS timings each), in ms."""
+    analyze("warm up")
+    times = {}
+    for name, text in ADVERSARIAL.items():
+        runs = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            analyze(text)
+            runs.append(time.perf_counter() - started)
+        times[name] = statistics.median(runs) * 1000
+    name = max(times, key=times.__getitem__)
+    return name, times[name]
+
+
 async def run(section: Section) -> None:
     # Single-threaded on purpose: this is the cost of one self-check on one core.
     short = rate(texts_of(100, TEXTS))
     section.add(f"analyze(): {short:,.0f} reports/s for 100-word texts (median of {RUNS} runs)")
     long = rate(texts_of(650, TEXTS // 8))
     section.add(f"analyze(): {long:,.0f} reports/s for ~4,000-character texts (median of {RUNS})")
+    name, ms = slowest_adversarial()
+    section.add(
+        f"analyze(): the slowest of {len(ADVERSARIAL)} adversarial 4,000-character texts "
+        f"(runs of dots, links, addresses, handles, question marks, invisible characters): "
+        f"{name}, {ms:.1f} ms (median of {RUNS}); before a fix on 2026-12-07, "
+        f'".com" x 1,000 took 283 ms: each bare domain was grown back over all the ones before it'
+    )

@@ -163,6 +163,26 @@ def test_each_shape_is_read_where_it_stands(shape: str, text: str, excerpt: str)
     assert excerpt in [text[s:e] for s, e in reading.where.get(shape, [])]
 
 
+def test_a_text_full_of_links_has_every_one_found_once_and_blanked() -> None:
+    # Each link is found with one bisection among those already taken, so a pasted list
+    # of hundreds stays cheap; none is counted twice, and no piece of one reads as a word.
+    text = " ".join(f"shop{n}.co/item{n}" for n in range(400)) + " and hello@studio.io"
+    reading = read(text)
+    links = [text[s:e] for s, e in reading.where["S:link"]]
+    assert links == [f"shop{n}.co/item{n}" for n in range(400)]
+    assert [text[s:e] for s, e in reading.where["S:email"]] == ["hello@studio.io"]
+    assert reading.words == ["and"]
+
+
+def test_a_link_or_address_is_grown_no_further_than_one_can_be_long() -> None:
+    # A domain name has at most 253 characters and an address's user part 64: a run of
+    # thousands of ".com" is not walked back over from each of them (the report's cost).
+    reading = read(".com" * 1000)
+    assert all(e - s <= 253 + 4 for s, e in reading.where.get("S:link", []))
+    reading = read("x" * 300 + "@example.com")
+    assert [e - s for s, e in reading.where["S:email"]] == [64 + len("@example.com")]
+
+
 def test_a_question_to_the_group_is_not_a_question_to_you() -> None:
     reading = read("Lovely day. Has anyone tried the new bakery?")
     assert "S:question" in reading.where and "S:question_you" not in reading.where

@@ -14,7 +14,7 @@ import json
 import os
 import pathlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from itertools import chain, compress, count, pairwise
 
@@ -39,9 +39,7 @@ _TLD = (
 _URL_SCHEME = re.compile(r"(?:https?://|www\.)[^\s<>]+", re.I)
 # Lower-case only: "work.It's" (a missing space) is not a link to "work.it".
 _DOT_TLD = re.compile(rf"\.(?=[a-z])(?:{_TLD})(?:\.(?:uk|au|nz|za|in|br))?(?![\w@-])(?:/[^\s<>]*)?")
-_DOMAIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
 _EMAIL = re.compile(r"@(?<=[\w.+-]@)[\w-]+(?:\.[\w-]+)+")
-_EMAIL_USER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
 _PHONE = re.compile(r"[+(\d](?<![\w$£€][+(\d])[\d ().-]{7,}\d(?![\w%])")
 _HANDLE = re.compile(r"@(?<![\w@<]@)[A-Za-z0-9_.]{2,30}")
 _PLATFORM_BEFORE = re.compile(
@@ -107,23 +105,46 @@ class Reading:
         return self.starts[first], self.ends[first if last is None else last]
 
 
+# How far a link or an address is grown to the left of what found it: a domain name has at
+# most 253 characters, an address's user part 64. Each is grown by one regex search within
+# that bound, so a text of thousands of dots (".com.com...") stays linear.
+_DOMAIN_MOST = 253
+_EMAIL_USER_MOST = 64
+_DOMAIN_RUN = re.compile(r"[A-Za-z0-9.-]+\Z")
+_EMAIL_USER_RUN = re.compile(r"[A-Za-z0-9_.+-]+\Z")
+
+
+def _run_start(run: re.Pattern[str], scan: str, end: int, most: int) -> int:
+    """Where the run of `run`'s characters that ends at `end` begins (at most `most` back)."""
+    found = run.search(scan, max(0, end - most), end)
+    return found.start() if found else end
+
+
 def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
     """Links, emails, phone numbers and handles; their spans by kind, and the text with them
     blanked so their pieces don't read as words."""
     found: dict[str, list[tuple[int, int]]] = {}
-    taken: list[tuple[int, int]] = []
+    # The spans taken so far, in text order (they never overlap): where a new one would go
+    # is one bisection, so a text full of links stays linear.
+    taken_starts: list[int] = []
+    taken_ends: list[int] = []
 
     def take(kind: str, start: int, end: int) -> None:
-        if end - start >= 4 and not any(start < e and s < end for s, e in taken):
-            taken.append((start, end))
-            found.setdefault(kind, []).append((start, end))
+        if end - start < 4:
+            return
+        at = bisect_right(taken_starts, start)
+        if (at and taken_ends[at - 1] > start) or (
+            at < len(taken_starts) and taken_starts[at] < end
+        ):
+            return
+        taken_starts.insert(at, start)
+        taken_ends.insert(at, end)
+        found.setdefault(kind, []).append((start, end))
 
     has_at = "@" in scan
     if has_at:
         for match in _EMAIL.finditer(scan):
-            start = match.start()
-            while start > 0 and scan[start - 1] in _EMAIL_USER:
-                start -= 1
+            start = _run_start(_EMAIL_USER_RUN, scan, match.start(), _EMAIL_USER_MOST)
             take("S:email", start, match.end())
     if "http" in scan or "www." in scan or "WWW." in scan:
         for match in _URL_SCHEME.finditer(scan):
@@ -133,9 +154,8 @@ def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
             take("S:link", start, end)
     # Bare domains ("sophiadesigns.co/shop"): found from the dot, then grown to the left.
     for match in _DOT_TLD.finditer(scan):
-        start, end = match.span()
-        while start > 0 and scan[start - 1] in _DOMAIN_CHARS:
-            start -= 1
+        end = match.end()
+        start = _run_start(_DOMAIN_RUN, scan, match.start(), _DOMAIN_MOST)
         while start < match.start() and scan[start] in ".-":
             start += 1
         if start == match.start() or (start and scan[start - 1] in "@/"):
@@ -159,11 +179,15 @@ def _links(scan: str) -> tuple[dict[str, list[tuple[int, int]]], str]:
             )
             if looks_like_brand or _PLATFORM_BEFORE.search(scan, max(0, start - 24), start):
                 take("S:handle", start, end)
-    if not taken:
+    if not taken_starts:
         return found, scan
-    for start, end in taken:
-        scan = scan[:start] + " " * (end - start) + scan[end:]
-    return found, scan
+    kept: list[str] = []
+    done = 0
+    for start, end in zip(taken_starts, taken_ends, strict=True):
+        kept += (scan[done:start], " " * (end - start))
+        done = end
+    kept.append(scan[done:])
+    return found, "".join(kept)
 
 
 def prepare(text: str) -> tuple[Prepared, dict[str, list[tuple[int, int]]]]:
