@@ -183,6 +183,15 @@ def test_a_link_or_address_is_grown_no_further_than_one_can_be_long() -> None:
     assert [e - s for s, e in reading.where["S:email"]] == [64 + len("@example.com")]
 
 
+def test_a_price_is_one_place_and_a_long_number_is_read_once() -> None:
+    # A number is read from its first digit: "$800 USD" is one price, not "$8" and "00 USD",
+    # and a pasted run of thousands of digits is not read again from each of them.
+    reading = read("Rates: $800 USD a day, or 20% off for members.")
+    assert len(reading.where["S:money"]) == 2
+    reading = read("5% " + "1," * 1995 + "x")
+    assert [reading.prepared.low[s:e] for s, e in reading.where["S:money"]] == ["5%"]
+
+
 def test_a_question_to_the_group_is_not_a_question_to_you() -> None:
     reading = read("Lovely day. Has anyone tried the new bakery?")
     assert "S:question" in reading.where and "S:question_you" not in reading.where

@@ -50,9 +50,12 @@ _PLATFORM_BEFORE = re.compile(
 _TRAILING = ".,;:!?)]}>'\"*_|"
 # Prices, currencies, percentages and "5k", on the lower-cased text. It starts with a
 # character set so `re` can skip straight to the candidates.
+# A number is read from its first digit only (not from one inside "1,234.5"): from each
+# digit, a long run of them would be read again to its end, and a text of thousands of
+# digits and commas would take seconds.
 _MONEY = re.compile(
     r"[$£€\d](?:(?<=[$£€])\s?\d|"
-    r"[\d.,]*\s?(?:[$€£%]|(?:usd|eur|gbp|dollars?|euros?|pounds|k)\b))"
+    r"(?<![\d.,]\d)[\d.,]*\s?(?:[$€£%]|(?:usd|eur|gbp|dollars?|euros?|pounds|k)\b))"
 )
 # Without one of these, there is no money to find: the regex needn't run.
 _MONEY_MARK = re.compile(r"[$£€%]|\dk\b")

@@ -16,7 +16,7 @@ from operator import add
 
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)
 _DISCORD_TOKEN = re.compile(r"<(?:@[!&]?\d+|#\d+|a?:\w{1,64}:\d+|t:-?\d+(?::\w)?|/[\w -]+:\d+)>")
-_MARKUP = re.compile(r"\*+|~~|\|\||__|`+|^\s*(?:-#|#{1,3})\s", re.M)
+_MARKUP = re.compile(r"\*+|~~|\|\||__|`+|^[ \t]*(?:-#|#{1,3})[ \t]", re.M)
 _MARKUP_CHAR = re.compile(r"[*~|_`#]")
 _QUOTE_LINE = re.compile(r"^[ \t]*>>?>?[ \t]?.*$", re.M)
 _QUOTE_MARK = re.compile(r"^[ \t]*>>?>?[ \t]?", re.M)
