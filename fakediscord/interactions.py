@@ -496,6 +496,7 @@ class InteractionFactory:
         channel: Channel,
         member: Member | None,
         focused: str | None = None,
+        checked: bool = True,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         parts = path.split()
         if not parts:
@@ -532,7 +533,7 @@ class InteractionFactory:
                 raise ValueError(f"{path!r}: no option {focused!r} to autocomplete")
             if not spec.get("autocomplete"):
                 raise ValueError(f"{path!r}: option {focused!r} has no autocomplete")
-        else:
+        elif checked:
             missing = [o["name"] for o in defs if o.get("required") and o["name"] not in given]
             if missing:
                 raise ValueError(f"{path!r}: missing required option(s) {missing}")
@@ -554,7 +555,7 @@ class InteractionFactory:
                 guild=guild,
                 channel=channel,
                 resolved=resolved,
-                strict=focused is None,
+                strict=checked and focused is None,
             )
             built.append({"name": name, "type": spec["type"], "value": value})
         nested: list[dict[str, Any]] = built
@@ -580,9 +581,14 @@ class InteractionFactory:
         options: Mapping[str, Any] | None = None,
         guild: Guild | None = None,
         channel: Channel | None = None,
+        checked: bool = True,
     ) -> Interaction:
+        """`checked=False` sends the options as given, as a modified client or a raw API call
+        could: no length, range or choice checks, and required options may be missing."""
         guild, channel, member = self._resolve_context(user, guild, channel)
-        data, _ = self._command_data(name, options, guild=guild, channel=channel, member=member)
+        data, _ = self._command_data(
+            name, options, guild=guild, channel=channel, member=member, checked=checked
+        )
         ix = self._build(APPLICATION_COMMAND, user, guild, channel, member, data, label=f"/{name}")
         return await self._send(ix)
 

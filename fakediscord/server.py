@@ -522,8 +522,13 @@ class FakeDiscord:
         *,
         guild: Guild | None = None,
         channel: Channel | None = None,
+        checked: bool = True,
     ) -> Interaction:
-        return await self._factory.slash(user, name, options=options, guild=guild, channel=channel)
+        """A member runs `/name` with `options`; `checked=False`: unchecked against the
+        command's declared lengths, ranges, choices and required options, as a raw client."""
+        return await self._factory.slash(
+            user, name, options=options, guild=guild, channel=channel, checked=checked
+        )
 
     async def autocomplete(
         self,

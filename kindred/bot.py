@@ -23,6 +23,7 @@ from coaching.shards import ShardOwnership
 from kindred import charts
 from kindred.clock import Clock
 from kindred.loops import BackgroundLoop, Upcoming
+from kindred.options import OptionRejected, option_problem
 from kindred.replies import reply_error, send_dm_notice_if_due, send_private
 from kindred.settings import Settings
 from prompts import render
@@ -80,6 +81,12 @@ class KindredTree(app_commands.CommandTree["KindredBot"]):
     """
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.type is discord.InteractionType.application_command:
+            command = interaction.command
+            if isinstance(command, app_commands.Command):
+                problem = option_problem(command.parameters, dict(iter(interaction.namespace)))
+                if problem is not None:
+                    raise OptionRejected(problem)  # answered by on_error, like any refusal
         await self.client.check_dm_status(interaction)
         return True
 

@@ -50,9 +50,11 @@ class Server:
         command: str,
         *,
         channel: str = "general",
+        checked: bool = True,
         **options: Any,
     ) -> Interaction:
-        """`who` runs `/command` with options in a channel; waits for Kindred's first answer."""
+        """`who` runs `/command` with options in a channel; waits for Kindred's first answer.
+        `checked=False`: the options go unchecked, as from a raw client (fakediscord.slash)."""
         fd = self.harness.fd
         interaction = await fd.slash(
             self.person(who),
@@ -60,6 +62,7 @@ class Server:
             options=self._resolve_options(options),
             guild=self.guild,
             channel=self.channel(channel),
+            checked=checked,
         )
         await interaction.wait_response()
         if interaction.response_type == DEFERRED_CHANNEL_MESSAGE:

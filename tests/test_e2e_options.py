@@ -1,0 +1,121 @@
+"""End to end: options outside what a command declares, as a modified client or a raw API
+call could send them (fakediscord's `checked=False`), are refused privately and change
+nothing. Discord's own client never sends them; discord.py passes them on as they come."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from discord import AppCommandOptionType, app_commands
+from sqlalchemy import func, select
+
+from prompts import render
+from storage.models import MeetSettings, Member, PitchCheck, Thanks
+from testing.harness import Harness, Server
+
+UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
+NOTHING_CHANGED = "Nothing was changed."
+
+
+async def count(kindred: Harness, model: Any, *where: Any) -> int:
+    assert kindred.db is not None
+    async with kindred.db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+def refused(reply: Any) -> str:
+    assert reply.ephemeral and reply.modal is None
+    content = reply.reply.content
+    assert NOTHING_CHANGED in content and UNEXPECTED not in content, content
+    return str(content)
+
+
+async def test_a_story_longer_than_declared_is_refused_and_nothing_is_posted(
+    kindred: Harness, server: Server
+) -> None:
+    await server.run("Olu", "setup", thanks_channel="#referral-thanks")
+    reply = await server.run(
+        "Maya",
+        "thanks give",
+        checked=False,
+        member="@Ines",
+        kind="advice",
+        story="Ines helped me so much. " * 250,
+    )
+    assert "**story** holds up to 1,000 characters, and this one has 6,000" in refused(reply)
+    await kindred.settle()
+    assert await count(kindred, Thanks, Thanks.guild_id == server.id) == 0
+    assert kindred.fd.channel_messages(server.channel("referral-thanks")) == []
+
+
+async def test_a_text_of_fifty_thousand_characters_is_not_checked_or_kept(
+    kindred: Harness, server: Server
+) -> None:
+    reply = await server.run("Maya", "pitchcheck text", checked=False, text="Buy now! " * 5000)
+    assert "**text** holds up to" in refused(reply)
+    members = select(Member.id).where(Member.guild_id == server.id)
+    assert await count(kindred, PitchCheck, PitchCheck.member_id.in_(members)) == 0
+
+
+async def test_a_number_out_of_range_a_missing_option_and_an_unknown_choice(
+    kindred: Harness, server: Server
+) -> None:
+    before = await server.run("Olu", "meet settings", pairing=True, hour=9)
+    assert before.ephemeral
+    reply = await server.run("Olu", "meet settings", checked=False, hour=99)
+    assert "**hour** takes a number from 0 to 23" in refused(reply)
+    assert kindred.db is not None
+    async with kindred.db.read() as session:
+        settings = await session.scalar(
+            select(MeetSettings).where(MeetSettings.guild_id == server.id)
+        )
+    assert settings is not None and settings.hour == 9
+    reply = await server.run("Maya", "thanks give", checked=False, member="@Ines", kind="advice")
+    assert "This command needs **story**" in refused(reply)
+    reply = await server.run(
+        "Maya",
+        "thanks give",
+        checked=False,
+        member="@Ines",
+        kind="a bribe",
+        story="Ines helped me plan my launch.",
+    )
+    assert "**kind** takes one of:" in refused(reply)
+    assert await count(kindred, Thanks, Thanks.guild_id == server.id) == 0
+
+
+def bounded_text_options(kindred: Harness) -> list[tuple[str, str, int]]:
+    """(command, option, its longest length) for every text option with a declared limit."""
+    assert kindred.bot is not None
+    found = []
+    for command in kindred.bot.tree.walk_commands():
+        if not isinstance(command, app_commands.Command):
+            continue
+        for parameter in command.parameters:
+            if parameter.type is AppCommandOptionType.string and parameter.max_value:
+                found.append(
+                    (command.qualified_name, parameter.display_name, int(parameter.max_value))
+                )
+    return found
+
+
+async def test_every_text_option_one_character_too_long_is_refused(
+    kindred: Harness, server: Server
+) -> None:
+    options = bounded_text_options(kindred)
+    assert len(options) >= 20  # every feature's commands, not a few
+    for command, option, longest in options:
+        reply = await server.run("Olu", command, checked=False, **{option: "x" * (longest + 1)})
+        # An earlier required option may be named first: refused either way, before anything.
+        content = refused(reply)
+        assert f"**{option}** holds up to" in content or "This command needs" in content, (
+            command,
+            content,
+        )
+
+
+async def test_options_within_bounds_still_run_the_command(
+    kindred: Harness, server: Server
+) -> None:
+    reply = await server.run("Maya", "rolodex search", checked=False, query="x" * 100)
+    assert reply.ephemeral and NOTHING_CHANGED not in reply.reply.content
