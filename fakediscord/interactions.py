@@ -808,7 +808,12 @@ class InteractionFactory:
         return out, resolved
 
     async def submit_modal(
-        self, user: User, opened_by: Interaction, values: Mapping[str, Any]
+        self,
+        user: User,
+        opened_by: Interaction,
+        values: Mapping[str, Any],
+        *,
+        checked: bool = True,
     ) -> Interaction:
         modal = opened_by.modal
         if opened_by.response_type != MODAL or modal is None:
@@ -847,12 +852,12 @@ class InteractionFactory:
                 if not isinstance(text, str):
                     raise ValueError(f"modal input {cid!r} takes text, got {text!r}")
                 required = item.get("required", True)
-                if required and not text:
+                if checked and required and not text:
                     raise ValueError(f"modal input {cid!r} is required")
                 low, high = item.get("min_length"), item.get("max_length")
-                if text and low is not None and len(text) < low:
+                if checked and text and low is not None and len(text) < low:
                     raise ValueError(f"modal input {cid!r}: shorter than {low}")
-                if high is not None and len(text) > high:
+                if checked and high is not None and len(text) > high:
                     raise ValueError(f"modal input {cid!r}: longer than {high}")
                 out["value"] = text
             elif ctype in SELECT_TYPES:

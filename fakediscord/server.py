@@ -586,9 +586,16 @@ class FakeDiscord:
         return await self._factory.select(user, message, custom_id, values)
 
     async def submit_modal(
-        self, user: User, opened_by: Interaction, values: Mapping[str, Any]
+        self,
+        user: User,
+        opened_by: Interaction,
+        values: Mapping[str, Any],
+        *,
+        checked: bool = True,
     ) -> Interaction:
-        return await self._factory.submit_modal(user, opened_by, values)
+        """`checked=False`: text fields go unchecked against their declared lengths and
+        `required`, as from a raw client."""
+        return await self._factory.submit_modal(user, opened_by, values, checked=checked)
 
     # ================================================================== reading
 

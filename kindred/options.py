@@ -1,4 +1,5 @@
-"""A slash command's options checked against what the command declares, before it runs.
+"""A slash command's options, and a form's fields, checked against what they declare
+before the command or the form's handler runs.
 
 Discord's client keeps options within their declared lengths, ranges and choices, and
 discord.py relies on that: it passes what arrives to the command as it is. A modified client,
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import discord
 from discord import AppCommandOptionType, app_commands
 
 from kindred.errors import UserFacingError
@@ -75,6 +77,25 @@ def option_problem(
         if parameter.choices and value not in [choice.value for choice in parameter.choices]:
             names = [choice.name for choice in parameter.choices]
             return _refused("not_a_choice", name, choices=names)
+    return None
+
+
+def form_problem(modal: discord.ui.Modal) -> UserFacingError | None:
+    """The first text field of a submitted form longer (or, when filled in, shorter) than
+    it declares; None when all fit. Blank required fields are each form's own to explain."""
+    for item in modal.children:
+        field = item.component if isinstance(item, discord.ui.Label) else item
+        if not isinstance(field, discord.ui.TextInput):
+            continue
+        if isinstance(item, discord.ui.Label):
+            name = item.text
+        else:  # a field with its own label (TextInput.label is deprecated to read)
+            name = str(field.to_component_dict().get("label") or "")
+        value = field.value or ""
+        if field.max_length is not None and len(value) > field.max_length:
+            return _refused("too_long", name, limit=field.max_length, given=len(value))
+        if value and field.min_length is not None and len(value) < field.min_length:
+            return _refused("too_short", name, limit=field.min_length, given=len(value))
     return None
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, cast
 
 import discord
 
+from kindred.options import form_problem
 from kindred.replies import reply_error, send_private
 from prompts import render
 
@@ -115,6 +116,13 @@ class KindredView(discord.ui.View):
 
 
 class KindredModal(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # Discord's client keeps each field within its declared length; a raw one need not.
+        problem = form_problem(self)
+        if problem is not None:
+            raise problem  # answered by on_error, like any refusal
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await reply_error(interaction, error, where=f"form {type(self).__name__}")
 

@@ -9,8 +9,17 @@ from typing import Any
 from discord import AppCommandOptionType, app_commands
 from sqlalchemy import func, select
 
+from fakediscord.interactions import TEXT_INPUT
 from prompts import render
-from storage.models import MeetSettings, Member, PitchCheck, Thanks
+from storage.models import (
+    MeetProfile,
+    MeetSettings,
+    Member,
+    PitchCheck,
+    ReflectionEntry,
+    RolodexEntry,
+    Thanks,
+)
 from testing.harness import Harness, Server
 
 UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
@@ -119,3 +128,72 @@ async def test_options_within_bounds_still_run_the_command(
 ) -> None:
     reply = await server.run("Maya", "rolodex search", checked=False, query="x" * 100)
     assert reply.ephemeral and NOTHING_CHANGED not in reply.reply.content
+
+
+# -- forms -------------------------------------------------------------------------------------
+
+
+def text_fields(opened: Any) -> dict[str, dict[str, Any]]:
+    """Label -> text input, for every text field of the form the bot opened (in a Label, or
+    in an action row with its own label)."""
+    found = {}
+    for row in opened.modal["components"]:
+        if row.get("component", {}).get("type") == TEXT_INPUT:
+            found[row["label"]] = row["component"]
+        for component in row.get("components", []):
+            if component.get("type") == TEXT_INPUT:
+                found[component["label"]] = component
+    return found
+
+
+FORMS = ("rolodex add", "meet profile", "reflection")
+
+
+async def open_form(kindred: Harness, server: Server, form: str) -> Any:
+    """Maya opens one of the forms a command or a button opens."""
+    if form != "reflection":
+        return await server.run("Maya", form, **({"name": "Rui"} if form == "rolodex add" else {}))
+    now = await server.run("Maya", "reflections now")
+    write = next(
+        c["custom_id"]
+        for row in now.reply.components
+        for c in row["components"]
+        if c.get("label") == "Write my reflection"
+    )
+    opened = await kindred.fd.click(server.person("Maya"), now.reply, write)
+    await opened.wait_response()
+    return opened
+
+
+async def test_every_form_field_one_character_too_long_is_refused(
+    kindred: Harness, server: Server
+) -> None:
+    checked = 0
+    for form in FORMS:
+        opened = await open_form(kindred, server, form)
+        assert opened.modal is not None, form
+        for place, field in enumerate(text_fields(opened).values()):
+            if not field.get("max_length"):
+                continue
+            # A form is answered once: open it again for each field (its label may differ:
+            # the reflection's is the day's question).
+            again = await open_form(kindred, server, form)
+            label, same = list(text_fields(again).items())[place]
+            submitted = await kindred.fd.submit_modal(
+                server.person("Maya"),
+                again,
+                values={same["custom_id"]: "x" * (field["max_length"] + 1)},
+                checked=False,
+            )
+            await submitted.wait_response()
+            content = refused(submitted)
+            assert f"**{label}** holds up to {field['max_length']:,} characters" in content
+            checked += 1
+    assert checked >= 6
+    maya = select(Member.id).where(
+        Member.guild_id == server.id, Member.user_id == int(server.person("Maya").id)
+    )
+    assert await count(kindred, RolodexEntry, RolodexEntry.owner_member_id.in_(maya)) == 0
+    answered = ReflectionEntry.answer.is_not(None) & (ReflectionEntry.answer != "")
+    assert await count(kindred, ReflectionEntry, ReflectionEntry.member_id.in_(maya), answered) == 0
+    assert await count(kindred, MeetProfile, MeetProfile.member_id.in_(maya)) == 0
