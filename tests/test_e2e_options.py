@@ -21,6 +21,7 @@ from storage.models import (
     Thanks,
 )
 from testing.harness import Harness, Server
+from tests.test_e2e_holes import labelled
 
 UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
 NOTHING_CHANGED = "Nothing was changed."
@@ -154,12 +155,7 @@ async def open_form(kindred: Harness, server: Server, form: str) -> Any:
     if form != "reflection":
         return await server.run("Maya", form, **({"name": "Rui"} if form == "rolodex add" else {}))
     now = await server.run("Maya", "reflections now")
-    write = next(
-        c["custom_id"]
-        for row in now.reply.components
-        for c in row["components"]
-        if c.get("label") == "Write my reflection"
-    )
+    write = labelled(now.reply, "Write my reflection")
     opened = await kindred.fd.click(server.person("Maya"), now.reply, write)
     await opened.wait_response()
     return opened
