@@ -30,13 +30,20 @@ from coaching.timezones import InvalidTimezone, parse_timezone, resolve_timezone
         ("noon", time(12, 0)),
         ("Midday", time(12, 0)),
         ("midnight", time(0, 0)),
+        ("21h", time(21, 0)),
+        ("8 h", time(8, 0)),
+        ("9p", time(21, 0)),
+        ("9 a", time(9, 0)),
+        ("９：３０", time(9, 30)),
     ],
 )
 def test_times_members_type_are_understood(typed: str, expected: time) -> None:
     assert parse_time_of_day(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["25:00", "24:00", "9:60", "13pm", "0am", "noonish", "", "0900"])
+@pytest.mark.parametrize(
+    "typed", ["25:00", "24:00", "9:60", "13pm", "0am", "noonish", "", "0900", "13p", "9x", "h"]
+)
 def test_impossible_times_are_refused(typed: str) -> None:
     with pytest.raises(InvalidTime):
         parse_time_of_day(typed)
