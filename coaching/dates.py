@@ -1,4 +1,5 @@
-"""Dates as members type them: "2026-12-01", "31.12", "3d", "2w", "tomorrow", "friday", and
+"""Dates as members type them: "2026-12-01", "31.12", "12/25/2026" (month first only when it
+must be), "3d", "2w", "tomorrow" (and "tmrw"), "friday", "the weekend", "end of month", and
 phrases: "in two weeks", "a fortnight", "next month", "12 December", "dec 12", "the 15th".
 
 The short forms are read here (they are formats, and fast); phrases go to `dateparser`
@@ -40,7 +41,10 @@ WEEKDAYS = {
 
 _RELATIVE = re.compile(r"^(?:in\s+)?(\d{1,3})\s*(d|day|days|w|wk|week|weeks|m|mo|month|months)$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})(?:[./](\d{4}))?\.?$")
+_TOMORROW = frozenset({"tomorrow", "tmrw", "tmr", "tomorow", "tommorow", "tommorrow"})
+_WEEKEND = frozenset({"weekend", "the weekend", "this weekend", "at the weekend", "on the weekend"})
+_MONTH_END = frozenset({"end of month", "end of the month", "month end", "eom"})
 # Every date a member types lies within these bounds: a follow-up, a pause or a quiet day
 # further ahead is almost surely a typo (and 9999-12-31 has no next day to compute), and a
 # touchpoint further back is one.
@@ -70,8 +74,12 @@ def _parse(text: str, today: date) -> date:
         raise InvalidDate(text)
     if cleaned == "today":
         return today
-    if cleaned == "tomorrow":
+    if cleaned in _TOMORROW:
         return today + timedelta(days=1)
+    if cleaned in _WEEKEND:  # its Saturday; today when it is Saturday or Sunday
+        return today if today.weekday() >= 5 else today + timedelta(days=5 - today.weekday())
+    if cleaned in _MONTH_END:
+        return _add_months(today.replace(day=1), 1) - timedelta(days=1)
     if cleaned == "next week":
         return today + timedelta(days=7 - today.weekday())  # next Monday
     if cleaned == "next month":
@@ -93,8 +101,11 @@ def _parse(text: str, today: date) -> date:
         return _checked(int(match.group(1)), int(match.group(2)), int(match.group(3)), text)
     match = _DAY_MONTH.match(cleaned)
     if match:
-        # Day first, as most of the world writes it; 31.12 and 31/12 both work.
+        # Day first, as most of the world writes it; 31.12 and 31/12 both work. Month first
+        # only when it can't be anything else ("12/25/2026").
         day, month = int(match.group(1)), int(match.group(2))
+        if month > 12 >= day:
+            day, month = month, day
         year = int(match.group(3)) if match.group(3) else today.year
         result = _checked(year, month, day, text)
         if not match.group(3) and result < today:

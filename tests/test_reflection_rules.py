@@ -62,7 +62,15 @@ def test_dates_members_type() -> None:
     assert parse_date("friday", today) == date(2026, 11, 27)
     assert parse_date("next week", today) == date(2026, 11, 23)
     assert parse_date("2026-12-01", today) == date(2026, 12, 1)
-    for bad in ("someday", "2026-02-30", "", "9999d", "0000-01-01"):
+    assert parse_date("tmrw", today) == date(2026, 11, 22)
+    assert parse_date("this weekend", today) == today  # it is the weekend
+    assert parse_date("weekend", date(2026, 11, 18)) == today  # from a Wednesday: Saturday
+    assert parse_date("end of month", today) == date(2026, 11, 30)
+    assert parse_date("end of the month", date(2026, 12, 7)) == date(2026, 12, 31)
+    assert parse_date("12/25/2026", today) == date(2026, 12, 25)  # month first: must be
+    assert parse_date("05/12/2026", today) == date(2026, 12, 5)  # day first otherwise
+    assert parse_date("24.12.", today) == date(2026, 12, 24)
+    for bad in ("someday", "2026-02-30", "", "9999d", "0000-01-01", "13/13/2026", "24..12"):
         with pytest.raises(InvalidDate):
             parse_date(bad, today)
 
@@ -232,7 +240,7 @@ def test_dates_written_in_words(text: str, expected: date) -> None:
     assert parse_date(text, date(2026, 11, 21)) == expected
 
 
-@pytest.mark.parametrize("text", ["banana", "end of the month", "42", "1/2/3/4", "soonish"])
+@pytest.mark.parametrize("text", ["banana", "whenever works", "42", "1/2/3/4", "soonish"])
 def test_words_that_are_no_date_are_refused(text: str) -> None:
     with pytest.raises(InvalidDate):
         parse_date(text, date(2026, 11, 21))
