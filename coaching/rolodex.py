@@ -172,10 +172,17 @@ class Searchable:
     trust: bool
 
 
+# A search looks for this many different words at most: a query is a few words, and each
+# is looked for in every entry's fields (a pasted paragraph would make the search crawl).
+QUERY_WORDS_MAX = 10
+
+
 def query_words(query: str) -> list[str]:
-    words = re.findall(r"\w+", unicodedata.normalize("NFKC", query).casefold())
+    """The words to look for, each once, in the order typed; stop words only when there is
+    nothing else ("the who")."""
+    words = list(dict.fromkeys(re.findall(r"\w+", unicodedata.normalize("NFKC", query).casefold())))
     meaningful = [w for w in words if w not in _STOPWORDS]
-    return meaningful or words
+    return (meaningful or words)[:QUERY_WORDS_MAX]
 
 
 def _stem_match(word: str, text: str) -> bool:

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from coaching.rolodex import (
+    QUERY_WORDS_MAX,
     InvalidEntry,
     Searchable,
     clean_name,
@@ -14,6 +15,7 @@ from coaching.rolodex import (
     followup_reminder_key,
     parse_cadence,
     parse_tags,
+    query_words,
     reminder_zone_and_time,
     search_rank,
     touch_reminder_key,
@@ -64,6 +66,15 @@ def test_search_ranks_trusted_first_and_finds_word_stems() -> None:
     assert ranked[0] == 2 and set(ranked) == {1, 2, 4}
     assert search_rank("illustrator", people) == [3]
     assert search_rank("", people) == []
+
+
+def test_a_search_looks_for_each_word_once_and_for_ten_at_most() -> None:
+    people = [entry(1, "Alex", notes="Does bookkeeping"), entry(2, "Bea", notes="Illustrator")]
+    # A word typed twice is looked for (and counted) once.
+    assert query_words("bookkeeping bookkeeping illustrator") == ["bookkeeping", "illustrator"]
+    pasted = " ".join(f"w{n}" for n in range(30)) + " illustrator"
+    assert len(query_words(pasted)) == QUERY_WORDS_MAX
+    assert search_rank(pasted, people) == []  # the eleventh word on is not looked for
 
 
 def test_vcard_and_csv_escape_member_text() -> None:
