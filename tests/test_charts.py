@@ -15,6 +15,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from coaching.insights import (
@@ -195,6 +196,7 @@ async def test_a_drawing_process_that_died_is_replaced() -> None:
     charts.stop_drawing()
 
 
+@pytest.mark.slow  # a bot process, SIGKILLed, and the wait for its drawing process to end
 def test_the_drawing_process_ends_when_the_bot_is_killed(tmp_path: Path) -> None:
     # A bot killed with SIGKILL can't stop its drawing process: that one notices and ends.
     code = (

@@ -161,6 +161,7 @@ def test_event_times() -> None:
             parse_when(bad, now)
 
 
+@pytest.mark.slow  # the whole tour in its own process: about 10 s
 def test_the_documented_tour_runs(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DATABASE_"))}
     started = time.monotonic()

@@ -357,6 +357,7 @@ def test_the_newest_revision_is_read_from_the_files_as_alembic_reads_it() -> Non
     assert head_on_disk() == head_revision()
 
 
+@pytest.mark.slow  # two fresh processes, each importing the bot
 def test_a_start_on_an_up_to_date_database_does_not_import_alembic(tmp_path: Path) -> None:
     # Alembic's code (9 MiB) stays out of the bot's memory when there is nothing to migrate.
     import subprocess
