@@ -99,6 +99,7 @@ DEMO_MEMBERS = ("Maya", "Ines", "Priya")
 # Event handlers (a plain DM, a post) answer outside the background jobs the sandbox can
 # wait for: this long is left for them.
 HANDLER_SECONDS = 0.3
+SANDBOX_FAILED = "That line went wrong inside the sandbox, not in Kindred"
 SETTLE_TIMEOUT = 10.0
 # The tasks discord.py runs a slash command, a button or a form in (not a view's timeout).
 _HANDLER_TASKS = (
@@ -381,6 +382,11 @@ class Sandbox:
         except ValueError as exc:
             # fakediscord refuses what Discord's own client would not let a person send.
             self.say(f"(discord) {self.names.plain(str(exc))}")
+        except Exception as exc:
+            # A line the sandbox itself mishandled: said, logged in full, and the session
+            # goes on (a person trying Kindred should not lose it to one odd line).
+            logging.getLogger(__name__).exception("sandbox line failed: %r", line)
+            self.say(f"(sandbox) {SANDBOX_FAILED} ({type(exc).__name__}); the log has the details.")
         for news in self.news:
             self.say(news)
         self.news.clear()

@@ -31,17 +31,20 @@ class SandboxError(Exception):
     """A verb the sandbox could not carry out; printed, and the session goes on."""
 
 
+# One step of sandbox time: a year at most (a typo of many digits would otherwise carry the
+# clock past what a date can hold).
+LONGEST_STEP = timedelta(weeks=53)
+
+
 def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip().lower())
     if not match:
         raise SandboxError("Use a duration like +30m, +2h, +1d or +1w.")
     amount, unit = int(match.group(1)), match.group(2)
-    return {
-        "m": timedelta(minutes=amount),
-        "h": timedelta(hours=amount),
-        "d": timedelta(days=amount),
-        "w": timedelta(weeks=amount),
-    }[unit]
+    minutes = amount * {"m": 1, "h": 60, "d": 24 * 60, "w": 7 * 24 * 60}[unit]
+    if minutes > LONGEST_STEP.total_seconds() // 60:
+        raise SandboxError("Time moves a year at most in one step (+52w); repeat it to go on.")
+    return timedelta(minutes=minutes)
 
 
 def parse_when(text: str, now: datetime) -> datetime:
@@ -60,7 +63,10 @@ def parse_when(text: str, now: datetime) -> datetime:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise SandboxError("Use a time like +2d, +3d 18:30 or 2026-12-03 18:30 (UTC).") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if parsed - now > LONGEST_STEP:
+        raise SandboxError("Events here start within a year; move time forward to plan later.")
+    return parsed
 
 
 def _suggest(word: str, known: list[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jinja2
 import jinja2.meta
 import pytest
@@ -277,6 +279,17 @@ def test_template_renders_within_discord_limits(name: str) -> None:
     text = render(name, **sample_context(name))
     assert text, f"{name} rendered empty"
     assert len(text) <= limit_for(name), f"{name}: {len(text)} > {limit_for(name)}"
+    # No two sentences run together ("...Vietnam?Nothing was changed."): Jinja's trim_blocks
+    # eats the line break after a line that ends in a block tag.
+    glued = re.search(r"[a-z)\]][.?!][A-Z][a-z]", text)
+    assert glued is None, f"{name}: {text[max(0, glued.start() - 30) : glued.end() + 20]!r}"
+
+
+@pytest.mark.parametrize("why", ["offset", "ambiguous", "unknown"])
+@pytest.mark.parametrize("choices", [[], ["Berlin, Germany", "Bern, Switzerland"]])
+def test_each_time_zone_refusal_reads_as_sentences(why: str, choices: list[str]) -> None:
+    text = render("errors/bad_timezone", value="Mars/Phobos", why=why, choices=choices)
+    assert text.endswith("\nNothing was changed."), text
 
 
 def test_missing_variable_fails_loudly() -> None:

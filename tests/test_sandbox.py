@@ -149,6 +149,10 @@ def test_durations() -> None:
         parse_duration("-1d")
     with pytest.raises(SandboxError):
         parse_duration("tomorrow")
+    assert parse_duration("+52w") == timedelta(weeks=52)
+    for too_far in ("+54w", "+1000000000d", "+" + "9" * 40 + "m"):
+        with pytest.raises(SandboxError, match="a year at most"):
+            parse_duration(too_far)
 
 
 def test_event_times() -> None:

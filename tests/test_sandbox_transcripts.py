@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kindred.settings import load_settings
-from testing.sandbox import Noticed, Sandbox, log_to_file, open_sandbox, sandbox_bot
+from testing.sandbox import (
+    SANDBOX_FAILED,
+    Noticed,
+    Sandbox,
+    log_to_file,
+    open_sandbox,
+    sandbox_bot,
+)
 from testing.sandbox_display import Names, discord_time, relative_words
 
 World = tuple[Any, Any, Any]  # fakediscord, the bot, the sandbox clock
@@ -38,6 +45,8 @@ async def play(world: World, script: str, tmp_path: Path) -> tuple[str, Sandbox]
     await sandbox.run_lines(script.strip().splitlines())
     transcript = out.getvalue()
     assert not re.search(r"<[@#]|<t:|\d{15,}", transcript), transcript
+    if "went wrong" not in script:
+        assert SANDBOX_FAILED not in transcript, transcript
     return transcript, sandbox
 
 
@@ -344,3 +353,27 @@ async def test_the_readme_example_runs(world: World, tmp_path: Path) -> None:
         "**@Maya** thanks **@Ines**" in transcript and "**Know · like · trust**" not in transcript
     )
     assert "Added to your Rolodex" in transcript
+
+
+async def test_odd_lines_are_explained_and_the_session_goes_on(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(self: Sandbox, rest: str) -> None:
+        raise RuntimeError("a bug in the sandbox")
+
+    monkeypatch.setattr(Sandbox, "fill", broken)
+    transcript, _ = await play(
+        world,
+        """
+        :time +1000000000d
+        :event create Gala @ 9999-12-31 23:59
+        :event create Gala @ +2d for 99999h
+        :fill a line that went wrong
+        /kindred help
+        """,
+        tmp_path,
+    )
+    assert "Time moves a year at most in one step" in transcript
+    assert "Events here start within a year" in transcript
+    assert f"(sandbox) {SANDBOX_FAILED} (RuntimeError); the log has the details." in transcript
+    assert "Hi, I'm Kindred" in transcript  # the session went on
