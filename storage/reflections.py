@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
 
 from coaching.reflections import (
@@ -288,6 +288,19 @@ class ServerContext(NamedTuple):
     quiet_days: dict[int, set[date]]  # as quiet_days_for
 
 
+# Typed NULLs: PostgreSQL types a UNION's columns from its first SELECT. `{ids}`: how each
+# part picks its servers' rows.
+_SERVER_CONTEXT = (
+    "SELECT guild_id, 0, CAST(NULL AS INTEGER), name, CAST(NULL AS DATE) "
+    f"FROM {Community.__tablename__} WHERE guild_id {{ids}} "
+    "UNION ALL SELECT guild_id, 1, id, text, CAST(NULL AS DATE) "
+    f"FROM {CommunityPrompt.__tablename__} WHERE guild_id {{ids}} "
+    "UNION ALL SELECT guild_id, 2, CAST(NULL AS INTEGER), CAST(NULL AS TEXT), day "
+    f"FROM {QuietDay.__tablename__} WHERE guild_id {{ids}}"
+)
+_PG_SERVER_CONTEXT = _SERVER_CONTEXT.format(ids="= ANY($1::bigint[])")
+
+
 async def server_context(session: AsyncSession, guild_ids: Sequence[int]) -> ServerContext:
     """Community names, community prompts and quiet days of these servers, in one query
     (one round trip instead of three: on SQLite each costs a hand-off to the driver thread)."""
@@ -296,29 +309,24 @@ async def server_context(session: AsyncSession, guild_ids: Sequence[int]) -> Ser
     quiet: dict[int, set[date]] = {guild_id: set() for guild_id in guild_ids}
     if not guild_ids:
         return ServerContext(names, prompts, quiet)
-    # The ids are ints, written into the SQL: a statement with a different IN list each tick
-    # would miss every compiled-statement cache (and an expanding IN can't run at the driver).
-    ids = ",".join(str(int(guild_id)) for guild_id in sorted(set(guild_ids)))
-    sql = (
-        # Typed NULLs: PostgreSQL types a UNION's columns from its first SELECT.
-        f"SELECT guild_id, 0, CAST(NULL AS INTEGER), name, CAST(NULL AS DATE) "
-        f"FROM {Community.__tablename__} "
-        f"WHERE guild_id IN ({ids}) "
-        f"UNION ALL SELECT guild_id, 1, id, text, CAST(NULL AS DATE) "
-        f"FROM {CommunityPrompt.__tablename__} "
-        f"WHERE guild_id IN ({ids}) "
-        f"UNION ALL SELECT guild_id, 2, CAST(NULL AS INTEGER), CAST(NULL AS TEXT), day "
-        f"FROM {QuietDay.__tablename__} "
-        f"WHERE guild_id IN ({ids})"
-    )
     connection = await session.connection()
     dialect = connection.dialect
     to_day = QuietDay.__table__.c.day.type.dialect_impl(dialect).result_processor(dialect, None)
-    aiosqlite_connection = await aiosqlite_of(connection)
-    if aiosqlite_connection is not None:
-        rows = await aiosqlite_connection.execute_fetchall(sql)
+    if dialect.name == "postgresql":
+        # The ids as one array parameter: the same statement every tick, prepared once. (A
+        # new text per tick costs the server a parse and a plan, and takes a place in the
+        # driver's cache of prepared statements, pushing out the ones used again.)
+        result = await connection.exec_driver_sql(_PG_SERVER_CONTEXT, (sorted(set(guild_ids)),))
+        rows = result.all()
     else:
-        rows = (await connection.exec_driver_sql(sql)).all()
+        # The ids are ints, written into the SQL: an expanding IN can't run at the driver.
+        ids = ",".join(str(int(guild_id)) for guild_id in sorted(set(guild_ids)))
+        sql = _SERVER_CONTEXT.format(ids=f"IN ({ids})")
+        aiosqlite_connection = await aiosqlite_of(connection)
+        if aiosqlite_connection is not None:
+            rows = await aiosqlite_connection.execute_fetchall(sql)
+        else:
+            rows = (await connection.exec_driver_sql(sql)).all()
     for guild_id, kind, prompt_id, text, day in rows:
         if kind == 0:
             names[guild_id] = text
@@ -518,41 +526,66 @@ class TickWrites:
     On SQLite each chunk is one multi-row statement per table, queued on aiosqlite's thread
     without waiting for it. SQLite runs a statement without holding Python's GIL, so the thread
     writes one chunk while the tick computes the next. (An executemany takes the GIL back for
-    every row, and so can't overlap with anything.) Elsewhere the chunks are kept and written
-    with executemany in `finish`. `finish` must be awaited before the unit of work commits;
-    any failed statement raises there, and the unit of work rolls back as a whole."""
+    every row, and so can't overlap with anything.) On PostgreSQL each chunk is one statement
+    for the three tables, sent as soon as the chunk is planned, so the server writes it while
+    the tick plans the next. Elsewhere the chunks are kept and written with executemany in
+    `finish`.
+
+    Use it as `async with TickWrites(session, now=now) as writes:` (or `start`, then `finish`):
+    `finish` must be awaited before the unit of work commits; any failed statement raises
+    there (or in a later `send`), and the unit of work rolls back as a whole. A tick that fails
+    before `finish` leaves the block, which first waits for the statements already sent, so
+    the rollback finds the connection idle."""
 
     def __init__(self, session: AsyncSession, *, now: datetime) -> None:
         self._session = session
         self._now = now
         self._driver: Any | None = None
+        self._postgres: AsyncConnection | None = None
         self._pending: list[asyncio.Future[Any]] = []
         self._entries: list[EntryRow] = []
         self._outbox: list[OutboxRow] = []
         self._schedules: list[ScheduleRow] = []
 
+    async def __aenter__(self) -> TickWrites:
+        return await self.start()
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            await self.finish()
+            return
+        pending, self._pending = self._pending, []
+        await asyncio.gather(*pending, return_exceptions=True)
+
     async def start(self) -> TickWrites:
         connection = await self._session.connection()
+        dialect = connection.dialect
+        columns = ReflectionSubscription.__table__.c
         driver = await aiosqlite_of(connection)
         # UPDATE ... FROM needs SQLite 3.33; an older one takes the executemany path.
         if driver is not None and sqlite3.sqlite_version_info >= (3, 33, 0):
             self._driver = driver
-            dialect = connection.dialect
-            columns = ReflectionSubscription.__table__.c
-            self._instant = instant_converter(columns.next_send_at, dialect)
-            self._day = driver_converter(columns.next_send_on, dialect)
-            self._now_text = self._instant(self._now)
+        elif dialect.name == "postgresql":
+            self._postgres = connection
+        else:
+            return self
+        self._instant = instant_converter(columns.next_send_at, dialect)
+        self._day = driver_converter(columns.next_send_on, dialect)
+        self._now_value = self._instant(self._now)
         return self
 
     async def send(
         self, entries: list[EntryRow], outbox: list[OutboxRow], schedules: list[ScheduleRow]
     ) -> None:
+        if self._postgres is not None:
+            await self._send_postgres(self._postgres, entries, outbox, schedules)
+            return
         if self._driver is None:
             self._entries += entries
             self._outbox += outbox
             self._schedules += schedules
             return
-        day, instant, now = self._day, self._instant, self._now_text
+        day, instant, now = self._day, self._instant, self._now_value
         statements = (
             (
                 _INSERT_ENTRIES_SQL,
@@ -575,12 +608,43 @@ class TickWrites:
         # Let the new tasks run up to their hand-off, so aiosqlite's thread starts on them now.
         await asyncio.sleep(0)
 
-    async def finish(self) -> None:
-        connection = await self._session.connection()
-        if self._driver is None and connection.dialect.name == "postgresql":
-            await self._finish_postgres(connection)
+    async def _send_postgres(
+        self,
+        connection: AsyncConnection,
+        entries: list[EntryRow],
+        outbox: list[OutboxRow],
+        schedules: list[ScheduleRow],
+    ) -> None:
+        """The chunk's rows as arrays (unnest), in one statement: PostgreSQL writes a set in
+        one go, where an executemany runs (and waits for) each row apart. A connection runs
+        one statement at a time, so the chunk before must be done first (it has had this
+        chunk's planning to finish in); the tick gets on with the next chunk meanwhile. (Three
+        statements per chunk would not overlap so: the tick holds the event loop while it
+        plans, so the second would wait for the next chunk to be sent.)"""
+        if not (entries or outbox or schedules):
             return
-        if self._driver is not None:
+        day, instant = self._day, self._instant
+        members, kinds, days, keys, texts = zip(*entries, strict=True) if entries else _EMPTY * 5
+        guilds, recipients, dedupe, payloads = zip(*outbox, strict=True) if outbox else _EMPTY * 4
+        ids, at, on, sent, cadence, backoff, unanswered, last = (
+            zip(*schedules, strict=True) if schedules else _EMPTY * 8
+        )
+        params = (
+            *(members, kinds, [day(d) for d in days], keys, texts, self._now_value),
+            *(guilds, recipients, dedupe, payloads),
+            *(ids, [instant(value) for value in at], [day(value) for value in on], sent),
+            *(cadence, backoff, unanswered, [day(value) for value in last]),
+        )
+        if self._pending:
+            await self._pending.pop()  # its failure ends the tick here, before another is sent
+        self._pending.append(
+            asyncio.ensure_future(connection.exec_driver_sql(_PG_TICK_WRITES, params))
+        )
+        # Let the new task run up to the driver's send, so the server starts on it now.
+        await asyncio.sleep(0)
+
+    async def finish(self) -> None:
+        if self._driver is not None or self._postgres is not None:
             pending, self._pending = self._pending, []
             # Every statement runs (they're queued already); the first failure is raised as
             # SQLAlchemy raises it elsewhere (IntegrityError, OperationalError, ...).
@@ -608,43 +672,8 @@ class TickWrites:
         )
         await update_schedules(self._session, self._schedules, updated_at=self._now)
 
-    async def _finish_postgres(self, connection: Any) -> None:
-        """One statement per table, its rows as arrays (unnest): PostgreSQL plans and runs
-        1,000 rows as one set, where an executemany runs (and waits for) each row apart."""
-        dialect = connection.dialect
-        columns = ReflectionSubscription.__table__.c
-        instant = instant_converter(columns.next_send_at, dialect)
-        day = driver_converter(columns.next_send_on, dialect)
-        now = instant(self._now)
-        if self._entries:
-            members, kinds, days, keys, texts = zip(*self._entries, strict=True)
-            await connection.exec_driver_sql(
-                _PG_INSERT_ENTRIES, (members, kinds, [day(d) for d in days], keys, texts, now)
-            )
-        if self._outbox:
-            guilds, members, keys, payloads = zip(*self._outbox, strict=True)
-            await connection.exec_driver_sql(
-                _PG_INSERT_OUTBOX, (guilds, members, keys, payloads, now)
-            )
-        if self._schedules:
-            ids, at, on, sent, cadence, backoff, unanswered, last = zip(
-                *self._schedules, strict=True
-            )
-            await connection.exec_driver_sql(
-                _PG_UPDATE_SCHEDULES,
-                (
-                    ids,
-                    [instant(value) for value in at],
-                    [day(value) for value in on],
-                    sent,
-                    cadence,
-                    backoff,
-                    unanswered,
-                    [day(value) for value in last],
-                    now,
-                ),
-            )
 
+_EMPTY: tuple[tuple[()], ...] = ((),)
 
 # A chunk of at most 250 rows keeps every statement within SQLite's variable limit (32,766 since
 # 3.32) and few distinct statement texts in the driver's cache.
@@ -665,27 +694,23 @@ _UPDATE_SCHEDULES_SQL = (
     "backoff_state = v.column5, unanswered = v.column6, last_sent_on = v.column7, "
     "updated_at = v.column8 FROM (VALUES {rows}) AS v WHERE s.id = v.column9"
 )
-
-
-# The same writes on PostgreSQL, each row set as arrays (see TickWrites._finish_postgres).
-_PG_INSERT_ENTRIES = (
-    f"INSERT INTO {ReflectionEntry.__tablename__} "
+# The same three writes on PostgreSQL, as one statement over arrays. Data-modifying WITH
+# clauses all run to completion, on one snapshot; they write different tables, so none needs
+# to see another's rows. The foreign keys are checked at the statement's end, as before.
+_PG_TICK_WRITES = (
+    f"WITH entries AS (INSERT INTO {ReflectionEntry.__tablename__} "
     "(member_id, kind, local_date, prompt_key, prompt_text, sent_at, skipped) "
     "SELECT m, k, d, p, t, $6, false FROM unnest($1::integer[], $2::varchar[], $3::date[], "
-    "$4::varchar[], $5::text[]) AS v(m, k, d, p, t)"
-)
-_PG_INSERT_OUTBOX = (
-    f"INSERT INTO {OutboxMessage.__tablename__} (guild_id, member_id, purpose, dedupe_key, "
-    "payload, state, due_at, attempts, created_at) SELECT g, m, 'reflection', k, p::json, "
-    "'pending', $5, 0, $5 FROM unnest($1::bigint[], $2::integer[], $3::varchar[], $4::text[]) "
-    "AS v(g, m, k, p) ON CONFLICT (dedupe_key) DO NOTHING"
-)
-_PG_UPDATE_SCHEDULES = (
+    "$4::varchar[], $5::text[]) AS v(m, k, d, p, t)), "
+    f"outbox AS (INSERT INTO {OutboxMessage.__tablename__} (guild_id, member_id, purpose, "
+    "dedupe_key, payload, state, due_at, attempts, created_at) SELECT g, m, 'reflection', k, "
+    "p::json, 'pending', $6, 0, $6 FROM unnest($7::bigint[], $8::integer[], $9::varchar[], "
+    "$10::text[]) AS v(g, m, k, p) ON CONFLICT (dedupe_key) DO NOTHING) "
     f"UPDATE {ReflectionSubscription.__tablename__} AS s SET next_send_at = v.a, "
     "next_send_on = v.o, prompts_sent = v.n, cadence = v.c, backoff_state = v.b, "
-    "unanswered = v.u, last_sent_on = v.l, updated_at = $9 FROM unnest($1::integer[], "
-    "$2::timestamptz[], $3::date[], $4::integer[], $5::varchar[], $6::varchar[], "
-    "$7::integer[], $8::date[]) AS v(i, a, o, n, c, b, u, l) WHERE s.id = v.i"
+    "unanswered = v.u, last_sent_on = v.l, updated_at = $6 FROM unnest($11::integer[], "
+    "$12::timestamptz[], $13::date[], $14::integer[], $15::varchar[], $16::varchar[], "
+    "$17::integer[], $18::date[]) AS v(i, a, o, n, c, b, u, l) WHERE s.id = v.i"
 )
 
 

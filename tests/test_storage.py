@@ -298,6 +298,75 @@ async def test_a_failed_tick_write_rolls_the_whole_tick_back(db: Database) -> No
         assert (await session.scalars(select(OutboxMessage))).all() == []
 
 
+async def test_a_tick_that_fails_before_finishing_waits_for_its_writes_then_rolls_back(
+    db: Database,
+) -> None:
+    """A chunk's statement may still be running (PostgreSQL) or queued (SQLite) when the tick
+    fails while planning the next one: leaving the block waits for it, the unit of work rolls
+    back as a whole, and the connection is fine for the next unit."""
+    from storage.models import OutboxMessage, ReflectionEntry, ReflectionSubscription
+    from storage.reflections import TickWrites
+
+    members = await _subscribed_members(db, 300)
+    day = NOW.date()
+    later = NOW + timedelta(days=1)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        async with db.session() as session, TickWrites(session, now=NOW) as writes:
+            await writes.send(
+                [(m, "daily", day, "pack:x", "Prompt") for m, _ in members],
+                [(20, m, f"reflection:{m}:{day}", "{}") for m, _ in members],
+                [(s, later, day, 1, "daily", None, 0, day) for _, s in members],
+            )
+            raise RuntimeError("planning failed")
+    async with db.session() as session:
+        assert (await session.scalars(select(ReflectionEntry))).all() == []
+        assert (await session.scalars(select(OutboxMessage))).all() == []
+        sent = await session.scalars(select(ReflectionSubscription.prompts_sent))
+        assert set(sent) == {0}
+
+
+async def test_a_failed_chunk_stops_the_tick_at_the_next_send_or_at_finish(db: Database) -> None:
+    """The first chunk breaks a foreign key; the tick's next chunk is not written over it
+    (PostgreSQL: its send raises; SQLite: finish raises) and nothing of the tick stays."""
+    from storage.models import ReflectionEntry
+    from storage.reflections import TickWrites
+
+    members = await _subscribed_members(db, 2)
+    day = NOW.date()
+    with pytest.raises(IntegrityError):
+        async with db.session() as session, TickWrites(session, now=NOW) as writes:
+            await writes.send([(999_999, "daily", day, "pack:x", "Prompt")], [], [])
+            await writes.send([(m, "daily", day, "pack:x", "Prompt") for m, _ in members], [], [])
+    async with db.read() as session:
+        assert (await session.scalars(select(ReflectionEntry))).all() == []
+
+
+async def test_server_context_reads_names_prompts_and_quiet_days(db: Database) -> None:
+    from datetime import date
+
+    from storage.reflections import add_community_prompt, add_quiet_day, server_context
+
+    async with db.session() as session:
+        community = await ensure_community(session, 20, now=NOW)
+        await ensure_community(session, 2**62, now=NOW)  # a snowflake-sized id
+        community.name = "Lisbon Founders"
+        prompt = await add_community_prompt(
+            session, 20, "What surprised you?", author_user_id=1, now=NOW
+        )
+        await add_quiet_day(session, 2**62, date(2026, 4, 1))
+        await add_quiet_day(session, 2**62, date(2026, 4, 2))
+    assert prompt is not None
+    async with db.read() as session:
+        context = await server_context(session, [2**62, 20, 21, 20])
+    assert context.names[20] == "Lisbon Founders" and 21 not in context.names
+    assert context.prompts == {
+        20: {f"custom:{prompt.id}": "What surprised you?"},
+        2**62: {},
+        21: {},
+    }
+    assert context.quiet_days == {20: set(), 21: set(), 2**62: {date(2026, 4, 1), date(2026, 4, 2)}}
+
+
 async def test_channel_posts_are_claimed_first_a_few_per_channel(db: Database) -> None:
     # A tick's thousand DMs due first must not hold back a thank-you's post, and one channel's
     # queue of posts must not fill the claim (its posts go 5 per 5 s anyway).

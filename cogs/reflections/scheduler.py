@@ -137,20 +137,47 @@ def _daily_payload_head(prompt: str, community: str, switched_to_weekly: bool) -
 @functools.lru_cache(maxsize=16384)
 def _pack_daily(key: str, community: str, switched_to_weekly: bool) -> tuple[str, str]:
     """A pack prompt's text and its DM's payload head."""
-    escaped = _escaped_pack_prompt(key)
-    if escaped is not None and _escapes_apart(community):
-        # The hot path of a tick over many servers: three format strings, one escape.
-        community_md = _community_md(community)
-        body = _stencil(
-            "reflections/daily_dm",
-            prompt=_PROMPT_SLOT,
-            community=_COMMUNITY_SLOT,
-            switched_to_weekly=switched_to_weekly,
-        ).format(escaped.format(community_md), community_md)
-        prompt = _stencil(PACK_PREFIX + key, community=_COMMUNITY_SLOT).format("", community)
-        return prompt, _payload_head(body)
+    stencils = _pack_daily_stencils(key, switched_to_weekly)
+    if stencils is not None and _escapes_apart(community):
+        # The hot path of a tick over many servers (the pairs outnumber this cache): two
+        # format strings.
+        prompt, head = stencils
+        return prompt.format("", community), head.format(_community_json(community))
     prompt = render_prompt(key, community=community, custom={})
     return prompt, _daily_payload_head(prompt, community, switched_to_weekly)
+
+
+@functools.cache
+def _pack_daily_stencils(key: str, switched_to_weekly: bool) -> tuple[str, str] | None:
+    """For `_pack_daily`, when the name escapes apart: the pack prompt's stencil, and the DM's
+    payload head as a format string with "{0}" for the name through the md filter, JSON-escaped.
+    (JSON escapes character by character, so the escaped parts joined are the escaped whole.)
+    None when the prompt can't be escaped apart from the name."""
+    escaped = _escaped_pack_prompt(key)
+    if escaped is None:
+        return None
+    body = _stencil(
+        "reflections/daily_dm",
+        prompt=_PROMPT_SLOT,
+        community=_COMMUNITY_SLOT,
+        switched_to_weekly=switched_to_weekly,
+    ).format(escaped.format(_COMMUNITY_SLOT), _COMMUNITY_SLOT)
+    parts = [
+        _json_inside(part).replace("{", "{{").replace("}", "}}")
+        for part in body.split(_COMMUNITY_SLOT)
+    ]
+    head = '{{"content": "' + "{0}".join(parts) + '", "buttons": '  # as _payload_head
+    return _stencil(PACK_PREFIX + key, community=_COMMUNITY_SLOT), head
+
+
+def _json_inside(text: str) -> str:
+    """`text` as JSON escapes it inside a string's quotes."""
+    return json.dumps(text)[1:-1]
+
+
+@functools.lru_cache(maxsize=16384)
+def _community_json(community: str) -> str:
+    return _json_inside(_community_md(community))
 
 
 @functools.cache
@@ -231,14 +258,13 @@ class ReflectionScheduler(Job):
                 guild_custom = servers.prompts[guild_id]
                 keys = sorted([*self.keys, *guild_custom]) if guild_custom else self.sorted_keys
                 guilds[guild_id] = (servers.names.get(guild_id, ""), guild_custom, keys)
-            writes = await store.TickWrites(session, now=now).start()
             sent = 0
             plans: dict[tuple[Any, ...], DuePlan] = {}
-            for first in range(0, len(due), TICK_CHUNK):
-                sent += await self._plan_chunk(
-                    writes, due[first : first + TICK_CHUNK], now, catchup, quiet, guilds, plans
-                )
-            await writes.finish()
+            async with store.TickWrites(session, now=now) as writes:
+                for first in range(0, len(due), TICK_CHUNK):
+                    sent += await self._plan_chunk(
+                        writes, due[first : first + TICK_CHUNK], now, catchup, quiet, guilds, plans
+                    )
         if sent:
             self.bot.courier.wake()
         return len(due)
