@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bench.common import Section
+from bench.cpu import reference_loop_ms
 from coaching.pitch import analyze
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "pitch_corpus" / "corpus.jsonl"
@@ -82,16 +83,23 @@ def slowest_adversarial() -> tuple[str, float]:
 
 async def run(section: Section) -> None:
     # Single-threaded on purpose: this is the cost of one self-check on one core.
+    before = reference_loop_ms()
     short = rate(texts_of(100, TEXTS))
     section.add(f"analyze(): {short:,.0f} reports/s for 100-word texts (median of {RUNS} runs)")
     long = rate(texts_of(650, TEXTS // 8))
     section.add(f"analyze(): {long:,.0f} reports/s for ~4,000-character texts (median of {RUNS})")
+    after = reference_loop_ms()
+    section.add(
+        f"the machine's speed meanwhile (bench.cpu.reference_loop_ms, a fixed Python loop, "
+        f"before and after): {before:.0f} and {after:.0f} ms of CPU; this VM's speed drifts by "
+        "2x or more, and the reports per second with it (2,991/s at 67-103 ms, 2026-12-07)"
+    )
     name, ms = slowest_adversarial()
     section.add(
         f"analyze(): the slowest of {len(ADVERSARIAL)} adversarial 4,000-character texts "
         f"(runs of dots, links, addresses, handles, question marks, invisible characters): "
         f"{name}, {ms:.1f} ms (median of {RUNS}); before a fix on 2026-12-07, "
-        f'".com" x 1,000 took 283 ms (each bare domain was grown back over all the ones before it) '
-        "the number of thousands of digits 363 ms (read again from each digit) and the blank "
-        "lines 241 ms (each line's start looked for a heading over all the lines after it)"
+        f'".com" x 1,000 took 283 ms (each bare domain was grown back over all the ones before '
+        "it), the number of thousands of digits 363 ms (read again from each digit), and the "
+        "blank lines 241 ms (each line's start looked for a heading over all the lines after it)"
     )
