@@ -40,6 +40,7 @@ from typing import Any
 
 from bench.common import Section, machine, percentile, publish_commands, summary_ms
 from bench.cpu import BASELINE_REVISION, cpu_lines, cpu_seconds, reference_loop_ms
+from bench.cpu import FLOOR as CPU_FLOOR
 from bench.cpu import ROUNDS as CPU_ROUNDS
 from bench.cpu import WARM_UP as CPU_WARM_UP
 from bench.cpu import measure as measure_commands
@@ -1098,10 +1099,13 @@ async def command_cpu(section: Section, rounds: int = CPU_ROUNDS) -> None:
             idle = (cpu_seconds(pid) - idle_before) / (time.monotonic() - idle_began)
             speed = [reference_loop_ms()]
             results = await measure_commands(world, guild, general, members, pid, rounds)
+            floor = await measure_commands(
+                world, guild, general, members, pid, rounds, kinds=(CPU_FLOOR,)
+            )
             speed.append(reference_loop_ms())
         finally:
             await stop_bot(world)
-    cpu_lines(section, results, rounds, idle, speed)
+    cpu_lines(section, results, rounds, idle, speed, floor[0])
 
 
 async def _main() -> None:
