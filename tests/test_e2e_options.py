@@ -10,6 +10,7 @@ from discord import AppCommandOptionType, app_commands
 from sqlalchemy import func, select
 
 from fakediscord.interactions import TEXT_INPUT
+from kindred.options import option_problem
 from prompts import render
 from storage.models import (
     MeetProfile,
@@ -193,3 +194,27 @@ async def test_every_form_field_one_character_too_long_is_refused(
     answered = ReflectionEntry.answer.is_not(None) & (ReflectionEntry.answer != "")
     assert await count(kindred, ReflectionEntry, ReflectionEntry.member_id.in_(maya), answered) == 0
     assert await count(kindred, MeetProfile, MeetProfile.member_id.in_(maya)) == 0
+
+
+def parameters_of(kindred: Harness, command: str) -> list[app_commands.Parameter]:
+    assert kindred.bot is not None
+    found = kindred.bot.tree.get_command(command.split()[0])
+    for part in command.split()[1:]:
+        assert isinstance(found, app_commands.Group)
+        found = found.get_command(part)
+    assert isinstance(found, app_commands.Command)
+    return found.parameters
+
+
+def test_options_of_the_wrong_kind_are_named(kindred: Harness) -> None:
+    # What a raw client could put in a payload, as discord.py hands it on (an empty number
+    # arrives as NaN; JSON's true is no whole number).
+    hour = parameters_of(kindred, "meet settings")
+    for wrong in ("9", True, float("nan"), 9.5):
+        problem = option_problem(hour, {"hour": wrong})
+        assert problem is not None and problem.context["problem"] == "wrong_kind", wrong
+    assert option_problem(hour, {"hour": 9, "pairing": True}) is None
+    assert option_problem(hour, {"pairing": "yes"}) is not None
+    text = parameters_of(kindred, "pitchcheck text")
+    assert option_problem(text, {"text": 42}) is not None
+    assert option_problem(text, {"text": "Hello there, lovely to meet you all."}) is None
