@@ -25,6 +25,15 @@ _KINDS: dict[AppCommandOptionType, tuple[type, ...]] = {
     AppCommandOptionType.number: (int, float),
     AppCommandOptionType.boolean: (bool,),
 }
+# Users, channels and roles arrive as ids with their data alongside ("resolved"); one whose
+# data is missing reaches the command as a bare `discord.Object`, which has none of their
+# attributes.
+_RESOLVED_WORDS = {
+    AppCommandOptionType.user: "a member of this server",
+    AppCommandOptionType.channel: "a channel of this server",
+    AppCommandOptionType.role: "a role of this server",
+    AppCommandOptionType.mentionable: "a member or a role of this server",
+}
 _KIND_WORDS = {
     AppCommandOptionType.string: "text",
     AppCommandOptionType.integer: "a whole number",
@@ -55,6 +64,8 @@ def option_problem(
             if parameter.required:
                 return _refused("missing", name)
             continue
+        if parameter.type in _RESOLVED_WORDS and type(value) is discord.Object:
+            return _refused("wrong_kind", name, kind=_RESOLVED_WORDS[parameter.type])
         kinds = _KINDS.get(parameter.type)
         if kinds is None:
             continue

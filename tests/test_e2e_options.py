@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 from discord import AppCommandOptionType, app_commands
 from sqlalchemy import func, select
 
@@ -215,6 +216,11 @@ def test_options_of_the_wrong_kind_are_named(kindred: Harness) -> None:
         assert problem is not None and problem.context["problem"] == "wrong_kind", wrong
     assert option_problem(hour, {"hour": 9, "pairing": True}) is None
     assert option_problem(hour, {"pairing": "yes"}) is not None
+    member = parameters_of(kindred, "thanks give")
+    unresolved = option_problem(
+        member, {"member": discord.Object(id=1), "kind": "advice", "story": "Thank you so much!"}
+    )
+    assert unresolved is not None and unresolved.context["kind"] == "a member of this server"
     text = parameters_of(kindred, "pitchcheck text")
     assert option_problem(text, {"text": 42}) is not None
     assert option_problem(text, {"text": "Hello there, lovely to meet you all."}) is None
