@@ -737,7 +737,13 @@ class InteractionFactory:
         return await self._send(ix)
 
     async def select(
-        self, user: User, message: Message, custom_id: str, values: Sequence[Any]
+        self,
+        user: User,
+        message: Message,
+        custom_id: str,
+        values: Sequence[Any],
+        *,
+        checked: bool = True,
     ) -> Interaction:
         message = self.fd._live_message(message)
         guild, channel, member = self._component_context(user, message)
@@ -752,7 +758,10 @@ class InteractionFactory:
         high = comp.get("max_values", 1)
         if not low <= len(values) <= high:
             raise ValueError(f"select {custom_id!r} takes {low}..{high} values, got {len(values)}")
-        str_values, resolved = self._select_values(comp, values, guild, channel)
+        if checked or comp["type"] != 3:
+            str_values, resolved = self._select_values(comp, values, guild, channel)
+        else:  # text values as given, as a raw client could send them
+            str_values, resolved = [str(v) for v in values], {}
         data: dict[str, Any] = {
             "custom_id": custom_id,
             "component_type": comp["type"],

@@ -581,9 +581,17 @@ class FakeDiscord:
         return await self._factory.click(user, message, custom_id)
 
     async def select(
-        self, user: User, message: Message, custom_id: str, values: Sequence[Any]
+        self,
+        user: User,
+        message: Message,
+        custom_id: str,
+        values: Sequence[Any],
+        *,
+        checked: bool = True,
     ) -> Interaction:
-        return await self._factory.select(user, message, custom_id, values)
+        """`checked=False`: a text menu's values go unchecked against its options, as from
+        a raw client."""
+        return await self._factory.select(user, message, custom_id, values, checked=checked)
 
     async def submit_modal(
         self,

@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from coaching.reflections import prompt_for
-from prompts import escape_markdown
+from prompts import escape_markdown, render
 from storage.models import CommunityPrompt, Member, ReflectionSubscription
 from testing.harness import Harness, Server
 from tests.forms import text_inputs
@@ -235,3 +236,20 @@ async def test_organizer_prompts_reach_members_escaped(kindred: Harness) -> None
     await next_is_hers()
     daily = await expect_prompt_at(kindred, server, "Maya", at(date(year, 1, 1), time(9), "UTC"))
     assert escaped in daily.content and "[Claim your badge](" not in daily.content
+
+
+@pytest.mark.parametrize("tampered", ["abc", "99999999999999999999999", "-1"])
+async def test_a_tampered_journal_menu_choice_is_answered_kindly(
+    kindred: Harness, server: Server, tampered: str
+) -> None:
+    now = await server.run("Ines", "reflections now")
+    opened = await click(kindred, server, "Ines", now.reply, "Write my reflection")
+    await submit_form(kindred, server, "Ines", opened, "Kept safe.")
+    journal = await server.run("Ines", "reflections journal")
+    [menu] = [c for row in journal.reply.components for c in row["components"] if c["type"] == 3]
+    chosen = await kindred.fd.select(
+        server.person("Ines"), journal.reply, menu["custom_id"], [tampered], checked=False
+    )
+    await chosen.wait_response()
+    assert chosen.ephemeral
+    assert chosen.reply.content == render("reflections/journal_entry_gone")

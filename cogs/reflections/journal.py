@@ -18,6 +18,7 @@ from kindred.replies import send_private
 from kindred.ui import KindredModal, OwnedView, Pager
 from prompts import render
 from storage import reflections as store
+from storage.types import row_id
 
 if TYPE_CHECKING:
     from kindred.bot import KindredBot
@@ -127,7 +128,11 @@ class JournalView(Pager):
             ] or [discord.SelectOption(label="—", value="0")]
 
     async def _chosen(self, interaction: discord.Interaction) -> None:
-        entry = await self.journal.entry(int(self.choose.values[0]))
+        # The value is an entry id we listed, unless the click was tampered with on the way.
+        chosen = row_id(self.choose.values[0]) if self.choose.values else None
+        if chosen is None:
+            raise UserFacingError("reflections/journal_entry_gone")
+        entry = await self.journal.entry(chosen)
         view = EntryView(self.journal, entry.id)
         view.message_interaction = interaction
         await send_private(interaction, embed=entry_embed(entry), view=view)
