@@ -8,9 +8,8 @@ from typing import Any
 
 import discord
 from discord import AppCommandOptionType, app_commands
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from fakediscord.interactions import TEXT_INPUT
 from kindred.options import option_problem
 from prompts import render
 from storage.models import (
@@ -23,16 +22,11 @@ from storage.models import (
     Thanks,
 )
 from testing.harness import Harness, Server
-from tests.test_e2e_holes import labelled
+from tests.forms import labelled_text_inputs
+from tests.test_e2e_holes import count, labelled
 
 UNEXPECTED = render("errors/unexpected", reference="").split(".")[0]
 NOTHING_CHANGED = "Nothing was changed."
-
-
-async def count(kindred: Harness, model: Any, *where: Any) -> int:
-    assert kindred.db is not None
-    async with kindred.db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
 
 
 def refused(reply: Any) -> str:
@@ -136,19 +130,6 @@ async def test_options_within_bounds_still_run_the_command(
 # -- forms -------------------------------------------------------------------------------------
 
 
-def text_fields(opened: Any) -> dict[str, dict[str, Any]]:
-    """Label -> text input, for every text field of the form the bot opened (in a Label, or
-    in an action row with its own label)."""
-    found = {}
-    for row in opened.modal["components"]:
-        if row.get("component", {}).get("type") == TEXT_INPUT:
-            found[row["label"]] = row["component"]
-        for component in row.get("components", []):
-            if component.get("type") == TEXT_INPUT:
-                found[component["label"]] = component
-    return found
-
-
 FORMS = ("rolodex add", "meet profile", "reflection")
 
 
@@ -170,13 +151,13 @@ async def test_every_form_field_one_character_too_long_is_refused(
     for form in FORMS:
         opened = await open_form(kindred, server, form)
         assert opened.modal is not None, form
-        for place, field in enumerate(text_fields(opened).values()):
+        for place, (_, field) in enumerate(labelled_text_inputs(opened.modal)):
             if not field.get("max_length"):
                 continue
             # A form is answered once: open it again for each field (its label may differ:
             # the reflection's is the day's question).
             again = await open_form(kindred, server, form)
-            label, same = list(text_fields(again).items())[place]
+            label, same = labelled_text_inputs(again.modal)[place]
             submitted = await kindred.fd.submit_modal(
                 server.person("Maya"),
                 again,
