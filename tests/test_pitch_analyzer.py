@@ -4,6 +4,7 @@ reason it gives is true of the text. The texts here are the team's own words."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -26,7 +27,7 @@ from coaching.pitch import (
 from coaching.pitch.explain import REASONS, SENTENCE_KINDS, SUGGESTIONS
 from coaching.pitch.features import read
 from coaching.pitch.lexicon import FAMILIES
-from coaching.pitch.model import current
+from coaching.pitch.model import current, score
 from prompts import escape_markdown
 
 CORPUS_DIR = Path(__file__).parent / "pitch_corpus"
@@ -433,6 +434,53 @@ def test_same_report_across_processes_and_hash_seeds() -> None:
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def _plain_probabilities(text: str) -> tuple[float, float]:
+    """Both models' probabilities from model.json with plain floats, term by term: what the
+    bot's packed sums (coaching/pitch/model.py) must come to."""
+    raw = json.loads((Path(__file__).parents[1] / "coaching/pitch/model.json").read_text())
+    reading = read(text)
+    z = [raw["bias"][0], raw["bias"][1]]
+    for table, present, scale in (
+        (raw["terms"], reading.terms, 1.0),
+        (raw["grams"], sorted(reading.grams), raw["gram_scale"]),
+    ):
+        known = [table[key] for key in present if key in table]
+        if known:
+            norm = sum(idf * idf for idf, _, _ in known) ** 0.5
+            z[0] += scale * sum(idf * a for idf, a, _ in known) / norm
+            z[1] += scale * sum(idf * b for idf, _, b in known) / norm
+    for key, value in reading.signs.items():
+        if key in raw["signs"]:
+            z[0] += value * raw["signs"][key][0]
+            z[1] += value * raw["signs"][key][1]
+    return 1 / (1 + math.exp(-z[0])), 1 / (1 + math.exp(-z[1]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        REAL_KINDS_OF_PITCH["webinar"],
+        HARD_MOMENT,
+        # The longest a member can send, made of as many of the model's rarest 4-grams as
+        # it holds: the packed sums must not overflow into each other.
+        "LONG_RARE",
+        "🎉🎉 New here!! Check out my shop: https://example.shop/sale — 20% off this week 💃",
+    ],
+)
+def test_the_models_sums_match_plain_arithmetic(text: str) -> None:
+    if text == "LONG_RARE":
+        raw = json.loads((Path(__file__).parents[1] / "coaching/pitch/model.json").read_text())
+        rare = sorted(
+            (gram for gram in raw["grams"] if gram.isalpha()),
+            key=lambda gram: -raw["grams"][gram][0],
+        )
+        text = " ".join(rare)[:4000]
+    scored = score(read(text), current())
+    want = _plain_probabilities(text)
+    assert scored.not_pitch == pytest.approx(want[0], abs=1e-5)
+    assert scored.no_plug == pytest.approx(want[1], abs=1e-5)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

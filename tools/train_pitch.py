@@ -3,10 +3,10 @@
     make train-pitch            # fit, evaluate, write coaching/pitch/model.json and the report
     python -m tools.train_pitch --evaluate-only
 
-Reads `../shared/pitch-train/*.jsonl` (or $PITCH_TRAIN_DIR) and `tools/data/*.jsonl`: real
-texts people posted in public, labelled pitch / connect / mixed. The team's own examples
-(tests/pitch_corpus/) join the training with a lower weight; they are never used to measure
-quality.
+Reads `../shared/pitch-train/*.jsonl` (or $PITCH_TRAIN_DIR) and `tools/data/*.jsonl` (at half
+weight): real texts people posted in public, labelled pitch / connect / mixed. The team's own
+examples (tests/pitch_corpus/) join the training with a lower weight; they are never used to
+measure quality.
 
 Two regularised logistic models share one set of features (coaching/pitch/features.py):
 "not a pitch" (connect and mixed against pitch) and "no plug at all" (connect against the
@@ -28,7 +28,7 @@ import os
 import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -39,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from coaching.pitch.features import Reading, read
-from coaching.pitch.model import place
+from coaching.pitch.model import load, place, score
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = ROOT / "coaching" / "pitch" / "model.json"
@@ -57,6 +57,18 @@ LEXICON_SCALE = 0.3
 SHAPE_SCALE = 0.3
 TEAM_WEIGHT = 0.3
 MIN_DOCUMENTS = 2  # a word or word pair must occur in this many training texts
+# Character 4-grams: their own TF-IDF block (unit length, times this), kept when in this many
+# texts. Chosen by grouped cross-validation on 2026-12-08 (scales 0.5-4; 3- to 5-grams, 4-grams
+# alone, and 4-grams of the text with its links blanked; word prefixes as extra words): the
+# 4-grams of the whole text at x1 raised pitch-vs-connect by about 2 points (AUC 0.941 ->
+# 0.948) where the others gave 0.5-1.5.
+GRAM_SCALE = 1.0
+GRAM_MIN_DOCUMENTS = 3
+# The gathered texts (tools/data/) count half as much as pitch-train's in the fitting: other
+# readers labelled them, and pitch-train is the kind of text the check is judged on. Chosen
+# 2026-12-08 by grouped cross-validation scored on the pitch-train texts (weights 0.25-1):
+# at 0.3-0.5, pitch-vs-connect was 1.5 points higher than at 1, with the same AUC.
+GATHERED_WEIGHT = 0.5
 MIXED_BALANCED_AT_LEAST = (
     0.63  # the cut-offs keep at least this share of mixed texts balanced (0.60 is
 )
@@ -95,7 +107,8 @@ def load_real() -> list[Example]:
             if line.strip():
                 row = json.loads(line)
                 source = re.sub(r"#.*$", "", row["source"]).rstrip("/")
-                out.append(Example(row["text"], row["label"], source, row["genre"], origin, 1.0))
+                weight = 1.0 if path.parent == folder else GATHERED_WEIGHT
+                out.append(Example(row["text"], row["label"], source, row["genre"], origin, weight))
     return out
 
 
@@ -121,33 +134,45 @@ def load_team() -> list[Example]:
 # -- Features as matrices ------------------------------------------------------------------
 
 
+def _idf(keys: Sequence[Collection[str]], at_least: int) -> dict[str, float]:
+    documents: Counter[str] = Counter()
+    for present in keys:
+        documents.update(list(present))  # each once per text
+    total = len(keys)
+    return {
+        key: math.log((1 + total) / (1 + count)) + 1.0
+        for key, count in documents.items()
+        if count >= at_least
+    }
+
+
 class Vectoriser:
     """Readings -> a sparse matrix: TF-IDF over the words and word pairs (present or not,
-    unit length), then the phrase families and shapes, scaled (`scale_of`). The same arithmetic as
-    coaching/pitch/model.py does for one text."""
+    unit length), the same over the character 4-grams (times GRAM_SCALE), then the phrase
+    families and shapes, scaled (`scale_of`). The same arithmetic as coaching/pitch/model.py
+    does for one text."""
 
     def __init__(self, readings: Sequence[Reading]) -> None:
-        documents: Counter[str] = Counter()
-        for reading in readings:
-            documents.update(list(reading.terms))  # each term once per text
-        total = len(readings)
-        self.idf = {
-            term: math.log((1 + total) / (1 + count)) + 1.0
-            for term, count in documents.items()
-            if count >= MIN_DOCUMENTS
-        }
+        self.idf = _idf([reading.terms for reading in readings], MIN_DOCUMENTS)
+        self.gram_idf = _idf([reading.grams for reading in readings], GRAM_MIN_DOCUMENTS)
         signs = sorted({key for reading in readings for key in reading.signs})
-        self.columns = {name: i for i, name in enumerate(sorted(self.idf) + signs)}
+        # Grams are told from words by a prefix: "nice" the word and " nic" the gram.
+        names = sorted(self.idf) + ["G:" + gram for gram in sorted(self.gram_idf)] + signs
+        self.columns = {name: i for i, name in enumerate(names)}
 
     def matrix(self, readings: Sequence[Reading]) -> sparse.csr_matrix:
         rows, cols, values = [], [], []
         for r, reading in enumerate(readings):
-            weighted = {term: self.idf[term] for term in reading.terms if term in self.idf}
-            norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-            for term, value in weighted.items():
-                rows.append(r)
-                cols.append(self.columns[term])
-                values.append(value / norm)
+            for idf, present, prefix, scale in (
+                (self.idf, reading.terms, "", 1.0),
+                (self.gram_idf, reading.grams, "G:", GRAM_SCALE),
+            ):
+                weighted = {key: idf[key] for key in present if key in idf}
+                norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
+                for key, value in weighted.items():
+                    rows.append(r)
+                    cols.append(self.columns[prefix + key])
+                    values.append(scale * value / norm)
             for key, value in reading.signs.items():
                 if key in self.columns and value:
                     rows.append(r)
@@ -381,9 +406,14 @@ def write_model(fitted: Fitted, cut: tuple[float, float], trained_on: dict[str, 
     wa = fitted.not_pitch.coef_[0]
     wb = fitted.no_plug.coef_[0]
     terms = {}
+    grams = {}
     signs = {}
     for name, col in v.columns.items():
         a, b = round(float(wa[col]), 4), round(float(wb[col]), 4)
+        if name.startswith("G:"):
+            # Every gram stays, even one with no weight: its idf is part of a text's length.
+            grams[name[2:]] = [round(v.gram_idf[name[2:]], 4), a, b]
+            continue
         if abs(a) < 1e-4 and abs(b) < 1e-4:
             continue
         if name in v.idf:
@@ -401,6 +431,8 @@ def write_model(fitted: Fitted, cut: tuple[float, float], trained_on: dict[str, 
         "cut": {"not_pitch": cut[0], "no_plug": cut[1]},
         "signs": dict(sorted(signs.items())),
         "terms": dict(sorted(terms.items())),
+        "gram_scale": GRAM_SCALE,
+        "grams": dict(sorted(grams.items())),
     }
     MODEL_PATH.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
 
@@ -432,7 +464,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"Trained on {len(real)} real texts from {len(set(e.group for e in real))} sources "
         f"({trained_on.get('pitch', 0)} pitch, {trained_on.get('connect', 0)} connect, "
         f"{trained_on.get('mixed', 0)} mixed) in `../shared/pitch-train/` and `tools/data/` "
-        f"(gathered), plus the team's {len(team)} examples at weight {TEAM_WEIGHT}.",
+        f"(gathered, at weight {GATHERED_WEIGHT}), plus the team's {len(team)} examples at "
+        f"weight {TEAM_WEIGHT}.",
         "",
         "## Grouped cross-validation",
         "",
@@ -473,6 +506,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.evaluate_only:
         write_model(fitted, cut, trained_on)
         print(f"wrote {MODEL_PATH.relative_to(ROOT)}")
+        check_model([readings[e.text] for e in [*real, *team]], fitted)
+
+
+def check_model(readings: Sequence[Reading], fitted: Fitted) -> None:
+    """The bot's arithmetic (coaching/pitch/model.py on the written file) gives the fitted
+    models' probabilities: the file and the runtime agree with what was measured."""
+    model = load(MODEL_PATH)
+    want_a, want_b = fitted.probabilities(readings)
+    worst = max(
+        max(abs(got.not_pitch - a), abs(got.no_plug - b))
+        for got, a, b in zip((score(r, model) for r in readings), want_a, want_b, strict=True)
+    )
+    print(f"the bot's probabilities differ from the fitted ones by at most {worst:.5f}")
+    if worst > 0.005:
+        sys.exit("model.json does not reproduce the fitted model: see coaching/pitch/model.py")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def _pieces(reading: Reading, scored: Scored, model: Model) -> list[_Piece]:
     # Words and word pairs, laid on their first place in the text: only the ones that moved
     # the score most can be shown or join a phrase.
     low = reading.prepared.low
-    for term, push in scored.term_pushes(model, _SMALLEST, _TERMS_LOOKED_AT):
+    for term, push in scored.term_pushes(reading, model, _SMALLEST, _TERMS_LOOKED_AT):
         at = reading.first(term)
         if " " in term:
             start, end = reading.span(at, at + 1)

@@ -88,6 +88,10 @@ class Reading:
     # time). A dict for its order: the same text, the same order in every process.
     terms: dict[str, None]
     pairs: list[str]  # every adjacent word pair, in order
+    # The text's character 4-grams (lower-cased, spaces collapsed), each once: they catch
+    # what words miss (word pieces, punctuation, emoji, the shape of a link). A set: the
+    # model sums over them with `math.fsum`, whose result doesn't depend on the order.
+    grams: set[str]
     signs: dict[str, float] = field(default_factory=dict)  # "L:family", "S:shape" -> value
     # Where each phrase family and shape was seen: [(start, end), ...]
     where: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
@@ -210,10 +214,22 @@ def read(text: str) -> Reading:
             words[at] = "<num>"
     pairs = list(map(" ".join, pairwise(words)))
     terms = dict.fromkeys(chain(words, pairs))
-    reading = Reading(prepared, words, starts, ends, terms, pairs, {}, where)
+    reading = Reading(
+        prepared, words, starts, ends, terms, pairs, char_grams(prepared.norm), {}, where
+    )
     _phrase_families(reading)
     _shapes(reading, text)
     return reading
+
+
+GRAM = 4
+
+
+def char_grams(norm: str) -> set[str]:
+    """The character 4-grams of `norm`, lower-cased, with its spaces collapsed to one and one
+    at either end (so a word's first and last letters make grams of their own)."""
+    flat = " " + " ".join(norm.lower().split()) + " "
+    return {flat[i : i + GRAM] for i in range(len(flat) - GRAM + 1)}
 
 
 def _phrase_families(reading: Reading) -> None:
