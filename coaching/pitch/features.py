@@ -85,7 +85,8 @@ class Reading:
     ends: list[int]
     # The words and word pairs ("word word") present, each once, for the TF-IDF part
     # (present or not, not how often: counts add nothing on chat-length texts, and cost
-    # time). A dict for its order: the same text, the same order in every process.
+    # time). A dict for its order: the same text, the same order in every process; the words
+    # come first, then the pairs.
     terms: dict[str, None]
     pairs: list[str]  # every adjacent word pair, in order
     # The text's character 4-grams (lower-cased, spaces collapsed), each once: they catch

@@ -125,7 +125,9 @@ class Scored:
             present, cache = reading.grams, model.word_grams
             scale = self.gram_inverse / UNIT
             for word in self.terms:
-                if " " in word or word == "<num>":
+                if " " in word:
+                    break  # the words come first, then the word pairs
+                if word == "<num>":
                     continue
                 inner, first, first_adds, last, last_adds = cache.get(word) or _word_grams(
                     word, model
