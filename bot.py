@@ -55,6 +55,7 @@ def _require_token(settings: Settings) -> str:
 
 async def run_bot(settings: Settings, shard_ids: list[int] | None, shard_count: int | None) -> None:
     token = _require_token(settings)
+    from kindred import memory
     from kindred.bot import KindredBot
     from kindred.clock import SystemClock
     from kindred.startup import open_and_check
@@ -66,6 +67,8 @@ async def run_bot(settings: Settings, shard_ids: list[int] | None, shard_count: 
     if shard_ids is not None:
         options["shard_ids"] = shard_ids
     bot = KindredBot(settings, db, SystemClock(), **options)
+    memory.pace_collector()
+    bot.settle_memory = True
     # `kill -USR1 <pid>` logs how this process's write units shared the write turn (the
     # burst bench reads it; an operator can too). Not on Windows.
     loop = asyncio.get_running_loop()

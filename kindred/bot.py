@@ -20,7 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from coaching.shards import ShardOwnership
-from kindred import charts
+from kindred import charts, memory
 from kindred.clock import Clock
 from kindred.loops import BackgroundLoop, Upcoming
 from kindred.options import OptionRejected, option_problem
@@ -146,6 +146,9 @@ class KindredBot(commands.AutoShardedBot):
         # This process's name among those sharing the database (the courier's claims).
         self.worker = settings.instance_name + (f"/shards-{shards}" if shards else "")
         self.checkpoints: asyncio.Task[None] | None = None  # SQLite's WAL, in the background
+        # Freeze the filled caches out of the collector's way once ready (kindred.memory): the
+        # bot's own process sets it (bot.py run); a test's bot shares the test's process.
+        self.settle_memory = False
         self.loops: set[BackgroundLoop] = set()  # the features' background jobs, running
         # Views with a timeout, counting it on the clock (kindred.ui.KindredView).
         self.timed_views: set[KindredView] = set()
@@ -343,6 +346,8 @@ class KindredBot(commands.AutoShardedBot):
         log.info("write turn: %s", json.dumps(self.db.turns.summary(), sort_keys=True))
 
     async def on_ready(self) -> None:
+        if self.settle_memory:
+            memory.settle_after_start()
         log.info(
             "connected as %s to %d server(s); scheduled work for %s",
             self.user,
