@@ -32,6 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench.common import Section
+from bench.cpu import reference_loop_ms
 
 # KINDRED_BENCH_QUICK=1: a tenth of the workload, for a short try.
 SUBSCRIPTIONS = 10_000 if os.environ.get("KINDRED_BENCH_QUICK") else 100_000
@@ -69,6 +70,7 @@ async def _kindred() -> dict[str, Any]:
     # The reflection benchmark's own set-up and ticks: the same code path as the bot's.
     await reflections.run(section)
     return {
+        "speed_ms": reference_loop_ms(),
         "name": "Kindred (reflection scheduler tick)",
         "lines": section.lines,
         "cpu_s": time.process_time() - began,
@@ -108,7 +110,11 @@ async def _apscheduler() -> dict[str, Any]:
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{tmp}/jobs.db")},
             job_defaults={"misfire_grace_time": 3600, "coalesce": True},
         )
-        scheduler.start()
+        # Started paused: a running scheduler wakes up for every job added (a callback queued
+        # per job, each reading the job store), and 100,000 of those queued before the due
+        # minute kept the event loop busy past it, so the measured window below missed the
+        # work it was meant to see (it read 0.000 ms per due member on 2026-12-07).
+        scheduler.start(paused=True)
         began = time.perf_counter()
         # The members not due in the measured minute: daily times from half an hour on.
         later = datetime.now(UTC) + timedelta(minutes=30)
@@ -135,14 +141,19 @@ async def _apscheduler() -> dict[str, Any]:
             )
         setup = time.perf_counter() - began
         rss = _rss_mib() - baseline
+        scheduler.resume()
         await asyncio.sleep(max(0.0, due_at.timestamp() - time.time() - 1.0))
+        if fired:
+            raise RuntimeError("APScheduler ran jobs before the due minute: the bench is wrong")
         cpu_before = time.process_time()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), timeout=due_at.timestamp() + 120 - time.time())
         cpu = time.process_time() - cpu_before
+        speed = reference_loop_ms()
         scheduler.shutdown(wait=False)
     late = sorted(t - due_at.timestamp() for t in fired)
     return {
+        "speed_ms": speed,
         "name": "APScheduler 3.x (AsyncIOScheduler, SQLAlchemy job store on SQLite)",
         "setup_s": setup,
         "rss_mib": rss,
@@ -206,10 +217,12 @@ async def _naive() -> dict[str, Any]:
             durations.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
         rss = _rss_mib() - baseline
+        speed = reference_loop_ms()
         await engine.dispose()
     durations.sort()
     cpus.sort()
     return {
+        "speed_ms": speed,
         "name": "tasks.loop(minutes=1) reading every subscription",
         "setup_s": setup,
         "rss_mib": max(rss, rss_setup),
@@ -257,7 +270,19 @@ async def run(section: Section) -> None:
             f"{peer['due_found']:,} due found, CPU per due member {peer['cpu_per_due_ms']:.3f} ms"
         )
         if per_due:
-            line += f" ({peer['cpu_per_due_ms'] / per_due:.0f}x Kindred's {per_due:.3f} ms)"
+            line += f" ({peer['cpu_per_due_ms'] / per_due:.0f}x Kindred's {per_due:.3f} ms"
+            if peer.get("speed_ms") and kindred.get("speed_ms"):
+                # Each way runs minutes apart, and this VM's speed drifts 2-3x: the same
+                # fixed loop, timed right after each one's measurement, puts them on one scale.
+                same_speed = (peer["cpu_per_due_ms"] / peer["speed_ms"]) / (
+                    per_due / kindred["speed_ms"]
+                )
+                line += (
+                    f"; {same_speed:.0f}x at the same machine speed: the fixed loop of "
+                    f"bench.cpu.reference_loop_ms took {peer['speed_ms']:.0f} ms right after "
+                    f"this one's measurement and {kindred['speed_ms']:.0f} ms after Kindred's"
+                )
+            line += ")"
         if "late_median_s" in peer and peer["late_median_s"] is not None:
             line += (
                 f"; found late by median {peer['late_median_s']:.2f} s, "
