@@ -6,7 +6,7 @@ thousands of objects with 10,000 servers) and makes thousands of short-lived one
 interaction, so by default it collects often and now and then walks the whole cache: in the
 burst bench (50 members at once, `python -m bench.load writers`, 2026-12-08) the bot spent
 1.0-1.6 s collecting per run, with single pauses up to 156-208 ms while members waited for
-their answers; with the two changes below, 0.46 s and 100 ms (docs/performance.md).
+their answers; with the two changes below, 0.46-0.48 s and 100 ms (docs/performance.md).
 
 - `pace_collector()`: a young pass every YOUNG_PASS_EVERY new objects, so most of an
   interaction's objects are freed by reference counting before any pass looks at them.
