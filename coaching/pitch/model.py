@@ -161,23 +161,22 @@ _WORD_GRAMS_MOST = 100_000  # words remembered, so a flood of made-up words can'
 
 def _word_grams(word: str, model: Model) -> tuple[int, str, int, str, int]:
     """What the word's inner 4-grams add (each once), and its first and last 4-grams, cut as
-    the text's are (a space either side), with what each adds."""
-    known = model.word_grams.get(word)
-    if known is None:
-        flat = f" {word} "
-        first, last = flat[:GRAM], flat[-GRAM:]
-        inner = set(flat[i : i + GRAM] for i in range(1, len(flat) - GRAM)) - {first, last}
-        mean = model.gram_mean
-        known = (
-            sum(mean.get(gram, 0) for gram in inner),
-            first,
-            mean.get(first, 0),
-            last,
-            mean.get(last, 0) if last != first else 0,
-        )
-        if len(model.word_grams) >= _WORD_GRAMS_MOST:
-            model.word_grams.clear()
-        model.word_grams[word] = known
+    the text's are (a space either side), with what each adds; remembered in the model for
+    the next text (`term_pushes` looks there first)."""
+    flat = f" {word} "
+    first, last = flat[:GRAM], flat[-GRAM:]
+    inner = set(flat[i : i + GRAM] for i in range(1, len(flat) - GRAM)) - {first, last}
+    mean = model.gram_mean
+    known = (
+        sum(mean.get(gram, 0) for gram in inner),
+        first,
+        mean.get(first, 0),
+        last,
+        mean.get(last, 0) if last != first else 0,
+    )
+    if len(model.word_grams) >= _WORD_GRAMS_MOST:
+        model.word_grams.clear()
+    model.word_grams[word] = known
     return known
 
 
